@@ -1,0 +1,74 @@
+#include "haystack/core/ids.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <random>
+
+#include "fmt/format.h"
+
+namespace haystack {
+namespace {
+
+// FNV-1a: a stable hash (absl::Hash is salted per process), so ids are reproducible.
+uint64_t StableHash(std::string_view text) {
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+uint64_t RandomBits() {
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+}  // namespace
+
+std::string NewRunId(absl::Time now) {
+  const std::string date = absl::FormatTime("%Y%m%d", now, absl::UTCTimeZone());
+  return fmt::format("hay_{}_{:012x}", date, RandomBits() & 0xFFFFFFFFFFFFull);
+}
+
+std::string NewWorkerId() {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  return fmt::format("{}:{}:{:08x}", host.data(), getpid(), RandomBits() & 0xFFFFFFFFu);
+}
+
+std::string BatchSafeId(std::initializer_list<std::string_view> parts) {
+  std::string joined;
+  for (std::string_view part : parts) {
+    if (!joined.empty()) joined.push_back('-');
+    joined.append(part);
+  }
+  std::string id;
+  for (char c : joined) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (ok) {
+      id.push_back(c);
+    } else if (!id.empty() && id.back() != '-') {
+      id.push_back('-');
+    }
+  }
+  while (!id.empty() && id.back() == '-') id.pop_back();
+  if (id.empty()) {
+    id = "h";
+  } else if (id.front() < 'a' || id.front() > 'z') {
+    id.insert(0, "h-");
+  }
+  constexpr size_t kMaxLength = 63;
+  if (id.size() > kMaxLength) {
+    // Keep the id unique: a prefix plus a hash of the whole.
+    const std::string suffix = fmt::format("-{:010x}", StableHash(joined) & 0xFFFFFFFFFFull);
+    id.resize(kMaxLength - suffix.size());
+    while (!id.empty() && id.back() == '-') id.pop_back();
+    id += suffix;
+  }
+  return id;
+}
+
+}  // namespace haystack
