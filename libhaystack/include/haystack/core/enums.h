@@ -62,6 +62,9 @@ enum class WilcoxonConvention {
   kScanpy,     // scanpy rank_genes_groups default: neither correction
 };
 
+// Which email a run's ending triggers (DESIGN.md §3 "Email").
+enum class NotificationKind { kRunCompleted, kRunFailed, kRunCancelled };
+
 template <class E>
 struct EnumTraits;
 
@@ -109,6 +112,10 @@ HAYSTACK_ENUM_TRAITS(CorrectionMethod, 2,
                      {CorrectionMethod::kBonferroni, "bonferroni"});
 HAYSTACK_ENUM_TRAITS(WilcoxonConvention, 2, {WilcoxonConvention::kExactTies, "exact_ties"},
                      {WilcoxonConvention::kScanpy, "scanpy"});
+
+HAYSTACK_ENUM_TRAITS(NotificationKind, 3, {NotificationKind::kRunCompleted, "run_completed"},
+                     {NotificationKind::kRunFailed, "run_failed"},
+                     {NotificationKind::kRunCancelled, "run_cancelled"});
 
 #undef HAYSTACK_ENUM_TRAITS
 

@@ -64,21 +64,24 @@ absl::Status InternalError(std::string_view message);
 
 }  // namespace haystack
 
-// Evaluates `expr` (an absl::Status) and returns it from the enclosing function if not OK.
-#define HAYSTACK_RETURN_IF_ERROR(expr)                          \
-  do {                                                          \
-    if (::absl::Status _hs_status = (expr); !_hs_status.ok()) { \
-      return _hs_status;                                        \
-    }                                                           \
-  } while (false)
-
 #define HAYSTACK_STATUS_CONCAT_INNER_(a, b) a##b
 #define HAYSTACK_STATUS_CONCAT_(a, b) HAYSTACK_STATUS_CONCAT_INNER_(a, b)
+
+// Evaluates `expr` (an absl::Status) and returns it from the enclosing function if not OK.
+// The variable name is unique so that the macro nests (a lambda inside `expr` may use it).
+#define HAYSTACK_RETURN_IF_ERROR(expr) \
+  HAYSTACK_RETURN_IF_ERROR_IMPL_(HAYSTACK_STATUS_CONCAT_(_hs_status_, __COUNTER__), expr)
+#define HAYSTACK_RETURN_IF_ERROR_IMPL_(status, expr)    \
+  do {                                                  \
+    if (::absl::Status status = (expr); !status.ok()) { \
+      return status;                                    \
+    }                                                   \
+  } while (false)
 
 // HAYSTACK_ASSIGN_OR_RETURN(auto value, MaybeValue()): unwraps an absl::StatusOr or returns
 // its status from the enclosing function.
 #define HAYSTACK_ASSIGN_OR_RETURN(lhs, expr) \
-  HAYSTACK_ASSIGN_OR_RETURN_IMPL_(HAYSTACK_STATUS_CONCAT_(_hs_statusor_, __LINE__), lhs, expr)
+  HAYSTACK_ASSIGN_OR_RETURN_IMPL_(HAYSTACK_STATUS_CONCAT_(_hs_statusor_, __COUNTER__), lhs, expr)
 #define HAYSTACK_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
   auto statusor = (expr);                                    \
   if (!statusor.ok()) return std::move(statusor).status();   \

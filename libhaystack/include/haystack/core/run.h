@@ -67,6 +67,11 @@ struct Run {
   absl::Time created_at = absl::UnixEpoch();
   absl::Time updated_at = absl::UnixEpoch();
 
+  // Columns of the stored record that could not be decoded ("control_strategy: unknown value
+  // 'x'"). Reading a run never fails because of its content, so that the job can still record
+  // a classified failure for a malformed record instead of crashing on it.
+  std::vector<std::string> invalid_fields;
+
   bool operator==(const Run&) const = default;
 };
 

@@ -17,18 +17,6 @@
 
 namespace haystack {
 
-enum class NotificationKind { kRunCompleted, kRunFailed, kRunCancelled };
-
-template <>
-struct EnumTraits<NotificationKind> {
-  static constexpr std::string_view kTypeName = "NotificationKind";
-  static constexpr std::array<std::pair<NotificationKind, std::string_view>, 3> kValues = {{
-      {NotificationKind::kRunCompleted, "run_completed"},
-      {NotificationKind::kRunFailed, "run_failed"},
-      {NotificationKind::kRunCancelled, "run_cancelled"},
-  }};
-};
-
 // Everything a template may show. Strings are raw user/run data: notifiers must escape them.
 struct RunNotification {
   NotificationKind kind = NotificationKind::kRunCompleted;

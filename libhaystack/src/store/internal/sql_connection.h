@@ -1,0 +1,83 @@
+// A minimal SQL connection abstraction over libpq and SQLite, so that the run store's logic
+// (guards, leases, ledger) is written once (sql_run_store.cc) for both databases.
+#ifndef HAYSTACK_STORE_INTERNAL_SQL_CONNECTION_H_
+#define HAYSTACK_STORE_INTERNAL_SQL_CONNECTION_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace haystack::store_internal {
+
+// A bound parameter. Timestamps are bound as RFC 3339 text.
+using SqlParam = std::variant<std::nullptr_t, std::string, int64_t, double, bool>;
+
+// A fully materialised result: every value as text (NULL = nullopt).
+class SqlResult {
+ public:
+  SqlResult() = default;
+  SqlResult(std::vector<std::string> columns,
+            std::vector<std::vector<std::optional<std::string>>> rows, int64_t affected)
+      : columns_(std::move(columns)), rows_(std::move(rows)), affected_(affected) {}
+
+  size_t size() const { return rows_.size(); }
+  bool empty() const { return rows_.empty(); }
+  int64_t affected_rows() const { return affected_; }
+  // Value of column `name` in row `row`; nullopt for NULL. The column must exist.
+  const std::optional<std::string>& Get(size_t row, std::string_view name) const;
+  bool HasColumn(std::string_view name) const;
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<std::vector<std::optional<std::string>>> rows_;
+  int64_t affected_ = 0;
+};
+
+enum class SqlDialect { kPostgres, kSqlite };
+
+class SqlConnection {
+ public:
+  virtual ~SqlConnection() = default;
+  virtual SqlDialect dialect() const = 0;
+
+  // Runs one statement. SQL uses $1, $2, … placeholders in both dialects. Errors: kUnavailable
+  // for a lost connection (the next call reconnects), kAborted for serialization failures and
+  // deadlocks, kAlreadyExists for unique violations, kInternal otherwise; kind kDatabase.
+  virtual absl::StatusOr<SqlResult> Execute(std::string_view sql,
+                                            const std::vector<SqlParam>& params = {}) = 0;
+  // Runs a script of statements without parameters (migrations).
+  virtual absl::Status ExecuteScript(std::string_view sql) = 0;
+
+  // Starts a transaction that will write (SQLite: BEGIN IMMEDIATE, so that lock waits happen
+  // up front and not as a failed upgrade).
+  virtual absl::Status BeginWrite() = 0;
+  virtual absl::Status Commit() = 0;
+  virtual void Rollback() = 0;  // best effort
+};
+
+// Errors worth retrying the whole transaction for: a lost connection, lock contention, a
+// serialization failure or deadlock. Connections mark them; the store's own refusals (lease
+// lost, finalized run) are never marked.
+absl::Status MarkRetryable(absl::Status status);
+bool IsRetryableSqlError(const absl::Status& status);
+
+// PG prints booleans as t/f, SQLite as 1/0.
+bool ParseSqlBool(const std::optional<std::string>& value);
+// PG prints timestamptz as "2026-11-24 10:15:00.123+00"; SQLite holds our RFC 3339 text.
+absl::StatusOr<absl::Time> ParseSqlTimestamp(std::string_view text);
+
+absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectSqlite(const std::string& path,
+                                                             absl::Duration busy_timeout);
+absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectPostgres(const std::string& conninfo);
+
+}  // namespace haystack::store_internal
+
+#endif  // HAYSTACK_STORE_INTERNAL_SQL_CONNECTION_H_

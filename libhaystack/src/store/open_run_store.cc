@@ -1,0 +1,130 @@
+#include "haystack/store/open_run_store.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <thread>
+
+#include "fmt/format.h"
+#include "haystack/core/error.h"
+#include "haystack/core/redact.h"
+#include "internal/sql_connection.h"
+#include "sql_run_store.h"
+
+namespace haystack {
+namespace {
+
+using store_internal::SqlRunStore;
+
+// SQLite has no notification channel: the hint never comes and the caller's polling decides.
+class PollingOnlyListener final : public CancellationListener {
+ public:
+  bool Wait(absl::Duration timeout) override {
+    std::this_thread::sleep_for(absl::ToChronoMilliseconds(timeout));
+    return false;
+  }
+};
+
+// A dedicated libpq connection LISTENing on haystack_run_cancel; RequestCancellation sends the
+// run id as payload.
+class PostgresCancellationListener final : public CancellationListener {
+ public:
+  PostgresCancellationListener(PGconn* conn, std::string run_id)
+      : conn_(conn), run_id_(std::move(run_id)) {}
+  ~PostgresCancellationListener() override { PQfinish(conn_); }
+
+  bool Wait(absl::Duration timeout) override {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (true) {
+      if (TakeMatchingNotification()) return true;
+      const absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) return false;
+      if (PQstatus(conn_) != CONNECTION_OK) {
+        // The hint channel is gone; polling still works, so degrade to sleeping.
+        std::this_thread::sleep_for(absl::ToChronoMilliseconds(left));
+        return false;
+      }
+      pollfd fd{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+      const int ms = static_cast<int>(std::max<int64_t>(1, absl::ToInt64Milliseconds(left)));
+      if (poll(&fd, 1, ms) > 0) PQconsumeInput(conn_);
+    }
+  }
+
+ private:
+  bool TakeMatchingNotification() {
+    bool matched = false;
+    while (PGnotify* n = PQnotifies(conn_)) {
+      if (n->extra != nullptr && run_id_ == n->extra) matched = true;
+      PQfreemem(n);
+    }
+    return matched;
+  }
+
+  PGconn* conn_;
+  std::string run_id_;
+};
+
+absl::StatusOr<std::unique_ptr<CancellationListener>> ListenOnPostgres(const std::string& conninfo,
+                                                                       std::string_view run_id) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message = RedactSecrets(PQerrorMessage(conn));
+    PQfinish(conn);
+    return MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
+                     fmt::format("cannot open the cancellation listener: {}", message));
+  }
+  PGresult* result = PQexec(conn, "LISTEN haystack_run_cancel");
+  const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+  PQclear(result);
+  if (!ok) {
+    std::string message = RedactSecrets(PQerrorMessage(conn));
+    PQfinish(conn);
+    return MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
+                     fmt::format("LISTEN haystack_run_cancel failed: {}", message));
+  }
+  return std::make_unique<PostgresCancellationListener>(conn, std::string(run_id));
+}
+
+bool IsPostgresUrl(std::string_view url) {
+  return url.starts_with("postgresql://") || url.starts_with("postgres://") ||
+         (url.find('=') != std::string_view::npos && !url.starts_with("sqlite:"));
+}
+
+// sqlite:///abs.db → /abs.db; sqlite:rel.db → rel.db; sqlite::memory: → :memory:; a bare path
+// ending in a SQLite extension is taken as is.
+std::optional<std::string> SqlitePath(std::string_view url) {
+  if (url.starts_with("sqlite://")) return std::string(url.substr(9));
+  if (url.starts_with("sqlite:")) return std::string(url.substr(7));
+  for (std::string_view ext : {".db", ".sqlite", ".sqlite3"}) {
+    if (url.ends_with(ext)) return std::string(url);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RunStore>> OpenRunStore(std::string_view url,
+                                                       const RunStoreOptions& options) {
+  if (IsPostgresUrl(url)) {
+    const std::string conninfo(url);
+    HAYSTACK_ASSIGN_OR_RETURN(auto db, store_internal::ConnectPostgres(conninfo));
+    auto listen = [conninfo](std::string_view run_id) {
+      return ListenOnPostgres(conninfo, run_id);
+    };
+    return SqlRunStore::Open(std::move(db), listen, options);
+  }
+  if (auto path = SqlitePath(url)) {
+    if (path->empty()) return ConfigurationError("the SQLite database URL names no file");
+    HAYSTACK_ASSIGN_OR_RETURN(auto db, store_internal::ConnectSqlite(*path, options.busy_timeout));
+    auto listen = [](std::string_view) -> absl::StatusOr<std::unique_ptr<CancellationListener>> {
+      return std::make_unique<PollingOnlyListener>();
+    };
+    return SqlRunStore::Open(std::move(db), listen, options);
+  }
+  return ConfigurationError(
+      fmt::format("unsupported database URL '{}': use postgresql://…, a libpq key=value string, "
+                  "sqlite:///path.db or a path ending in .db",
+                  RedactSecrets(url)));
+}
+
+}  // namespace haystack
