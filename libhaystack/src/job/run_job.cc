@@ -1,0 +1,277 @@
+#include "haystack/job/run_job.h"
+
+#include <exception>
+
+#include "fmt/ranges.h"
+#include "fmt/format.h"
+#include "haystack/core/error.h"
+#include "haystack/core/text.h"
+#include "haystack/job/notify_once.h"
+#include "run_watcher.h"
+
+namespace haystack {
+namespace {
+
+// Queries are one or a few sentences; anything this long is not a question.
+constexpr size_t kMaxQueryBytes = 10'000;
+
+int ExitCodeForFinalized(const Run& run) {
+  return run.status == RunStatus::kFailed ? kExitRunFailed : kExitSuccess;
+}
+
+bool LooksLikeEmail(std::string_view address) {
+  const size_t at = address.find('@');
+  if (address.size() > 254 || at == std::string_view::npos || at == 0 ||
+      at + 1 >= address.size() || !IsValidUtf8(address)) {
+    return false;
+  }
+  for (unsigned char c : address) {
+    if (c <= ' ' || c == 0x7f) return false;
+  }
+  return true;
+}
+
+// One execution of one run.
+class JobLifecycle {
+ public:
+  JobLifecycle(const JobRequest& request, RunStore& store, RunExecutor& executor,
+               Notifier* notifier, const StopToken& shutdown, const Logger& logger,
+               const JobTiming& timing)
+      : request_(request),
+        store_(store),
+        executor_(executor),
+        notifier_(notifier),
+        shutdown_(shutdown),
+        logger_(logger.With({{"run_id", request.run_id}})),
+        timing_(timing) {}
+
+  JobResult Run() {
+    if (request_.run_id.empty()) return Usage("RUN_ID is not set: name the run to execute");
+    if (auto valid = ValidateText("RUN_ID", request_.run_id,
+                                  {.max_bytes = 64, .allow_newlines = false});
+        !valid.ok()) {
+      return Usage(std::string(valid.message()));
+    }
+    std::optional<ControlStrategy> strategy_override;
+    if (request_.control_strategy && !request_.control_strategy->empty()) {
+      auto parsed = ParseEnum<ControlStrategy>(*request_.control_strategy);
+      if (!parsed.ok()) {
+        return Usage(fmt::format("CONTROL_STRATEGY '{}' is not one of: {}",
+                                 QuoteForMessage(*request_.control_strategy, 40),
+                                 EnumNames<ControlStrategy>()));
+      }
+      strategy_override = *parsed;
+    }
+
+    auto run = store_.GetRun(request_.run_id);
+    if (!run.ok()) return FromStoreError(run.status(), "reading the run");
+    if (IsFinalized(*run)) return AlreadyFinalized(*run);
+
+    auto lease = store_.ClaimRun(request_.run_id, request_.worker_id, timing_.lease);
+    if (!lease.ok()) {
+      if (lease.status().code() == absl::StatusCode::kFailedPrecondition) {
+        auto now_final = store_.GetRun(request_.run_id);
+        if (now_final.ok() && IsFinalized(*now_final)) return AlreadyFinalized(*now_final);
+      }
+      return FromStoreError(lease.status(), "claiming the run");
+    }
+    lease_ = *lease;
+    logger_ = logger_.With({{"attempt", lease_.attempt}});
+    logger_.Info("claimed the run", {{"worker", request_.worker_id}});
+    // Re-read: the claim may have changed status and attempt.
+    run = store_.GetRun(request_.run_id);
+    if (!run.ok()) return FromStoreError(run.status(), "reading the claimed run");
+    return Execute(*run, strategy_override);
+  }
+
+ private:
+  JobResult Execute(const haystack::Run& run, std::optional<ControlStrategy> strategy_override) {
+    recipient_ = request_.user_email && !request_.user_email->empty() ? *request_.user_email
+                                                                       : run.user_email;
+    if (!LooksLikeEmail(recipient_)) {
+      logger_.Warning("no valid notification address; the user will not be emailed",
+                      {{"recipient", QuoteForMessage(recipient_, 40)}});
+      recipient_.clear();
+    }
+    if (IsCancellationRequested(run)) {
+      return Finish(Cancelled(), "cancelled before it started");
+    }
+
+    // A malformed record fails the run with a classified error, touching nothing else.
+    if (!run.invalid_fields.empty()) {
+      return Fail(ConfigurationError(fmt::format("the run record is malformed: {}",
+                                                 fmt::join(run.invalid_fields, "; "))));
+    }
+    if (auto valid = ValidateText("raw_query", run.raw_query,
+                                  {.max_bytes = kMaxQueryBytes, .kind = ErrorKind::kQueryParsing});
+        !valid.ok()) {
+      return Fail(valid);
+    }
+    if (run.raw_query.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return Fail(QueryParsingError("raw_query is empty: there is no question to answer"));
+    }
+    auto config = ParseRunConfig(run.config_json);
+    if (!config.ok()) return Fail(Annotate(config.status(), "runs.config"));
+    const ControlStrategy strategy = strategy_override.value_or(run.control_strategy);
+
+    RunRecorder recorder(store_, lease_);
+    absl::StatusOr<RunOutcome> outcome;
+    bool lease_lost = false;
+    StopReason stop_reason = StopReason::kNone;
+    {
+      job_internal::RunWatcher watcher(store_, lease_, shutdown_, timing_, logger_);
+      const RunContext context{.run = run,
+                               .config = *config,
+                               .control_strategy = strategy,
+                               .recorder = recorder,
+                               .stop = watcher.token(),
+                               .logger = logger_};
+      outcome = ExecuteCatching(context);
+      lease_lost = watcher.lease_lost();
+      stop_reason = watcher.token().reason();
+    }
+
+    if (lease_lost) {
+      return {kExitTransient, "another execution took the run over; this one stopped", run};
+    }
+    if (stop_reason == StopReason::kShutdown) {
+      // SIGTERM: everything finished is checkpointed; give the run back for the retry.
+      absl::Status released = store_.ReleaseLease(lease_);
+      if (!released.ok()) {
+        logger_.Warning("could not release the lease; the retry waits for it to expire",
+                        {{"error", std::string(released.message())}});
+      }
+      return {kExitTransient, "stopped by a shutdown signal; re-execute to resume", run};
+    }
+    if (stop_reason == StopReason::kCancelRequested ||
+        (!outcome.ok() && GetErrorKind(outcome.status()) == ErrorKind::kCancelled)) {
+      return Finish(Cancelled(), "cancelled");
+    }
+    if (!outcome.ok()) return Fail(outcome.status());
+
+    TerminalUpdate completed;
+    completed.status = RunStatus::kCompleted;
+    completed.reason = outcome->reason;
+    completed.final_score = outcome->final_score;
+    completed.best_iteration = outcome->best_iteration;
+    completed.output_anndata_path = outcome->output_anndata_path;
+    completed.output_report_path = outcome->output_report_path;
+    completed.output_log_path = outcome->output_log_path;
+    Notify(completed, NotificationKind::kRunCompleted);
+    return Finish(completed, "completed");
+  }
+
+  absl::StatusOr<RunOutcome> ExecuteCatching(const RunContext& context) {
+    try {
+      return executor_.Execute(context);
+    } catch (const std::exception& e) {
+      return InternalError(fmt::format("unexpected exception in the run: {}", e.what()));
+    } catch (...) {
+      return InternalError("unexpected non-standard exception in the run");
+    }
+  }
+
+  TerminalUpdate Cancelled() {
+    TerminalUpdate update;
+    update.status = RunStatus::kCancelled;
+    update.reason = TerminationReason::kCancelled;
+    Notify(update, NotificationKind::kRunCancelled);
+    return update;
+  }
+
+  void Notify(TerminalUpdate& update, NotificationKind kind) {
+    if (recipient_.empty()) return;
+    update.notification = kind;
+    update.notification_recipient = recipient_;
+  }
+
+  // Records a failure with the phase and iteration the run had reached.
+  JobResult Fail(const absl::Status& error) {
+    TerminalUpdate failed;
+    failed.status = RunStatus::kFailed;
+    failed.reason = TerminationReason::kError;
+    RunError recorded{std::string(ErrorKindName(GetErrorKind(error))),
+                      std::string(error.message()), std::nullopt, std::nullopt};
+    if (auto current = store_.GetRun(lease_.run_id); current.ok()) {
+      recorded.phase = current->current_phase;
+      if (current->current_iteration > 0) recorded.iteration = current->current_iteration;
+    }
+    failed.error = recorded;
+    Notify(failed, NotificationKind::kRunFailed);
+    logger_.Error("the run failed", {{"error_type", recorded.error_type},
+                                     {"error", recorded.message}});
+    return Finish(failed, fmt::format("failed: {}: {}", recorded.error_type, recorded.message));
+  }
+
+  JobResult Finish(TerminalUpdate update, const std::string& what) {
+    auto finished = store_.FinishRun(lease_, update);
+    if (!finished.ok() && update.status != RunStatus::kCancelled &&
+        GetErrorKind(finished.status()) == ErrorKind::kCancelled) {
+      // The user cancelled while the run was finishing: the cancellation wins.
+      logger_.Notice("cancellation arrived while finishing; the run ends cancelled");
+      return Finish(Cancelled(), "cancelled");
+    }
+    if (!finished.ok()) return FromStoreError(finished.status(), "recording the run's end");
+    logger_.Notice(fmt::format("run {}", what),
+                   {{"status", std::string(EnumName(finished->status))}});
+    DeliverNotifications(*finished);
+    return {ExitCodeForFinalized(*finished), fmt::format("run {} {}", finished->run_id, what),
+            *finished};
+  }
+
+  JobResult AlreadyFinalized(const haystack::Run& run) {
+    // Nothing changes; only an email whose intent was recorded but not yet sent goes out.
+    DeliverNotifications(run);
+    return {ExitCodeForFinalized(run),
+            fmt::format("run {} is already {} ({}); nothing to do", run.run_id,
+                        EnumName(run.status),
+                        run.termination_reason ? EnumName(*run.termination_reason) : ""),
+            run};
+  }
+
+  void DeliverNotifications(const haystack::Run& run) {
+    if (notifier_ == nullptr) {
+      logger_.Warning("no notifier configured; any pending email stays in the ledger");
+      return;
+    }
+    absl::Status sent =
+        DeliverPendingNotifications(run, store_, *notifier_, request_.app_url, logger_);
+    if (!sent.ok()) {
+      // The run's outcome stands; the failure is in the ledger and the log.
+      logger_.Error("could not notify the user", {{"error", std::string(sent.message())}});
+    }
+  }
+
+  JobResult Usage(std::string message) {
+    logger_.Error(message);
+    return {kExitUsage, std::move(message), std::nullopt};
+  }
+
+  JobResult FromStoreError(const absl::Status& status, std::string_view doing) {
+    std::string message = fmt::format("{}: {}", doing, std::string(status.message()));
+    if (status.code() == absl::StatusCode::kNotFound) return Usage(std::move(message));
+    const bool transient = IsTransient(status) || status.code() == absl::StatusCode::kAborted;
+    logger_.Error(message);
+    return {transient ? kExitTransient : kExitRunFailed, std::move(message), std::nullopt};
+  }
+
+  const JobRequest& request_;
+  RunStore& store_;
+  RunExecutor& executor_;
+  Notifier* notifier_;
+  StopToken shutdown_;
+  Logger logger_;
+  JobTiming timing_;
+  Lease lease_;
+  std::string recipient_;
+};
+
+}  // namespace
+
+JobResult RunJob(const JobRequest& request, RunStore& store, RunExecutor& executor,
+                 Notifier* notifier, const StopToken& shutdown, const Logger& logger,
+                 const JobTiming& timing) {
+  return JobLifecycle(request, store, executor, notifier, shutdown, logger, timing).Run();
+}
+
+}  // namespace haystack

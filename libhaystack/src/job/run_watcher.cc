@@ -1,0 +1,65 @@
+#include "run_watcher.h"
+
+#include "absl/time/clock.h"
+#include "haystack/core/run.h"
+
+namespace haystack::job_internal {
+
+RunWatcher::RunWatcher(RunStore& store, Lease lease, const StopToken& shutdown,
+                       const JobTiming& timing, const Logger& logger)
+    : store_(store), lease_(std::move(lease)), timing_(timing), logger_(logger) {
+  forward_shutdown_ = shutdown.OnStop([this] { stop_.RequestStop(StopReason::kShutdown); });
+  auto listener = store_.ListenForCancellation(lease_.run_id);
+  if (listener.ok()) {
+    listener_ = std::move(*listener);
+  } else {
+    logger_.Warning("cancellation hints unavailable; polling only",
+                    {{"error", std::string(listener.status().message())}});
+  }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+RunWatcher::~RunWatcher() {
+  quit_.RequestStop(StopReason::kShutdown);
+  if (thread_.joinable()) thread_.join();
+}
+
+void RunWatcher::Loop() {
+  const StopToken quit = quit_.token();
+  absl::Time next_heartbeat = absl::Now() + timing_.heartbeat;
+  while (!quit.stop_requested()) {
+    // Wait for a hint or the poll interval, whichever comes first, without outliving quit.
+    if (listener_ != nullptr) {
+      listener_->Wait(timing_.cancellation_poll);
+    } else {
+      quit.WaitFor(timing_.cancellation_poll);
+    }
+    if (quit.stop_requested()) return;
+
+    auto run = store_.GetRun(lease_.run_id);
+    if (run.ok() && IsCancellationRequested(*run)) {
+      logger_.Notice("cancellation requested; stopping the run");
+      stop_.RequestStop(StopReason::kCancelRequested);
+      return;
+    }
+    if (absl::Now() >= next_heartbeat) {
+      absl::Status renewed = store_.RenewLease(lease_, timing_.lease);
+      if (renewed.code() == absl::StatusCode::kAborted ||
+          renewed.code() == absl::StatusCode::kFailedPrecondition) {
+        logger_.Error("lost the run's lease; stopping without further writes",
+                      {{"error", std::string(renewed.message())}});
+        lease_lost_ = true;
+        stop_.RequestStop(StopReason::kShutdown);
+        return;
+      }
+      if (!renewed.ok()) {
+        // The database may come back before the lease runs out; keep trying.
+        logger_.Warning("lease renewal failed; retrying",
+                        {{"error", std::string(renewed.message())}});
+      }
+      next_heartbeat = absl::Now() + timing_.heartbeat;
+    }
+  }
+}
+
+}  // namespace haystack::job_internal
