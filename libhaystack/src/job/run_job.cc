@@ -46,21 +46,12 @@ class JobLifecycle {
         timing_(timing) {}
 
   JobResult Run() {
-    if (request_.run_id.empty()) return Usage("RUN_ID is not set: name the run to execute");
-    if (auto valid = ValidateText("RUN_ID", request_.run_id,
-                                  {.max_bytes = 64, .allow_newlines = false});
-        !valid.ok()) {
+    if (absl::Status valid = ValidateInvocation(request_); !valid.ok()) {
       return Usage(std::string(valid.message()));
     }
     std::optional<ControlStrategy> strategy_override;
     if (request_.control_strategy && !request_.control_strategy->empty()) {
-      auto parsed = ParseEnum<ControlStrategy>(*request_.control_strategy);
-      if (!parsed.ok()) {
-        return Usage(fmt::format("CONTROL_STRATEGY '{}' is not one of: {}",
-                                 QuoteForMessage(*request_.control_strategy, 40),
-                                 EnumNames<ControlStrategy>()));
-      }
-      strategy_override = *parsed;
+      strategy_override = *ParseEnum<ControlStrategy>(*request_.control_strategy);
     }
 
     auto run = store_.GetRun(request_.run_id);
@@ -267,6 +258,22 @@ class JobLifecycle {
 };
 
 }  // namespace
+
+absl::Status ValidateInvocation(const JobRequest& request) {
+  if (request.run_id.empty()) {
+    return ConfigurationError("RUN_ID is not set: name the run to execute");
+  }
+  HAYSTACK_RETURN_IF_ERROR(ValidateText(
+      "RUN_ID", request.run_id,
+      {.max_bytes = 64, .allow_newlines = false, .kind = ErrorKind::kConfiguration}));
+  if (request.control_strategy && !request.control_strategy->empty() &&
+      !ParseEnum<ControlStrategy>(*request.control_strategy).ok()) {
+    return ConfigurationError(fmt::format("CONTROL_STRATEGY '{}' is not one of: {}",
+                                          QuoteForMessage(*request.control_strategy, 40),
+                                          EnumNames<ControlStrategy>()));
+  }
+  return absl::OkStatus();
+}
 
 JobResult RunJob(const JobRequest& request, RunStore& store, RunExecutor& executor,
                  Notifier* notifier, const StopToken& shutdown, const Logger& logger,

@@ -38,6 +38,10 @@ struct JobResult {
   std::optional<Run> run;  // the record at the end, when it could be read
 };
 
+// Checks the invocation alone (RUN_ID present and printable, CONTROL_STRATEGY known), before
+// anything is opened: a kConfiguration error whose message names the variable.
+absl::Status ValidateInvocation(const JobRequest& request);
+
 // Executes the run:
 //   missing/invalid RUN_ID or CONTROL_STRATEGY, unknown run     → kExitUsage
 //   already finalized: deliver a still-pending email, change nothing else → the run's code

@@ -1,0 +1,179 @@
+#include "commands.h"
+
+#include <iostream>
+
+#include "absl/time/clock.h"
+#include "executor_factory.h"
+#include "fmt/format.h"
+#include "haystack/core/error.h"
+#include "haystack/core/ids.h"
+#include "haystack/core/json.h"
+#include "haystack/core/text.h"
+#include "haystack/job/run_job.h"
+#include "haystack/store/open_run_store.h"
+
+namespace haystack::orchestrator {
+namespace {
+
+// The embedded default: an SQLite file next to the local artifacts.
+constexpr char kDefaultDatabaseUrl[] = "sqlite:haystack-results/haystack.db";
+
+int Complain(const CommandContext& context, int exit_code, std::string_view message) {
+  context.logger.Error(message);
+  std::cerr << "haystack-orchestrator: " << message << "\n";
+  return exit_code;
+}
+
+int Complain(const CommandContext& context, int exit_code, const absl::Status& status) {
+  return Complain(context, exit_code, std::string(status.message()));
+}
+
+// Exit code for a failure to reach or prepare the database.
+int StoreExitCode(const absl::Status& status) {
+  if (GetErrorKind(status) == ErrorKind::kConfiguration) return kExitUsage;
+  return IsTransient(status) ? kExitTransient : kExitUsage;
+}
+
+absl::StatusOr<std::unique_ptr<RunStore>> OpenConfiguredStore(const CommandContext& context) {
+  return OpenRunStore(context.settings.GetString("database_url", kDefaultDatabaseUrl));
+}
+
+absl::StatusOr<JobTiming> ConfiguredTiming(const Settings& settings) {
+  JobTiming timing;
+  HAYSTACK_ASSIGN_OR_RETURN(timing.lease, settings.GetSeconds("lease_seconds", timing.lease));
+  HAYSTACK_ASSIGN_OR_RETURN(timing.heartbeat,
+                            settings.GetSeconds("heartbeat_seconds", timing.lease / 5));
+  HAYSTACK_ASSIGN_OR_RETURN(timing.cancellation_poll,
+                            settings.GetSeconds("cancel_poll_seconds", timing.cancellation_poll));
+  if (timing.heartbeat >= timing.lease) {
+    return ConfigurationError("heartbeat_seconds must be shorter than lease_seconds");
+  }
+  return timing;
+}
+
+// Shared by batch mode and `run`: everything after the run exists.
+int Execute(const CommandContext& context, RunStore& store, const JobRequest& request) {
+  auto timing = ConfiguredTiming(context.settings);
+  if (!timing.ok()) return Complain(context, kExitUsage, timing.status());
+  auto run = store.GetRun(request.run_id);
+  if (!run.ok()) {
+    const int code = run.status().code() == absl::StatusCode::kNotFound
+                         ? kExitUsage
+                         : StoreExitCode(run.status());
+    return Complain(context, code, run.status());
+  }
+  auto executor = MakeRunExecutor(context.settings);
+  if (!executor.ok()) return Complain(context, kExitUsage, executor.status());
+  const JobResult result = RunJob(request, store, **executor, /*notifier=*/nullptr,
+                                  context.shutdown, context.logger, *timing);
+  (result.exit_code == kExitSuccess ? std::cout : std::cerr)
+      << "haystack-orchestrator: " << result.message << "\n";
+  return result.exit_code;
+}
+
+}  // namespace
+
+int ExecuteFromEnvironment(const CommandContext& context) {
+  JobRequest request{.run_id = context.env.Get("RUN_ID").value_or(""),
+                     .user_email = context.env.Get("USER_EMAIL"),
+                     .control_strategy = context.env.Get("CONTROL_STRATEGY"),
+                     .worker_id = NewWorkerId(),
+                     .app_url = context.settings.GetString("app_url", "")};
+  if (absl::Status valid = ValidateInvocation(request); !valid.ok()) {
+    return Complain(context, kExitUsage, valid);
+  }
+  auto store = OpenConfiguredStore(context);
+  if (!store.ok()) return Complain(context, StoreExitCode(store.status()), store.status());
+  return Execute(context, **store, request);
+}
+
+int CreateAndExecute(const CommandContext& context, const NewRunOptions& options) {
+  if (absl::Status valid = ValidateText("--query", options.query, {.max_bytes = 10'000});
+      !valid.ok()) {
+    return Complain(context, kExitUsage, valid);
+  }
+  JobRequest request{.run_id = NewRunId(absl::Now()),
+                     .control_strategy = options.control_strategy,
+                     .worker_id = NewWorkerId(),
+                     .app_url = context.settings.GetString("app_url", "")};
+  if (absl::Status valid = ValidateInvocation(request); !valid.ok()) {
+    return Complain(context, kExitUsage, valid);
+  }
+  if (auto config = ParseRunConfig(options.config_json); !config.ok()) {
+    return Complain(context, kExitUsage, config.status());
+  }
+  auto store = OpenConfiguredStore(context);
+  if (!store.ok()) return Complain(context, StoreExitCode(store.status()), store.status());
+
+  Run run;
+  run.run_id = request.run_id;
+  run.user_email = options.email;
+  run.raw_query = options.query;
+  run.config_json = options.config_json;
+  run.random_seed = options.seed;
+  if (options.control_strategy) {
+    run.control_strategy = *ParseEnum<ControlStrategy>(*options.control_strategy);
+  }
+  if (absl::Status created = (*store)->CreateRun(run); !created.ok()) {
+    return Complain(context, StoreExitCode(created), created);
+  }
+  std::cout << "created run " << run.run_id << "\n";
+  return Execute(context, **store, request);
+}
+
+int ShowStatus(const CommandContext& context, const std::string& run_id, bool json) {
+  auto store = OpenConfiguredStore(context);
+  if (!store.ok()) return Complain(context, StoreExitCode(store.status()), store.status());
+  auto run = (*store)->GetRun(run_id);
+  if (!run.ok()) {
+    const int code = run.status().code() == absl::StatusCode::kNotFound
+                         ? kExitUsage
+                         : StoreExitCode(run.status());
+    return Complain(context, code, run.status());
+  }
+  if (json) {
+    std::cout << ToJson(*run) << "\n";
+    return kExitSuccess;
+  }
+  std::cout << fmt::format("run        {}\nstatus     {}\nquery      {}\n", run->run_id,
+                           EnumName(run->status), QuoteForMessage(run->raw_query, 200));
+  if (run->current_phase) std::cout << "phase      " << EnumName(*run->current_phase) << "\n";
+  std::cout << "iteration  " << run->current_iteration << "\n";
+  if (!run->grounding_scores.empty()) {
+    std::cout << fmt::format("scores     {}\n", fmt::join(run->grounding_scores, ", "));
+  }
+  if (run->final_score) std::cout << "score      " << *run->final_score << "\n";
+  if (run->termination_reason) {
+    std::cout << "ended      " << EnumName(*run->termination_reason) << "\n";
+  }
+  if (run->cancel_requested_at) {
+    std::cout << "cancel     requested at " << FormatTimestamp(*run->cancel_requested_at) << "\n";
+  }
+  if (run->error) {
+    std::cout << fmt::format("error      {}: {}\n", run->error->error_type, run->error->message);
+  }
+  for (const auto& path :
+       {run->output_anndata_path, run->output_report_path, run->output_log_path}) {
+    if (path) std::cout << "output     " << *path << "\n";
+  }
+  for (const auto& problem : run->invalid_fields) std::cout << "invalid    " << problem << "\n";
+  return kExitSuccess;
+}
+
+int RequestCancel(const CommandContext& context, const std::string& run_id) {
+  auto store = OpenConfiguredStore(context);
+  if (!store.ok()) return Complain(context, StoreExitCode(store.status()), store.status());
+  absl::Status requested = (*store)->RequestCancellation(run_id);
+  if (requested.code() == absl::StatusCode::kNotFound) {
+    return Complain(context, kExitUsage, requested);
+  }
+  if (requested.code() == absl::StatusCode::kFailedPrecondition) {
+    return Complain(context, kExitRunFailed, requested);
+  }
+  if (!requested.ok()) return Complain(context, StoreExitCode(requested), requested);
+  std::cout << "cancellation of run " << run_id
+            << " requested; the running job stops at its next check\n";
+  return kExitSuccess;
+}
+
+}  // namespace haystack::orchestrator
