@@ -1,7 +1,8 @@
+#include "haystack/core/matrix.h"
+
 #include <cmath>
 
 #include "catch2/catch.hpp"
-#include "haystack/core/matrix.h"
 
 namespace haystack {
 namespace {

@@ -26,12 +26,11 @@ int main(int argc, char** argv) {
   haystack::testing::ScriptedExecutor executor(
       {.iterations = 3, .ending = wait ? Script::Ending::kWaitForStop : Script::Ending::kComplete});
   haystack::JobRequest request{.run_id = argv[2], .worker_id = haystack::NewWorkerId()};
-  const haystack::JobResult result =
-      haystack::RunJob(request, **store, executor, nullptr, signals.token(),
-                       haystack::Logger::Null(),
-                       {.lease = absl::Seconds(30),
-                        .heartbeat = absl::Seconds(1),
-                        .cancellation_poll = absl::Milliseconds(50)});
+  const haystack::JobResult result = haystack::RunJob(
+      request, **store, executor, nullptr, signals.token(), haystack::Logger::Null(),
+      {.lease = absl::Seconds(30),
+       .heartbeat = absl::Seconds(1),
+       .cancellation_poll = absl::Milliseconds(50)});
   std::cout << result.message << "\n";
   return result.exit_code;
 }

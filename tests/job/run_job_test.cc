@@ -1,13 +1,13 @@
 // The job lifecycle against a scripted executor, on SQLite and PostgreSQL.
+#include "haystack/job/run_job.h"
+
 #include <sqlite3.h>
 
-#include <thread>
-
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "haystack/core/error.h"
 #include "haystack/core/ids.h"
-#include "haystack/job/run_job.h"
 #include "job/recording_notifier.h"
 #include "job/scripted_executor.h"
 #include "store/store_fixture.h"
@@ -40,10 +40,10 @@ struct Harness {
   RecordingNotifier notifier;
 };
 
-#define HAYSTACK_JOB_HARNESS(h)                                                  \
+#define HAYSTACK_JOB_HARNESS(h)                                                      \
   const Backend backend_under_test = GENERATE(Backend::kSqlite, Backend::kPostgres); \
-  Harness h(backend_under_test);                                                 \
-  if (!h.fixture.available()) return;                                            \
+  Harness h(backend_under_test);                                                     \
+  if (!h.fixture.available()) return;                                                \
   INFO("backend: " << BackendName(backend_under_test))
 
 TEST_CASE("a run that converges is completed, recorded and emailed once", "[job]") {

@@ -12,14 +12,14 @@ namespace haystack::testing {
 
 struct Script {
   enum class Ending {
-    kComplete,         // return an outcome
-    kFail,             // return `error`
-    kThrow,            // throw std::runtime_error
-    kWaitForStop,      // block until the stop token fires, then return its error
+    kComplete,     // return an outcome
+    kFail,         // return `error`
+    kThrow,        // throw std::runtime_error
+    kWaitForStop,  // block until the stop token fires, then return its error
   };
-  int iterations = 2;         // iterations to record (numbers continue after recorded ones)
+  int iterations = 2;  // iterations to record (numbers continue after recorded ones)
   Ending ending = Ending::kComplete;
-  absl::Status error;         // for kFail
+  absl::Status error;  // for kFail
   // For kWaitForStop: record this many iterations before waiting (a resume then finishes).
   int iterations_before_wait = 1;
 };

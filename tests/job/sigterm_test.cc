@@ -1,9 +1,8 @@
 // SIGTERM to a real job process: exit 75 with the run intact, and a re-execution resumes.
 #include <signal.h>
 
-#include <thread>
-
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "haystack/job/exit_codes.h"
 #include "store/store_fixture.h"

@@ -24,8 +24,8 @@ int64_t Cols(const ExpressionMatrix& m) {
 
 absl::Status Validate(const DenseMatrix& m) {
   if (m.rows < 0 || m.cols < 0 || static_cast<int64_t>(m.values.size()) != m.rows * m.cols) {
-    return MatrixError(fmt::format("dense matrix {}x{} holds {} values", m.rows, m.cols,
-                                   m.values.size()));
+    return MatrixError(
+        fmt::format("dense matrix {}x{} holds {} values", m.rows, m.cols, m.values.size()));
   }
   return absl::OkStatus();
 }
@@ -42,8 +42,8 @@ absl::Status Validate(const CsrMatrix& m) {
   }
   if (m.indptr.front() != 0) return MatrixError("CSR indptr[0] is not 0");
   if (m.indptr.back() != m.nnz()) {
-    return MatrixError(fmt::format("CSR indptr ends at {} but there are {} non-zeros",
-                                   m.indptr.back(), m.nnz()));
+    return MatrixError(
+        fmt::format("CSR indptr ends at {} but there are {} non-zeros", m.indptr.back(), m.nnz()));
   }
   for (int64_t r = 0; r < m.rows; ++r) {
     const int64_t begin = m.indptr[r];
@@ -54,8 +54,8 @@ absl::Status Validate(const CsrMatrix& m) {
     for (int64_t k = begin; k < end; ++k) {
       const int32_t c = m.indices[k];
       if (c < 0 || c >= m.cols) {
-        return MatrixError(fmt::format("CSR column index {} out of range [0, {}) in row {}", c,
-                                       m.cols, r));
+        return MatrixError(
+            fmt::format("CSR column index {} out of range [0, {}) in row {}", c, m.cols, r));
       }
       if (k > begin && m.indices[k - 1] >= c) {
         return MatrixError(fmt::format("CSR column indices not strictly increasing in row {}", r));
@@ -86,8 +86,8 @@ absl::Status CheckFinite(const ExpressionMatrix& m, std::string_view what) {
     for (int64_t k = csr.indptr[r]; k < csr.indptr[r + 1]; ++k) {
       if (!std::isfinite(csr.data[k])) {
         return absl::InvalidArgumentError(
-            fmt::format("{} has a non-finite value ({}) at row {}, column {}", what, csr.data[k],
-                        r, csr.indices[k]));
+            fmt::format("{} has a non-finite value ({}) at row {}, column {}", what, csr.data[k], r,
+                        csr.indices[k]));
       }
     }
   }

@@ -53,11 +53,11 @@ absl::Status DeliverPendingNotifications(const Run& run, RunStore& store, Notifi
         run.run_id, entry.kind, receipt.ok(), receipt.ok() ? receipt->provider : notifier.Name(),
         receipt.ok() ? receipt->provider_message_id : "", error));
     if (receipt.ok()) {
-      logger.Info("notification sent", {{"kind", std::string(EnumName(entry.kind))},
-                                        {"provider", receipt->provider}});
+      logger.Info("notification sent",
+                  {{"kind", std::string(EnumName(entry.kind))}, {"provider", receipt->provider}});
     } else {
-      logger.Error("notification failed", {{"kind", std::string(EnumName(entry.kind))},
-                                           {"error", error}});
+      logger.Error("notification failed",
+                   {{"kind", std::string(EnumName(entry.kind))}, {"error", error}});
       result = MakeError(ErrorKind::kNotification, receipt.status().code(),
                          fmt::format("{} email not sent: {}", EnumName(entry.kind), error));
     }

@@ -2,8 +2,8 @@
 
 #include <exception>
 
-#include "fmt/ranges.h"
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "haystack/core/error.h"
 #include "haystack/core/text.h"
 #include "haystack/job/notify_once.h"
@@ -21,8 +21,8 @@ int ExitCodeForFinalized(const Run& run) {
 
 bool LooksLikeEmail(std::string_view address) {
   const size_t at = address.find('@');
-  if (address.size() > 254 || at == std::string_view::npos || at == 0 ||
-      at + 1 >= address.size() || !IsValidUtf8(address)) {
+  if (address.size() > 254 || at == std::string_view::npos || at == 0 || at + 1 >= address.size() ||
+      !IsValidUtf8(address)) {
     return false;
   }
   for (unsigned char c : address) {
@@ -78,7 +78,7 @@ class JobLifecycle {
  private:
   JobResult Execute(const haystack::Run& run, std::optional<ControlStrategy> strategy_override) {
     recipient_ = request_.user_email && !request_.user_email->empty() ? *request_.user_email
-                                                                       : run.user_email;
+                                                                      : run.user_email;
     if (!LooksLikeEmail(recipient_)) {
       logger_.Warning("no valid notification address; the user will not be emailed",
                       {{"recipient", QuoteForMessage(recipient_, 40)}});
@@ -90,8 +90,8 @@ class JobLifecycle {
 
     // A malformed record fails the run with a classified error, touching nothing else.
     if (!run.invalid_fields.empty()) {
-      return Fail(ConfigurationError(fmt::format("the run record is malformed: {}",
-                                                 fmt::join(run.invalid_fields, "; "))));
+      return Fail(ConfigurationError(
+          fmt::format("the run record is malformed: {}", fmt::join(run.invalid_fields, "; "))));
     }
     if (auto valid = ValidateText("raw_query", run.raw_query,
                                   {.max_bytes = kMaxQueryBytes, .kind = ErrorKind::kQueryParsing});
@@ -181,16 +181,16 @@ class JobLifecycle {
     TerminalUpdate failed;
     failed.status = RunStatus::kFailed;
     failed.reason = TerminationReason::kError;
-    RunError recorded{std::string(ErrorKindName(GetErrorKind(error))),
-                      std::string(error.message()), std::nullopt, std::nullopt};
+    RunError recorded{std::string(ErrorKindName(GetErrorKind(error))), std::string(error.message()),
+                      std::nullopt, std::nullopt};
     if (auto current = store_.GetRun(lease_.run_id); current.ok()) {
       recorded.phase = current->current_phase;
       if (current->current_iteration > 0) recorded.iteration = current->current_iteration;
     }
     failed.error = recorded;
     Notify(failed, NotificationKind::kRunFailed);
-    logger_.Error("the run failed", {{"error_type", recorded.error_type},
-                                     {"error", recorded.message}});
+    logger_.Error("the run failed",
+                  {{"error_type", recorded.error_type}, {"error", recorded.message}});
     return Finish(failed, fmt::format("failed: {}: {}", recorded.error_type, recorded.message));
   }
 
@@ -213,11 +213,11 @@ class JobLifecycle {
   JobResult AlreadyFinalized(const haystack::Run& run) {
     // Nothing changes; only an email whose intent was recorded but not yet sent goes out.
     DeliverNotifications(run);
-    return {ExitCodeForFinalized(run),
-            fmt::format("run {} is already {} ({}); nothing to do", run.run_id,
-                        EnumName(run.status),
-                        run.termination_reason ? EnumName(*run.termination_reason) : ""),
-            run};
+    return {
+        ExitCodeForFinalized(run),
+        fmt::format("run {} is already {} ({}); nothing to do", run.run_id, EnumName(run.status),
+                    run.termination_reason ? EnumName(*run.termination_reason) : ""),
+        run};
   }
 
   void DeliverNotifications(const haystack::Run& run) {
@@ -263,9 +263,9 @@ absl::Status ValidateInvocation(const JobRequest& request) {
   if (request.run_id.empty()) {
     return ConfigurationError("RUN_ID is not set: name the run to execute");
   }
-  HAYSTACK_RETURN_IF_ERROR(ValidateText(
-      "RUN_ID", request.run_id,
-      {.max_bytes = 64, .allow_newlines = false, .kind = ErrorKind::kConfiguration}));
+  HAYSTACK_RETURN_IF_ERROR(
+      ValidateText("RUN_ID", request.run_id,
+                   {.max_bytes = 64, .allow_newlines = false, .kind = ErrorKind::kConfiguration}));
   if (request.control_strategy && !request.control_strategy->empty() &&
       !ParseEnum<ControlStrategy>(*request.control_strategy).ok()) {
     return ConfigurationError(fmt::format("CONTROL_STRATEGY '{}' is not one of: {}",

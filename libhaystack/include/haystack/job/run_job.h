@@ -18,11 +18,11 @@ namespace haystack {
 
 // The invocation: the environment contract of the batch entrypoint.
 struct JobRequest {
-  std::string run_id;                            // RUN_ID
-  std::optional<std::string> user_email;         // USER_EMAIL (overrides the record's)
-  std::optional<std::string> control_strategy;   // CONTROL_STRATEGY (overrides the config)
-  std::string worker_id;                         // lease owner; unique per process
-  std::string app_url;                           // for links in emails
+  std::string run_id;                           // RUN_ID
+  std::optional<std::string> user_email;        // USER_EMAIL (overrides the record's)
+  std::optional<std::string> control_strategy;  // CONTROL_STRATEGY (overrides the config)
+  std::string worker_id;                        // lease owner; unique per process
+  std::string app_url;                          // for links in emails
 };
 
 struct JobTiming {
@@ -34,7 +34,7 @@ struct JobTiming {
 
 struct JobResult {
   int exit_code = kExitSuccess;
-  std::string message;  // one line for stderr / the log
+  std::string message;     // one line for stderr / the log
   std::optional<Run> run;  // the record at the end, when it could be read
 };
 

@@ -1,0 +1,85 @@
+// haystack-orchestrator as a batch engine runs it: environment in, exit code and stderr out.
+#include <catch2/catch.hpp>
+
+#include "haystack/job/exit_codes.h"
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
+
+namespace haystack::testing {
+namespace {
+
+struct Cli {
+  TempDir dir;
+  std::string database() const { return "sqlite://" + dir.File("runs.db"); }
+  ProcessResult Run(std::vector<std::string> args,
+                    std::map<std::string, std::optional<std::string>> env = {}) const {
+    args.insert(args.begin(), HAYSTACK_ORCHESTRATOR);
+    env.emplace("HAYSTACK_DATABASE_URL", database());
+    env.emplace("HAYSTACK_LOG_FORMAT", "json");
+    for (const char* name : {"RUN_ID", "USER_EMAIL", "CONTROL_STRATEGY", "HAYSTACK_CONFIG"}) {
+      env.emplace(name, std::nullopt);
+    }
+    return RunProcess(args, {.env = env});
+  }
+};
+
+TEST_CASE("batch mode refuses a missing or unknown RUN_ID and a bad CONTROL_STRATEGY",
+          "[cli]") {
+  Cli cli;
+  ProcessResult missing = cli.Run({});
+  CHECK(missing.exit_code == kExitUsage);
+  CHECK_THAT(missing.stderr_text, Catch::Contains("RUN_ID is not set"));
+
+  ProcessResult unknown = cli.Run({}, {{"RUN_ID", "hay_20261124_0123456789ab"}});
+  CHECK(unknown.exit_code == kExitUsage);
+  CHECK_THAT(unknown.stderr_text, Catch::Contains("no run with run_id 'hay_20261124_0123456789ab'"));
+
+  ProcessResult strategy =
+      cli.Run({}, {{"RUN_ID", "hay_20261124_0123456789ab"}, {"CONTROL_STRATEGY", "both"}});
+  CHECK(strategy.exit_code == kExitUsage);
+  CHECK_THAT(strategy.stderr_text,
+             Catch::Contains("CONTROL_STRATEGY 'both' is not one of: synthetic_control, "
+                             "query_as_control"));
+  // Logs are one JSON object per line with Cloud Logging's field names.
+  CHECK_THAT(strategy.stderr_text, Catch::Contains("\"severity\":\"ERROR\""));
+}
+
+TEST_CASE("run creates the run and says plainly that the agent is not built yet", "[cli]") {
+  Cli cli;
+  ProcessResult run =
+      cli.Run({"run", "--query", "How would CD14+ monocytes respond to IFN-gamma?", "--email",
+               "ada@example.org"});
+  CHECK(run.exit_code == kExitUsage);
+  CHECK_THAT(run.stderr_text, Catch::Contains("agent"));
+  CHECK_THAT(run.stderr_text, Catch::Contains("not built yet"));
+  REQUIRE(run.stdout_text.rfind("created run hay_", 0) == 0);
+  const std::string id = run.stdout_text.substr(12, run.stdout_text.find('\n') - 12);
+
+  ProcessResult status = cli.Run({"status", id});
+  CHECK(status.exit_code == kExitSuccess);
+  CHECK_THAT(status.stdout_text, Catch::Contains("status     pending"));  // nothing faked
+
+  ProcessResult json = cli.Run({"status", id, "--json"});
+  CHECK_THAT(json.stdout_text, Catch::Contains("\"run_id\":\"" + id + "\""));
+
+  CHECK(cli.Run({"cancel", id}).exit_code == kExitSuccess);
+  CHECK_THAT(cli.Run({"status", id}).stdout_text, Catch::Contains("cancel     requested at"));
+  CHECK(cli.Run({"cancel", "hay_20261124_0123456789ab"}).exit_code == kExitUsage);
+}
+
+TEST_CASE("bad command lines and bad settings exit 2; --version and --help exit 0", "[cli]") {
+  Cli cli;
+  CHECK(cli.Run({"--version"}).stdout_text.rfind("haystack-orchestrator ", 0) == 0);
+  CHECK(cli.Run({"--help"}).exit_code == kExitSuccess);
+  CHECK(cli.Run({"frobnicate"}).exit_code == kExitUsage);
+  CHECK(cli.Run({"run"}).exit_code == kExitUsage);  // --query is required
+  ProcessResult bad_query = cli.Run({"run", "--query", std::string("IFN\x01gamma")});
+  CHECK(bad_query.exit_code == kExitUsage);
+  CHECK_THAT(bad_query.stderr_text, Catch::Contains("--query"));
+  ProcessResult bad_url = cli.Run({"status", "x"}, {{"HAYSTACK_DATABASE_URL", "mysql://db/x"}});
+  CHECK(bad_url.exit_code == kExitUsage);
+  CHECK_THAT(bad_url.stderr_text, Catch::Contains("unsupported database URL"));
+}
+
+}  // namespace
+}  // namespace haystack::testing
