@@ -23,8 +23,7 @@ struct Cli {
   }
 };
 
-TEST_CASE("batch mode refuses a missing or unknown RUN_ID and a bad CONTROL_STRATEGY",
-          "[cli]") {
+TEST_CASE("batch mode refuses a missing or unknown RUN_ID and a bad CONTROL_STRATEGY", "[cli]") {
   Cli cli;
   ProcessResult missing = cli.Run({});
   CHECK(missing.exit_code == kExitUsage);
@@ -32,7 +31,8 @@ TEST_CASE("batch mode refuses a missing or unknown RUN_ID and a bad CONTROL_STRA
 
   ProcessResult unknown = cli.Run({}, {{"RUN_ID", "hay_20261124_0123456789ab"}});
   CHECK(unknown.exit_code == kExitUsage);
-  CHECK_THAT(unknown.stderr_text, Catch::Contains("no run with run_id 'hay_20261124_0123456789ab'"));
+  CHECK_THAT(unknown.stderr_text,
+             Catch::Contains("no run with run_id 'hay_20261124_0123456789ab'"));
 
   ProcessResult strategy =
       cli.Run({}, {{"RUN_ID", "hay_20261124_0123456789ab"}, {"CONTROL_STRATEGY", "both"}});
@@ -46,9 +46,8 @@ TEST_CASE("batch mode refuses a missing or unknown RUN_ID and a bad CONTROL_STRA
 
 TEST_CASE("run creates the run and says plainly that the agent is not built yet", "[cli]") {
   Cli cli;
-  ProcessResult run =
-      cli.Run({"run", "--query", "How would CD14+ monocytes respond to IFN-gamma?", "--email",
-               "ada@example.org"});
+  ProcessResult run = cli.Run({"run", "--query", "How would CD14+ monocytes respond to IFN-gamma?",
+                               "--email", "ada@example.org"});
   CHECK(run.exit_code == kExitUsage);
   CHECK_THAT(run.stderr_text, Catch::Contains("agent"));
   CHECK_THAT(run.stderr_text, Catch::Contains("not built yet"));
