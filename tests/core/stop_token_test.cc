@@ -1,6 +1,8 @@
 #include "haystack/core/stop_token.h"
 
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <thread>
 
 #include "catch2/catch.hpp"
@@ -39,6 +41,28 @@ TEST_CASE("callbacks run once, or immediately when already stopped") {
 TEST_CASE("a default token never stops") {
   StopToken token;
   CHECK_FALSE(token.WaitFor(absl::Milliseconds(1)));
+}
+
+}  // namespace
+}  // namespace haystack
+
+namespace haystack {
+namespace {
+
+TEST_CASE("destroying a registration waits for its callback running on another thread", "[stop]") {
+  StopSource source;
+  std::atomic<bool> entered = false;
+  std::atomic<bool> finished = false;
+  auto registration = std::make_unique<StopCallback>(source.token().OnStop([&] {
+    entered = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    finished = true;  // the captures must still be alive here
+  }));
+  std::thread stopper([&] { source.RequestStop(StopReason::kShutdown); });
+  while (!entered) std::this_thread::yield();
+  registration.reset();  // must block until the callback returned
+  CHECK(finished);
+  stopper.join();
 }
 
 }  // namespace

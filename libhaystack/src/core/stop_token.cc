@@ -1,5 +1,6 @@
 #include "haystack/core/stop_token.h"
 
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,11 @@ struct StopCallback::State {
   StopReason reason = StopReason::kNone;
   uint64_t next_id = 1;
   std::map<uint64_t, std::function<void()>> callbacks;
+  // The callback RequestStop is running (0: none), so that destroying its StopCallback on
+  // another thread waits for it to return, as std::stop_callback does.
+  uint64_t running_id = 0;
+  std::thread::id running_thread;
+  std::condition_variable callback_done;
 };
 
 StopCallback::StopCallback(StopCallback&& other) noexcept
@@ -29,9 +35,13 @@ StopCallback& StopCallback::operator=(StopCallback&& other) noexcept {
 }
 
 StopCallback::~StopCallback() {
-  if (state_ && id_ != 0) {
-    std::lock_guard lock(state_->mu);
-    state_->callbacks.erase(id_);
+  if (!state_ || id_ == 0) return;
+  std::unique_lock lock(state_->mu);
+  if (state_->callbacks.erase(id_) > 0) return;  // never ran and now never will
+  // Running right now on another thread: its captures must outlive it. (On the same thread
+  // the callback is destroying its own registration; waiting would deadlock.)
+  if (state_->running_thread != std::this_thread::get_id()) {
+    state_->callback_done.wait(lock, [&] { return state_->running_id != id_; });
   }
 }
 
@@ -79,16 +89,23 @@ StopSource::StopSource() : state_(std::make_shared<StopCallback::State>()) {}
 
 void StopSource::RequestStop(StopReason reason) {
   if (reason == StopReason::kNone) return;
-  std::vector<std::function<void()>> to_run;
-  {
-    std::lock_guard lock(state_->mu);
-    if (state_->reason != StopReason::kNone) return;
-    state_->reason = reason;
-    for (auto& [id, callback] : state_->callbacks) to_run.push_back(std::move(callback));
-    state_->callbacks.clear();
-  }
+  std::unique_lock lock(state_->mu);
+  if (state_->reason != StopReason::kNone) return;
+  state_->reason = reason;
   state_->cv.notify_all();
-  for (auto& callback : to_run) callback();
+  // One at a time, outside the lock, each marked as running so that its StopCallback's
+  // destructor can wait for it.
+  while (!state_->callbacks.empty()) {
+    auto node = state_->callbacks.extract(state_->callbacks.begin());
+    state_->running_id = node.key();
+    state_->running_thread = std::this_thread::get_id();
+    lock.unlock();
+    node.mapped()();
+    lock.lock();
+    state_->running_id = 0;
+    state_->running_thread = std::thread::id();
+    state_->callback_done.notify_all();
+  }
 }
 
 }  // namespace haystack
