@@ -28,8 +28,9 @@ int Complain(const CommandContext& context, int exit_code, const absl::Status& s
   return Complain(context, exit_code, std::string(status.message()));
 }
 
-// Exit code for a failure to reach or prepare the database.
+// Exit code for a store error: an unknown run or a bad URL is the caller's mistake.
 int StoreExitCode(const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kNotFound) return kExitUsage;
   if (GetErrorKind(status) == ErrorKind::kConfiguration) return kExitUsage;
   return IsTransient(status) ? kExitTransient : kExitUsage;
 }
@@ -57,10 +58,7 @@ int Execute(const CommandContext& context, RunStore& store, const JobRequest& re
   if (!timing.ok()) return Complain(context, kExitUsage, timing.status());
   auto run = store.GetRun(request.run_id);
   if (!run.ok()) {
-    const int code = run.status().code() == absl::StatusCode::kNotFound
-                         ? kExitUsage
-                         : StoreExitCode(run.status());
-    return Complain(context, code, run.status());
+    return Complain(context, StoreExitCode(run.status()), run.status());
   }
   auto executor = MakeRunExecutor(context.settings);
   if (!executor.ok()) return Complain(context, kExitUsage, executor.status());
@@ -126,10 +124,7 @@ int ShowStatus(const CommandContext& context, const std::string& run_id, bool js
   if (!store.ok()) return Complain(context, StoreExitCode(store.status()), store.status());
   auto run = (*store)->GetRun(run_id);
   if (!run.ok()) {
-    const int code = run.status().code() == absl::StatusCode::kNotFound
-                         ? kExitUsage
-                         : StoreExitCode(run.status());
-    return Complain(context, code, run.status());
+    return Complain(context, StoreExitCode(run.status()), run.status());
   }
   if (json) {
     std::cout << ToJson(*run) << "\n";
@@ -164,9 +159,6 @@ int RequestCancel(const CommandContext& context, const std::string& run_id) {
   auto store = OpenConfiguredStore(context);
   if (!store.ok()) return Complain(context, StoreExitCode(store.status()), store.status());
   absl::Status requested = (*store)->RequestCancellation(run_id);
-  if (requested.code() == absl::StatusCode::kNotFound) {
-    return Complain(context, kExitUsage, requested);
-  }
   if (requested.code() == absl::StatusCode::kFailedPrecondition) {
     return Complain(context, kExitRunFailed, requested);
   }

@@ -449,8 +449,8 @@ absl::Status SqlRunStore::RecordNotificationResult(std::string_view run_id, Noti
                    "provider_message_id = $5, last_error = $6, updated_at = $7, "
                    "sent_at = $8 WHERE run_id = $1 AND kind = $2 AND status = 'sending'",
                    {Text(run_id), std::string(EnumName(kind)),
-                    std::string(NotificationStatusName(delivered ? NotificationStatus::kSent
-                                                                 : NotificationStatus::kFailed)),
+                    std::string(EnumName(delivered ? NotificationStatus::kSent
+                                                   : NotificationStatus::kFailed)),
                     Text(provider), Text(provider_message_id), Text(error), now,
                     delivered ? SqlParam(now) : SqlParam(nullptr)}));
     if (updated.affected_rows() != 1) {

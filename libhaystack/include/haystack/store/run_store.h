@@ -14,10 +14,12 @@
 #ifndef HAYSTACK_STORE_RUN_STORE_H_
 #define HAYSTACK_STORE_RUN_STORE_H_
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -65,6 +67,17 @@ enum class NotificationStatus {
   kSending,  // an attempt started; if it stays here the process died: outcome unknown
   kSent,
   kFailed,
+};
+
+template <>
+struct EnumTraits<NotificationStatus> {
+  static constexpr std::string_view kTypeName = "NotificationStatus";
+  static constexpr std::array<std::pair<NotificationStatus, std::string_view>, 4> kValues = {{
+      {NotificationStatus::kPending, "pending"},
+      {NotificationStatus::kSending, "sending"},
+      {NotificationStatus::kSent, "sent"},
+      {NotificationStatus::kFailed, "failed"},
+  }};
 };
 
 struct NotificationRecord {

@@ -103,20 +103,6 @@ class RowDecoder {
 
 }  // namespace
 
-std::string_view NotificationStatusName(NotificationStatus status) {
-  switch (status) {
-    case NotificationStatus::kPending:
-      return "pending";
-    case NotificationStatus::kSending:
-      return "sending";
-    case NotificationStatus::kSent:
-      return "sent";
-    case NotificationStatus::kFailed:
-      return "failed";
-  }
-  return "pending";
-}
-
 Run DecodeRun(const SqlResult& result, size_t row) {
   Run run;
   RowDecoder d(result, row, &run.invalid_fields);
@@ -169,11 +155,7 @@ NotificationRecord DecodeNotification(const SqlResult& result, size_t row) {
   RowDecoder d(result, row, &ignored);
   n.run_id = d.Text("run_id").value_or("");
   d.Enum("kind", &n.kind);
-  const std::string status = d.Text("status").value_or("pending");
-  for (auto s : {NotificationStatus::kPending, NotificationStatus::kSending,
-                 NotificationStatus::kSent, NotificationStatus::kFailed}) {
-    if (NotificationStatusName(s) == status) n.status = s;
-  }
+  d.Enum("status", &n.status);
   n.recipient = d.Text("recipient").value_or("");
   d.Int("attempts", &n.attempts);
   n.provider = d.Text("provider").value_or("");

@@ -15,8 +15,6 @@ Run DecodeRun(const SqlResult& result, size_t row);
 NotificationRecord DecodeNotification(const SqlResult& result, size_t row);
 RunEvent DecodeEvent(const SqlResult& result, size_t row);
 
-std::string_view NotificationStatusName(NotificationStatus status);
-
 }  // namespace haystack::store_internal
 
 #endif  // HAYSTACK_STORE_INTERNAL_RUN_CODEC_H_
