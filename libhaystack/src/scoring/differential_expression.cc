@@ -1,0 +1,169 @@
+#include "haystack/scoring/differential_expression.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <numeric>
+#include <thread>
+
+#include "fmt/format.h"
+#include "haystack/core/error.h"
+#include "haystack/scoring/multiple_testing.h"
+#include "internal/gene_column.h"
+
+namespace haystack::scoring {
+namespace {
+
+using scoring_internal::GatherColumns;
+using scoring_internal::GeneColumn;
+using scoring_internal::GeneTest;
+
+// Genes per unit of work: large enough that a thread reads each matrix row in long runs, small
+// enough that the buffers of one block stay in cache-friendly sizes and threads balance.
+constexpr int64_t kBlockGenes = 128;
+
+absl::Status CheckInput(const ExpressionMatrix& m, std::string_view what, size_t n_genes,
+                        int min_cells) {
+  if (absl::Status s = Validate(m); !s.ok()) {
+    return EvaluationError(fmt::format("{} matrix is invalid: {}", what, std::string(s.message())));
+  }
+  if (Cols(m) != static_cast<int64_t>(n_genes)) {
+    return EvaluationError(fmt::format(
+        "{} matrix has {} gene columns but {} gene symbols were given", what, Cols(m), n_genes));
+  }
+  if (absl::Status s = CheckFinite(m, what); !s.ok()) {
+    return EvaluationError(fmt::format("differential expression: {}", std::string(s.message())));
+  }
+  if (Rows(m) < min_cells) {
+    return MakeError(ErrorKind::kEvaluation, absl::StatusCode::kFailedPrecondition,
+                     fmt::format("{} group has {} cells, fewer than the minimum of {} cells per "
+                                 "group (de_config.min_cells_per_group)",
+                                 what, Rows(m), min_cells));
+  }
+  return absl::OkStatus();
+}
+
+double Log2FoldChange(double mean_treated, double mean_control) {
+  return std::log2((std::expm1(mean_treated) + 1e-9) / (std::expm1(mean_control) + 1e-9));
+}
+
+std::vector<DeGene> Top(const DeResult& r, const std::vector<std::string>& names, size_t n) {
+  std::vector<DeGene> top;
+  for (size_t i = 0; i < names.size() && i < n; ++i) {
+    const auto g = static_cast<size_t>(r.IndexOf(names[i]));
+    top.push_back({names[i], r.log2_fold_change[g], r.p_value[g], r.adjusted_p_value[g]});
+  }
+  return top;
+}
+
+}  // namespace
+
+int64_t DeResult::IndexOf(std::string_view gene) const {
+  auto it = std::find(genes.begin(), genes.end(), gene);
+  return it == genes.end() ? -1 : static_cast<int64_t>(it - genes.begin());
+}
+
+std::string_view ControlSourceName(ControlStrategy strategy) {
+  return strategy == ControlStrategy::kQueryAsControl ? "query_cells" : "control_predictions";
+}
+
+absl::StatusOr<DeResult> RunDifferentialExpression(const ExpressionMatrix& treated,
+                                                   const ExpressionMatrix& control,
+                                                   std::span<const std::string> genes,
+                                                   const DeOptions& options) {
+  const DEAnalysisConfig& config = options.config;
+  if (absl::Status s = Validate(config); !s.ok()) {
+    return EvaluationError(fmt::format("differential expression: {}", std::string(s.message())));
+  }
+  const int min_cells =
+      std::max(config.min_cells_per_group, config.test_method == DeTestMethod::kTTest ? 2 : 1);
+  HAYSTACK_RETURN_IF_ERROR(CheckInput(treated, "treated", genes.size(), min_cells));
+  HAYSTACK_RETURN_IF_ERROR(CheckInput(control, "control", genes.size(), min_cells));
+
+  const int64_t n_genes = static_cast<int64_t>(genes.size());
+  const int64_t n1 = Rows(treated);
+  const int64_t n2 = Rows(control);
+  DeResult r;
+  r.genes.assign(genes.begin(), genes.end());
+  r.statistic.assign(genes.size(), 0);
+  r.p_value.assign(genes.size(), 1);
+  r.log2_fold_change.assign(genes.size(), 0);
+  r.mean_treated.assign(genes.size(), 0);
+  r.mean_control.assign(genes.size(), 0);
+
+  const int64_t n_blocks = (n_genes + kBlockGenes - 1) / kBlockGenes;
+  int threads = options.threads > 0
+                    ? options.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, n_blocks)));
+  std::atomic<int64_t> next_block{0};
+  auto worker = [&] {
+    std::vector<GeneColumn> columns(static_cast<size_t>(kBlockGenes));
+    for (int64_t block = next_block++; block < n_blocks; block = next_block++) {
+      const int64_t begin = block * kBlockGenes;
+      const int64_t end = std::min(n_genes, begin + kBlockGenes);
+      const std::span<GeneColumn> span(columns.data(), static_cast<size_t>(end - begin));
+      for (GeneColumn& c : span) c.Clear();
+      GatherColumns(treated, begin, end, /*treated=*/true, span);
+      GatherColumns(control, begin, end, /*treated=*/false, span);
+      for (int64_t g = begin; g < end; ++g) {
+        GeneColumn& column = span[static_cast<size_t>(g - begin)];
+        const auto i = static_cast<size_t>(g);
+        r.mean_treated[i] = column.sum_treated / static_cast<double>(n1);
+        r.mean_control[i] = column.sum_control / static_cast<double>(n2);
+        r.log2_fold_change[i] = Log2FoldChange(r.mean_treated[i], r.mean_control[i]);
+        const GeneTest test =
+            config.test_method == DeTestMethod::kTTest
+                ? scoring_internal::WelchTest(column, n1, n2)
+                : scoring_internal::WilcoxonTest(column, n1, n2, config.wilcoxon_convention);
+        r.statistic[i] = test.statistic;
+        r.p_value[i] = test.p_value;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+
+  r.adjusted_p_value = AdjustPValues(r.p_value, config.correction_method);
+  r.is_de.assign(genes.size(), 0);
+  std::vector<size_t> de;
+  for (size_t i = 0; i < genes.size(); ++i) {
+    if (r.adjusted_p_value[i] <= config.pval_threshold &&
+        std::fabs(r.log2_fold_change[i]) >= config.lfc_threshold) {
+      r.is_de[i] = 1;
+      de.push_back(i);
+    }
+  }
+  std::sort(de.begin(), de.end(), [&](size_t a, size_t b) {
+    if (r.adjusted_p_value[a] != r.adjusted_p_value[b]) {
+      return r.adjusted_p_value[a] < r.adjusted_p_value[b];
+    }
+    const double fa = std::fabs(r.log2_fold_change[a]);
+    const double fb = std::fabs(r.log2_fold_change[b]);
+    if (fa != fb) return fa > fb;
+    return r.genes[a] < r.genes[b];
+  });
+  for (size_t i : de) (r.log2_fold_change[i] > 0 ? r.up : r.down).push_back(r.genes[i]);
+
+  DeSummary& s = r.summary;
+  s.method = config.test_method;
+  s.convention = config.wilcoxon_convention;
+  s.correction = config.correction_method;
+  s.treatment_source = options.treatment_source;
+  s.control_source = options.control_source;
+  s.n_treatment_cells = n1;
+  s.n_control_cells = n2;
+  s.n_genes_tested = n_genes;
+  s.n_up = static_cast<int64_t>(r.up.size());
+  s.n_down = static_cast<int64_t>(r.down.size());
+  s.lfc_threshold = config.lfc_threshold;
+  s.pval_threshold = config.pval_threshold;
+  const size_t top_n = static_cast<size_t>(std::max(0, options.top_n));
+  s.top_up = Top(r, r.up, top_n);
+  s.top_down = Top(r, r.down, top_n);
+  return r;
+}
+
+}  // namespace haystack::scoring
