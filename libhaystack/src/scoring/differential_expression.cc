@@ -63,6 +63,23 @@ int64_t DeResult::IndexOf(std::string_view gene) const {
   return it == genes.end() ? -1 : static_cast<int64_t>(it - genes.begin());
 }
 
+std::vector<size_t> RankedDeGenes(const DeResult& de) {
+  std::vector<size_t> idx;
+  for (size_t i = 0; i < de.is_de.size(); ++i) {
+    if (de.is_de[i]) idx.push_back(i);
+  }
+  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+    if (de.adjusted_p_value[a] != de.adjusted_p_value[b]) {
+      return de.adjusted_p_value[a] < de.adjusted_p_value[b];
+    }
+    const double fa = std::fabs(de.log2_fold_change[a]);
+    const double fb = std::fabs(de.log2_fold_change[b]);
+    if (fa != fb) return fa > fb;
+    return de.genes[a] < de.genes[b];
+  });
+  return idx;
+}
+
 std::string_view ControlSourceName(ControlStrategy strategy) {
   return strategy == ControlStrategy::kQueryAsControl ? "query_cells" : "control_predictions";
 }
@@ -128,23 +145,11 @@ absl::StatusOr<DeResult> RunDifferentialExpression(const ExpressionMatrix& treat
 
   r.adjusted_p_value = AdjustPValues(r.p_value, config.correction_method);
   r.is_de.assign(genes.size(), 0);
-  std::vector<size_t> de;
   for (size_t i = 0; i < genes.size(); ++i) {
-    if (r.adjusted_p_value[i] <= config.pval_threshold &&
-        std::fabs(r.log2_fold_change[i]) >= config.lfc_threshold) {
-      r.is_de[i] = 1;
-      de.push_back(i);
-    }
+    r.is_de[i] = r.adjusted_p_value[i] <= config.pval_threshold &&
+                 std::fabs(r.log2_fold_change[i]) >= config.lfc_threshold;
   }
-  std::sort(de.begin(), de.end(), [&](size_t a, size_t b) {
-    if (r.adjusted_p_value[a] != r.adjusted_p_value[b]) {
-      return r.adjusted_p_value[a] < r.adjusted_p_value[b];
-    }
-    const double fa = std::fabs(r.log2_fold_change[a]);
-    const double fb = std::fabs(r.log2_fold_change[b]);
-    if (fa != fb) return fa > fb;
-    return r.genes[a] < r.genes[b];
-  });
+  const std::vector<size_t> de = RankedDeGenes(r);
   for (size_t i : de) (r.log2_fold_change[i] > 0 ? r.up : r.down).push_back(r.genes[i]);
 
   DeSummary& s = r.summary;

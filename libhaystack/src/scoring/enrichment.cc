@@ -82,6 +82,10 @@ EnrichmentResult OverRepresentation(std::span<const GeneSet> sets,
       tested_sets.push_back(std::move(p));
     }
     result.n_sets_tested = static_cast<int64_t>(tested_sets.size());
+    if (result.tested_set_ids.empty()) {
+      for (const auto& p : tested_sets) result.tested_set_ids.push_back(p.set_id);
+      std::sort(result.tested_set_ids.begin(), result.tested_set_ids.end());
+    }
     std::vector<double> p_values;
     for (const auto& p : tested_sets) p_values.push_back(p.p_value);
     const std::vector<double> adjusted = AdjustPValues(p_values, options.correction);

@@ -62,6 +62,10 @@ struct DeResult {
   int64_t IndexOf(std::string_view gene) const;
 };
 
+// Indices of the DE genes of both directions, most significant first: adjusted p ascending,
+// then |log2 FC| descending, then symbol.
+std::vector<size_t> RankedDeGenes(const DeResult& de);
+
 // The control source name recorded for a control strategy: "control_predictions" for
 // synthetic_control, "query_cells" for query_as_control.
 std::string_view ControlSourceName(ControlStrategy strategy);

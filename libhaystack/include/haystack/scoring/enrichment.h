@@ -40,7 +40,8 @@ struct EnrichmentResult {
   std::vector<std::string> collections;  // what was tested
   int64_t universe_size = 0;
   std::string universe_description;
-  int64_t n_sets_tested = 0;  // per direction
+  int64_t n_sets_tested = 0;                // per direction
+  std::vector<std::string> tested_set_ids;  // sets whose K passed the size bounds, sorted
 };
 
 // Pure: tests `sets` (any collections) for the two lists over the universe built from
