@@ -44,9 +44,42 @@ float KeyValue(uint64_t key) {
   return std::bit_cast<float>((order & kSignBit) != 0 ? (order & ~kSignBit) : ~order);
 }
 
+void SortByValue(GeneColumn& column) {
+  std::vector<uint64_t>& keys = column.keys;
+  const size_t n = keys.size();
+  // Short columns: a comparison sort beats clearing the histograms.
+  if (n < 256) {
+    std::sort(keys.begin(), keys.end());
+    return;
+  }
+  // LSD radix sort on the 32 value bits (bits 1..32 of the key), one byte per pass; a pass in
+  // which every key has the same byte (common for the exponent byte) is skipped.
+  constexpr int kPasses = 4;
+  uint32_t counts[kPasses][256] = {};
+  for (uint64_t k : keys) {
+    for (int p = 0; p < kPasses; ++p) ++counts[p][(k >> (1 + 8 * p)) & 0xff];
+  }
+  column.scratch.resize(n);
+  uint64_t* from = keys.data();
+  uint64_t* to = column.scratch.data();
+  for (int p = 0; p < kPasses; ++p) {
+    const int shift = 1 + 8 * p;
+    if (counts[p][(from[0] >> shift) & 0xff] == n) continue;
+    uint32_t offset = 0;
+    for (uint32_t& c : counts[p]) {
+      const uint32_t count = c;
+      c = offset;
+      offset += count;
+    }
+    for (size_t i = 0; i < n; ++i) to[counts[p][(from[i] >> shift) & 0xff]++] = from[i];
+    std::swap(from, to);
+  }
+  if (from != keys.data()) std::copy(from, from + n, keys.data());
+}
+
 GeneTest WilcoxonTest(GeneColumn& column, int64_t n_treated, int64_t n_control,
                       WilcoxonConvention convention) {
-  std::sort(column.keys.begin(), column.keys.end());
+  SortByValue(column);
   const double n1 = static_cast<double>(n_treated);
   const double n2 = static_cast<double>(n_control);
   const double n = n1 + n2;

@@ -18,6 +18,7 @@ struct GeneColumn {
   // (order-preserving bits of the value << 1) | group, group 1 = treated: sorting the keys
   // sorts by value, and equal values stay adjacent whatever their group.
   std::vector<uint64_t> keys;
+  std::vector<uint64_t> scratch;  // radix-sort buffer
   int64_t nnz_treated = 0;
   int64_t nnz_control = 0;
   double sum_treated = 0;
@@ -34,7 +35,10 @@ struct GeneTest {
   double p_value = 1;
 };
 
-// Sorts column.keys. n_treated/n_control are the group sizes (cells, zeros included).
+// Orders column.keys by value (the group bit is ignored: ranks only need equal values adjacent).
+void SortByValue(GeneColumn& column);
+
+// Sorts column.keys by value. n_treated/n_control are the group sizes (cells, zeros included).
 GeneTest WilcoxonTest(GeneColumn& column, int64_t n_treated, int64_t n_control,
                       WilcoxonConvention convention);
 GeneTest WelchTest(const GeneColumn& column, int64_t n_treated, int64_t n_control);
