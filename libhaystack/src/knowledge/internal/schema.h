@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS genes (
   gene_id INTEGER PRIMARY KEY, symbol TEXT NOT NULL UNIQUE, entrez_id TEXT NOT NULL DEFAULT '',
   name TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS genes_by_symbol_nocase ON genes(symbol COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS genes_by_name_nocase ON genes(name COLLATE NOCASE);
 CREATE TABLE IF NOT EXISTS gene_aliases (
   alias TEXT NOT NULL, gene_id INTEGER NOT NULL REFERENCES genes(gene_id),
   PRIMARY KEY (alias, gene_id)) WITHOUT ROWID;
