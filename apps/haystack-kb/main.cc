@@ -14,7 +14,8 @@ namespace {
 using haystack::ImportReport;
 using haystack::KnowledgeImporter;
 
-// Exit codes: 0 success, 1 a failed import (bad input), 2 usage, 3 storage/database trouble.
+// Exit codes: 0 success, 1 a failed import (bad input), 3 storage/database trouble; usage
+// errors exit with CLI11's codes.
 int Fail(const absl::Status& status) {
   std::cerr << "haystack-kb: " << status.message() << "\n";
   const auto kind = haystack::GetErrorKind(status);

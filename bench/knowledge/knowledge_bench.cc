@@ -22,8 +22,8 @@ std::vector<std::string> g_genes;  // 200 genes for co-citation
 // The first 200 members of "immune response" (GO:0006955), sorted by symbol.
 std::vector<std::string> TwoHundredGenes() {
   auto set = g_kb->GetGeneSet("GO:0006955");
-  std::vector<std::string> genes = set.ok() && set->has_value() ? (*set)->genes
-                                                                : std::vector<std::string>{};
+  std::vector<std::string> genes =
+      set.ok() && set->has_value() ? (*set)->genes : std::vector<std::string>{};
   if (genes.size() > 200) genes.resize(200);
   return genes;
 }
