@@ -12,6 +12,7 @@
 #include "haystack/knowledge/in_memory_knowledge_base.h"
 #include "knowledge/internal/line_reader.h"
 #include "knowledge/internal/schema.h"
+#include "knowledge/internal/shared_logic.h"
 #include "knowledge/internal/sqlite_db.h"
 
 namespace haystack {
@@ -412,18 +413,7 @@ absl::StatusOr<std::vector<EntityMatch>> SqliteKnowledgeBase::Resolve(EntityKind
               wanted, "fuzzy", 0.0));
     }
   }
-  // Best score per id, then by score, then id for determinism.
-  std::map<std::string, EntityMatch> best;
-  for (auto& m : matches) {
-    auto [it, inserted] = best.try_emplace(m.id, m);
-    if (!inserted && it->second.score < m.score) it->second = m;
-  }
-  std::vector<EntityMatch> out;
-  for (auto& [id, m] : best) out.push_back(std::move(m));
-  std::stable_sort(out.begin(), out.end(),
-                   [](const auto& a, const auto& b) { return a.score > b.score; });
-  if (limit >= 0 && static_cast<int>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
-  return out;
+  return knowledge_internal::RankMatches(std::move(matches), limit);
 }
 
 absl::StatusOr<std::shared_ptr<const InteractionNetwork>> SqliteKnowledgeBase::Network() const {
@@ -438,7 +428,7 @@ absl::StatusOr<std::shared_ptr<const InteractionNetwork>> SqliteKnowledgeBase::N
 
 absl::StatusOr<std::shared_ptr<const InteractionNetwork>> SqliteKnowledgeBase::BuildNetwork()
     const {
-  auto network = std::make_shared<InteractionNetwork>();
+  std::string source;
   std::vector<std::pair<std::string, std::string>> edges;
   auto stored = Query(
       "SELECT ga.symbol, gb.symbol FROM interactions i JOIN genes ga ON ga.gene_id = i.a JOIN "
@@ -447,11 +437,11 @@ absl::StatusOr<std::shared_ptr<const InteractionNetwork>> SqliteKnowledgeBase::B
   HAYSTACK_RETURN_IF_ERROR(ForEachRow(
       **stored, [&](const Statement& row) { edges.emplace_back(row.Text(0), row.Text(1)); }));
   if (!edges.empty()) {
-    auto source = Column("SELECT value FROM kb_meta WHERE key = 'network_source'", "");
-    if (!source.ok()) return source.status();
-    network->source = source->empty() ? "imported interactions" : source->front();
+    auto names = Column("SELECT value FROM kb_meta WHERE key = 'network_source'", "");
+    if (!names.ok()) return names.status();
+    source = names->empty() ? "imported interactions" : names->front();
   } else {
-    network->source =
+    source =
         absl::StrCat("GO co-annotation proxy (GO_BP sets of 2-", kGoProxyMaxSetSize, " genes)");
     auto members = Query(
         "SELECT m.set_id, g.symbol FROM gene_sets s JOIN gene_set_members m USING (set_id) JOIN "
@@ -476,25 +466,7 @@ absl::StatusOr<std::shared_ptr<const InteractionNetwork>> SqliteKnowledgeBase::B
     }));
     flush();
   }
-  std::set<std::string> nodes;
-  for (const auto& [a, b] : edges) {
-    nodes.insert(a);
-    nodes.insert(b);
-  }
-  network->genes.assign(nodes.begin(), nodes.end());
-  network->adjacency.resize(network->genes.size());
-  for (const auto& [a, b] : edges) {
-    const int32_t ia = network->IndexOf(a);
-    const int32_t ib = network->IndexOf(b);
-    if (ia == ib) continue;
-    network->adjacency[static_cast<size_t>(ia)].push_back(ib);
-    network->adjacency[static_cast<size_t>(ib)].push_back(ia);
-  }
-  for (auto& list : network->adjacency) {
-    std::sort(list.begin(), list.end());
-    list.erase(std::unique(list.begin(), list.end()), list.end());
-  }
-  return std::shared_ptr<const InteractionNetwork>(std::move(network));
+  return knowledge_internal::MakeNetwork(std::move(source), edges);
 }
 
 absl::StatusOr<std::vector<CoCitation>> SqliteKnowledgeBase::CoCitations(
