@@ -70,7 +70,15 @@ absl::Status KnowledgeImporter::RecordSource(const SourceVersion& source) {
   return stmt->Run();
 }
 
-absl::StatusOr<int64_t> KnowledgeImporter::GeneIdFor(const std::string& symbol) {
+absl::StatusOr<int64_t> KnowledgeImporter::GeneIdFor(const std::string& symbol,
+                                                     std::map<std::string, int64_t>* cache) {
+  if (auto it = cache->find(symbol); it != cache->end()) return it->second;
+  auto id = LookUpOrAddGene(symbol);
+  if (id.ok()) cache->emplace(symbol, *id);
+  return id;
+}
+
+absl::StatusOr<int64_t> KnowledgeImporter::LookUpOrAddGene(const std::string& symbol) {
   auto by_symbol = db_->Prepare("SELECT gene_id FROM genes WHERE symbol = ?");
   if (!by_symbol.ok()) return by_symbol.status();
   by_symbol->Bind(1, symbol);
@@ -179,13 +187,9 @@ absl::StatusOr<ImportReport> KnowledgeImporter::ImportGeneSets(const std::vector
       clear->Bind(1, set_id);
       HAYSTACK_RETURN_IF_ERROR(clear->Run());
       for (const auto& symbol : set.genes) {
-        auto [it, inserted] = gene_ids.try_emplace(symbol, 0);
-        if (inserted) {
-          auto id = GeneIdFor(symbol);
-          if (!id.ok()) return id.status();
-          it->second = *id;
-        }
-        member->Bind(1, set_id).Bind(2, it->second);
+        auto gene_id = GeneIdFor(symbol, &gene_ids);
+        if (!gene_id.ok()) return gene_id.status();
+        member->Bind(1, set_id).Bind(2, *gene_id);
         HAYSTACK_RETURN_IF_ERROR(member->Run());
         ++report.counts["memberships"];
       }
@@ -263,13 +267,9 @@ absl::StatusOr<ImportReport> KnowledgeImporter::ImportInteractions(
       int64_t ids[2];
       const std::string* symbols[2] = {&link.a, &link.b};
       for (int k = 0; k < 2; ++k) {
-        auto [it, inserted] = gene_ids.try_emplace(*symbols[k], 0);
-        if (inserted) {
-          auto id = GeneIdFor(*symbols[k]);
-          if (!id.ok()) return id.status();
-          it->second = *id;
-        }
-        ids[k] = it->second;
+        auto gene_id = GeneIdFor(*symbols[k], &gene_ids);
+        if (!gene_id.ok()) return gene_id.status();
+        ids[k] = *gene_id;
       }
       if (ids[0] == ids[1]) continue;
       insert->Bind(1, std::min(ids[0], ids[1])).Bind(2, std::max(ids[0], ids[1]));

@@ -76,8 +76,11 @@ class KnowledgeImporter {
  private:
   KnowledgeImporter(std::unique_ptr<knowledge_internal::Database> db, const Clock& clock);
   absl::Status RecordSource(const SourceVersion& source);
-  // The gene id for `symbol`, matching aliases, inserting a new gene if none matches.
-  absl::StatusOr<int64_t> GeneIdFor(const std::string& symbol);
+  // The gene id for `symbol`, matching aliases, inserting a new gene if none matches;
+  // memoised in `cache` for the length of one import.
+  absl::StatusOr<int64_t> GeneIdFor(const std::string& symbol,
+                                    std::map<std::string, int64_t>* cache);
+  absl::StatusOr<int64_t> LookUpOrAddGene(const std::string& symbol);
 
   std::unique_ptr<knowledge_internal::Database> db_;
   const Clock& clock_;
