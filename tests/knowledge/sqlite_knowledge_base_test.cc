@@ -166,6 +166,13 @@ TEST_CASE("entity resolution: names, synonyms, plurals, CD14+ style and Greek le
   CHECK(first(EntityKind::kPerturbation, "Dex").id == "dexamethasone");
   CHECK(first(EntityKind::kGene, "STAT1").method == "exact");
   CHECK(first(EntityKind::kGene, "stat1").method == "normalized");
+  // Containment is by whole words: "mono" is not part of "monocyte".
+  auto partial = kb->Resolve(EntityKind::kCellType, "mono", 5);
+  REQUIRE(partial.ok());
+  CHECK(partial->empty());
+  const EntityMatch contained = first(EntityKind::kCellType, "monocytes");
+  CHECK(contained.id == "CL:0000576");
+  CHECK(contained.method == "exact");
   auto nothing = kb->Resolve(EntityKind::kCellType, "hepatocyte", 5);
   REQUIRE(nothing.ok());
   CHECK(nothing->empty());

@@ -407,9 +407,10 @@ absl::StatusOr<std::vector<EntityMatch>> SqliteKnowledgeBase::Resolve(EntityKind
         HAYSTACK_RETURN_IF_ERROR(run(select + "l.normalized = ?", positive, "normalized", 0.9));
       }
       HAYSTACK_RETURN_IF_ERROR(
-          run(select + "l.normalized != ?1 AND (l.normalized LIKE '% ' || ?1 || ' %' OR ' ' || "
-                       "l.normalized || ' ' LIKE '%' || ?1 || '%' OR ' ' || ?1 || ' ' LIKE '% ' "
-                       "|| l.normalized || ' %')",
+          // Whole words only: space-padded containment of the text in the label or the label
+          // in the text ("CD14+ monocytes from blood").
+          run(select + "l.normalized != ?1 AND (' ' || l.normalized || ' ' LIKE '% ' || ?1 || "
+                       "' %' OR ' ' || ?1 || ' ' LIKE '% ' || l.normalized || ' %')",
               wanted, "fuzzy", 0.0));
     }
   }
