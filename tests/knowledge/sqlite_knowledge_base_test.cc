@@ -2,6 +2,7 @@
 #include "haystack/knowledge/sqlite_knowledge_base.h"
 
 #include <map>
+#include <thread>
 
 #include "catch2/catch.hpp"
 #include "haystack/core/error.h"
@@ -208,6 +209,39 @@ TEST_CASE("network: GO co-annotation proxy without STRING, STRING when imported"
   auto again = kb->Network();
   REQUIRE(again.ok());
   CHECK(again->get() == network->get());  // built once
+}
+
+TEST_CASE("concurrent lookups from several threads return the single-threaded answers") {
+  testing::TempDir dir;
+  auto kb = Open(BuildFixtureKb(dir, false));
+  auto snapshot = [&]() {
+    std::string out;
+    auto sets = kb->GeneSetsContaining("IRF1");
+    auto neighbours = kb->Neighbors("CL:0001054", 2);
+    auto matches = kb->Resolve(EntityKind::kCellType, "CD14+ monocytes", 3);
+    auto network = kb->Network();
+    if (!sets.ok() || !neighbours.ok() || !matches.ok() || !network.ok()) return out;
+    for (const auto& id : *sets) out += id + ",";
+    for (const auto& n : *neighbours) out += n.term.id + n.relation + ",";
+    for (const auto& m : *matches) out += m.id + m.method + ",";
+    out += std::to_string((*network)->genes.size());
+    return out;
+  };
+  const std::string expected = snapshot();
+  REQUIRE_FALSE(expected.empty());
+  std::vector<std::string> last(4);
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        last[t] = snapshot();
+        if (last[t] != expected) ++mismatches[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(mismatches == std::vector<int>(4, 0));
 }
 
 TEST_CASE("genes, sources and file checks") {
