@@ -34,8 +34,9 @@ absl::StatusOr<std::unique_ptr<KnowledgeImporter>> KnowledgeImporter::Create(
     const std::string& path, const Clock& clock) {
   auto db = Database::Open(path, Database::Mode::kReadWriteCreate);
   if (!db.ok()) return db.status();
-  // Imports are bulk loads of a file nobody reads yet: no journal to keep.
-  HAYSTACK_RETURN_IF_ERROR((*db)->Exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"));
+  // Imports are bulk loads of a file nobody reads yet: no fsync, and the rollback journal in
+  // memory (still there, so that a failed import rolls back instead of leaving half a source).
+  HAYSTACK_RETURN_IF_ERROR((*db)->Exec("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;"));
   HAYSTACK_RETURN_IF_ERROR((*db)->Exec(knowledge_internal::kSchemaSql));
   auto version = (*db)->QueryInt(
       "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM kb_meta "
