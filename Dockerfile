@@ -5,7 +5,8 @@ FROM debian:12-slim AS build
 COPY . /src
 RUN /src/scripts/setup --build-dir /build -- -DCMAKE_BUILD_TYPE=Release \
       -DHAYSTACK_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/opt/haystack \
-    && cmake --install /build
+    && cmake --install /build \
+    && install -D -m 644 /build/data/knowledge.sqlite /opt/haystack/share/haystack/knowledge.sqlite
 
 FROM debian:12-slim
 # Runtime libraries of the binary (its shared-library closure, checked with ldd).

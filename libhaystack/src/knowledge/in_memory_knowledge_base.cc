@@ -5,6 +5,8 @@
 #include <deque>
 #include <set>
 
+#include "knowledge/internal/shared_logic.h"
+
 namespace haystack {
 namespace {
 
@@ -258,44 +260,13 @@ absl::StatusOr<std::vector<EntityMatch>> InMemoryKnowledgeBase::Resolve(EntityKi
       }
     }
   }
-  // Best score per id, then by score.
-  std::map<std::string, EntityMatch> best;
-  for (auto& m : matches) {
-    auto [it, inserted] = best.try_emplace(m.id, m);
-    if (!inserted && it->second.score < m.score) it->second = m;
-  }
-  std::vector<EntityMatch> out;
-  for (auto& [id, m] : best) out.push_back(std::move(m));
-  std::stable_sort(out.begin(), out.end(),
-                   [](const auto& a, const auto& b) { return a.score > b.score; });
-  if (limit >= 0 && static_cast<int>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
-  return out;
+  return knowledge_internal::RankMatches(std::move(matches), limit);
 }
 
 absl::StatusOr<std::shared_ptr<const InteractionNetwork>> InMemoryKnowledgeBase::Network() const {
   std::lock_guard lock(network_cache_->mu);
   if (network_cache_->network == nullptr) {
-    auto network = std::make_shared<InteractionNetwork>();
-    network->source = network_source_;
-    std::set<std::string> nodes;
-    for (const auto& [a, b] : interactions_) {
-      nodes.insert(a);
-      nodes.insert(b);
-    }
-    network->genes.assign(nodes.begin(), nodes.end());
-    network->adjacency.resize(network->genes.size());
-    for (const auto& [a, b] : interactions_) {
-      const int32_t ia = network->IndexOf(a);
-      const int32_t ib = network->IndexOf(b);
-      if (ia == ib) continue;
-      network->adjacency[static_cast<size_t>(ia)].push_back(ib);
-      network->adjacency[static_cast<size_t>(ib)].push_back(ia);
-    }
-    for (auto& list : network->adjacency) {
-      std::sort(list.begin(), list.end());
-      list.erase(std::unique(list.begin(), list.end()), list.end());
-    }
-    network_cache_->network = std::move(network);
+    network_cache_->network = knowledge_internal::MakeNetwork(network_source_, interactions_);
   }
   return network_cache_->network;
 }
