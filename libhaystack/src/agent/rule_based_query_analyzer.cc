@@ -11,11 +11,14 @@
 #include "haystack/core/error.h"
 #include "haystack/core/text.h"
 #include "haystack/knowledge/in_memory_knowledge_base.h"
+#include "internal/query_builder.h"
 #include "internal/query_text.h"
 
 namespace haystack {
 namespace {
 
+using agent_internal::ApplyCellType;
+using agent_internal::ApplyPerturbation;
 using agent_internal::BoundedEditDistance;
 using agent_internal::HasDigit;
 using agent_internal::IsGeneticCue;
@@ -23,6 +26,7 @@ using agent_internal::IsPerturbationCue;
 using agent_internal::IsStopWord;
 using agent_internal::Token;
 using agent_internal::Tokenize;
+using agent_internal::ValidateQueryText;
 
 constexpr size_t kMaxSpanTokens = 6;
 constexpr size_t kMaxCuePhraseTokens = 4;
@@ -318,10 +322,7 @@ RuleBasedQueryAnalyzer::RuleBasedQueryAnalyzer(const KnowledgeBase& knowledge,
     : knowledge_(knowledge), options_(options) {}
 
 absl::StatusOr<StructuredQuery> RuleBasedQueryAnalyzer::Analyze(std::string_view raw_query) const {
-  HAYSTACK_RETURN_IF_ERROR(ValidateText("query", raw_query,
-                                        {.max_bytes = options_.max_query_bytes,
-                                         .allow_newlines = true,
-                                         .kind = ErrorKind::kQueryParsing}));
+  HAYSTACK_RETURN_IF_ERROR(ValidateQueryText(raw_query, options_.max_query_bytes));
   const std::vector<Token> tokens = Tokenize(raw_query);
   size_t letters = 0;
   for (const Token& t : tokens) letters += t.text.size();
@@ -343,11 +344,12 @@ absl::StatusOr<StructuredQuery> RuleBasedQueryAnalyzer::Analyze(std::string_view
 
   // ---- perturbation: a dictionary mention, else a typo of one, else a gene knockout.
   std::optional<Perturbation> perturbation;
+  std::string perturbation_text;
   const Mention* perturbation_mention = FirstOf(mentions, EntityKind::kPerturbation);
   if (perturbation_mention != nullptr) {
     HAYSTACK_ASSIGN_OR_RETURN(perturbation,
                               knowledge_.FindPerturbation(perturbation_mention->match.id));
-    query.perturbation_query = perturbation_mention->text;
+    perturbation_text = perturbation_mention->text;
     for (const std::string& other : OthersOf(mentions, EntityKind::kPerturbation)) {
       query.notes.push_back(absl::StrCat("also mentioned perturbation ", other,
                                          "; the first one named is predicted"));
@@ -378,7 +380,7 @@ absl::StatusOr<StructuredQuery> RuleBasedQueryAnalyzer::Analyze(std::string_view
         p.type = PerturbationType::kGenetic;
         p.targets = {symbol};
         p.description = absl::StrCat("loss of function of ", symbol);
-        query.perturbation_query = SpanText(raw_query, tokens, std::min(i, j), std::max(i, j) + 1);
+        perturbation_text = SpanText(raw_query, tokens, std::min(i, j), std::max(i, j) + 1);
         query.notes.push_back(absl::StrCat(
             "genetic perturbation of ", symbol,
             " is not in the knowledge base's perturbation table; its only known target is the "
@@ -407,25 +409,21 @@ absl::StatusOr<StructuredQuery> RuleBasedQueryAnalyzer::Analyze(std::string_view
             ClosestLabels(labels, phrase_text)));
       }
       HAYSTACK_ASSIGN_OR_RETURN(perturbation, knowledge_.FindPerturbation(typo->name));
-      query.perturbation_query = typo->text;
+      perturbation_text = typo->text;
       query.notes.push_back(absl::StrCat("read the perturbation ", Quoted(typo->text), " as ",
                                          typo->name, " (\"", typo->label, "\", edit distance ",
                                          typo->distance, ")"));
     }
   }
-  if (perturbation) {
-    query.perturbation_resolved = perturbation->name;
-    query.perturbation_type = perturbation->type;
-    query.expected_targets = perturbation->targets;
-    query.expected_pathways = perturbation->expected_pathways;
-  }
+  if (perturbation) ApplyPerturbation(*perturbation, perturbation_text, query);
 
   // ---- cell type: a dictionary mention, else a confident fuzzy hit on the free words.
   const Mention* cell_mention = FirstOf(mentions, EntityKind::kCellType);
   std::optional<EntityMatch> cell_match;
+  std::string cell_text;
   if (cell_mention != nullptr) {
     cell_match = cell_mention->match;
-    query.cell_type_query = cell_mention->text;
+    cell_text = cell_mention->text;
     for (const std::string& other : OthersOf(mentions, EntityKind::kCellType)) {
       query.notes.push_back(
           absl::StrCat("also mentioned cell type ", other, "; the first one named is predicted"));
@@ -445,7 +443,7 @@ absl::StatusOr<StructuredQuery> RuleBasedQueryAnalyzer::Analyze(std::string_view
         }
         if (!matches.empty() && matches.front().score >= 0.85) {
           cell_match = matches.front();
-          query.cell_type_query = std::string(text);
+          cell_text = std::string(text);
           query.notes.push_back(absl::StrCat("read the cell type ", Quoted(text), " as \"",
                                              cell_match->name, "\" (", cell_match->id, ", ",
                                              cell_match->method, " match)"));
@@ -466,10 +464,7 @@ absl::StatusOr<StructuredQuery> RuleBasedQueryAnalyzer::Analyze(std::string_view
               : absl::StrCat("; closest known: ", absl::StrJoin(suggestions, ", "))));
     }
   }
-  query.cell_type_cl_id = cell_match->id;
-  query.cell_type_name = cell_match->name;
-  HAYSTACK_ASSIGN_OR_RETURN(std::optional<OntologyTerm> term, knowledge_.GetTerm(cell_match->id));
-  if (term) query.cell_type_synonyms = term->synonyms;
+  HAYSTACK_RETURN_IF_ERROR(ApplyCellType(knowledge_, *cell_match, cell_text, query));
 
   // ---- context: tissue, disease, donors, datasets.
   if (const Mention* tissue = FirstOf(mentions, EntityKind::kTissue)) {
