@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "haystack/core/error.h"
 #include "haystack/core/json.h"
@@ -49,8 +48,8 @@ absl::StatusOr<std::optional<std::string>> OptionalString(const JsonValue& objec
                                                           const char* key) {
   if (!object.HasMember(key) || object[key].IsNull()) return std::nullopt;
   if (!object[key].IsString()) {
-    return Invalid(
-        absl::StrCat("\"", key, "\" must be a string or null, not ", JsonTypeName(object[key])));
+    return Invalid(absl::StrCat("\"", key, "\" must be a string or null, not ",
+                                std::string(JsonTypeName(object[key]))));
   }
   std::string value(object[key].GetString(), object[key].GetStringLength());
   if (value.empty()) return std::nullopt;
@@ -66,7 +65,10 @@ absl::StatusOr<std::optional<std::string>> OptionalString(const JsonValue& objec
 // Entities must come from the question: the phrase appears in it, ignoring case.
 absl::Status RequireInQuery(std::string_view raw_query, const char* key,
                             const std::string& phrase) {
-  if (absl::StrContainsIgnoreCase(raw_query, phrase)) return absl::OkStatus();
+  if (absl::AsciiStrToLower(std::string(raw_query)).find(absl::AsciiStrToLower(phrase)) !=
+      std::string::npos) {
+    return absl::OkStatus();
+  }
   return Invalid(absl::StrCat("\"", key, "\" is \"", QuoteForMessage(phrase),
                               "\", which the question does not contain; copy phrases exactly"));
 }
@@ -135,7 +137,7 @@ absl::StatusOr<StructuredQuery> LlmQueryAnalyzer::Analyze(std::string_view raw_q
 absl::StatusOr<StructuredQuery> LlmQueryAnalyzer::Interpret(std::string_view raw_query,
                                                             std::string_view reply) const {
   auto doc = ParseJsonDocument(JsonObjectIn(reply), "the answer", ErrorKind::kExternalApi);
-  if (!doc.ok()) return Invalid(doc.status().message());
+  if (!doc.ok()) return Invalid(std::string(doc.status().message()));
   if (!doc->IsObject()) return Invalid("the answer is not a JSON object");
   const JsonValue& object = *doc;
 
@@ -145,7 +147,7 @@ absl::StatusOr<StructuredQuery> LlmQueryAnalyzer::Interpret(std::string_view raw
     return Invalid("\"task_type\" is missing or not a string");
   }
   auto task = ParseEnum<TaskType>(object["task_type"].GetString());
-  if (!task.ok()) return Invalid(task.status().message());
+  if (!task.ok()) return Invalid(std::string(task.status().message()));
   query.task_type = *task;
 
   HAYSTACK_ASSIGN_OR_RETURN(std::optional<std::string> cell_type,
@@ -159,7 +161,7 @@ absl::StatusOr<StructuredQuery> LlmQueryAnalyzer::Interpret(std::string_view raw
   HAYSTACK_ASSIGN_OR_RETURN(std::optional<std::string> perturbation,
                             OptionalString(object, "perturbation"));
   if (IsPerturbational(query.task_type) != perturbation.has_value()) {
-    return Invalid(absl::StrCat("task_type ", EnumName(query.task_type),
+    return Invalid(absl::StrCat("task_type ", std::string(EnumName(query.task_type)),
                                 IsPerturbational(query.task_type)
                                     ? " needs a perturbation"
                                     : " is observational but a perturbation was given"));

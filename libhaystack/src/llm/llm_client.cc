@@ -35,7 +35,7 @@ void Messages(JsonWriter& w, const std::vector<LlmMessage>& messages) {
 }
 
 // The status for a non-2xx answer, with the provider's error message when it sent one.
-absl::Status HttpError(std::string_view provider, const HttpResponse& response) {
+absl::Status HttpError(const char* provider, const HttpResponse& response) {
   std::string detail;
   if (auto doc = ParseJsonDocument(response.body, "error body", ErrorKind::kExternalApi);
       doc.ok() && doc->IsObject()) {
@@ -54,7 +54,7 @@ absl::Status HttpError(std::string_view provider, const HttpResponse& response) 
   return MakeError(ErrorKind::kExternalApi, StatusCodeForHttp(response.status), message);
 }
 
-absl::StatusOr<rapidjson::Document> ParseBody(std::string_view provider,
+absl::StatusOr<rapidjson::Document> ParseBody(const char* provider,
                                               const HttpResponse& response) {
   auto doc = ParseJsonDocument(response.body, absl::StrCat(provider, " response"),
                                ErrorKind::kExternalApi);
@@ -66,7 +66,7 @@ absl::StatusOr<rapidjson::Document> ParseBody(std::string_view provider,
   return doc;
 }
 
-absl::Status MalformedResponse(std::string_view provider, std::string_view what) {
+absl::Status MalformedResponse(const char* provider, const char* what) {
   return MakeError(ErrorKind::kExternalApi, absl::StatusCode::kUnavailable,
                    absl::StrCat(provider, " response has no ", what));
 }
@@ -85,7 +85,7 @@ class HttpLlmClient : public LlmClient {
   const std::string& model() const override { return options_.model; }
 
  protected:
-  absl::StatusOr<HttpResponse> Post(std::string_view provider, const std::string& path,
+  absl::StatusOr<HttpResponse> Post(const char* provider, const std::string& path,
                                     HttpHeaders headers, std::string body) {
     HttpRequest request;
     request.method = "POST";
@@ -224,7 +224,7 @@ class AnthropicClient final : public HttpLlmClient {
 }  // namespace
 
 absl::StatusOr<LlmProvider> ParseLlmProvider(std::string_view name) {
-  const std::string lower = absl::AsciiStrToLower(name);
+  const std::string lower = absl::AsciiStrToLower(std::string(name));
   if (lower == "openai" || lower == "openai-compatible" || lower == "vllm" || lower == "ollama" ||
       lower == "llama.cpp") {
     return LlmProvider::kOpenAiCompatible;
