@@ -1,0 +1,562 @@
+#include "haystack/knowledge/sqlite_knowledge_base.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "haystack/core/error.h"
+#include "haystack/knowledge/in_memory_knowledge_base.h"
+#include "knowledge/internal/line_reader.h"
+#include "knowledge/internal/schema.h"
+#include "knowledge/internal/sqlite_db.h"
+
+namespace haystack {
+
+using knowledge_internal::Database;
+using knowledge_internal::Statement;
+
+namespace {
+
+// Steps `stmt` to the end, calling `row` for each row; resets it afterwards.
+template <class F>
+absl::Status ForEachRow(Statement& stmt, F&& row) {
+  while (true) {
+    auto has = stmt.Step();
+    if (!has.ok()) {
+      stmt.Reset();
+      return has.status();
+    }
+    if (!*has) break;
+    row(stmt);
+  }
+  stmt.Reset();
+  return absl::OkStatus();
+}
+
+std::string_view KindName(EntityKind kind) {
+  switch (kind) {
+    case EntityKind::kCellType:
+      return "cell_type";
+    case EntityKind::kTissue:
+      return "tissue";
+    case EntityKind::kDisease:
+      return "disease";
+    case EntityKind::kPerturbation:
+      return "perturbation";
+    case EntityKind::kGene:
+      return "gene";
+  }
+  return "";
+}
+
+const char* RelationName(int up, int down) {
+  if (down == 0) return up == 1 ? "parent" : up == 2 ? "grandparent" : "ancestor";
+  if (up == 0) return down == 1 ? "child" : down == 2 ? "grandchild" : "descendant";
+  return up == 1 && down == 1 ? "sibling" : "relative";
+}
+
+constexpr const char* kTermById =
+    "SELECT t.term_id, t.id, t.name, t.ontology, t.obsolete, (SELECT group_concat(synonym, "
+    "char(31)) FROM term_synonyms s WHERE s.term_id = t.term_id) FROM terms t WHERE ";
+
+OntologyTerm TermFromRow(const Statement& row) {
+  OntologyTerm term;
+  term.id = row.Text(1);
+  term.name = row.Text(2);
+  term.ontology = row.Text(3);
+  term.obsolete = row.Int(4) != 0;
+  if (!row.IsNull(5)) term.synonyms = knowledge_internal::SplitFields(row.TextView(5), '\x1f');
+  return term;
+}
+
+Perturbation PerturbationFromRow(const Statement& row) {
+  Perturbation p;
+  p.name = row.Text(0);
+  p.type = ParseEnum<PerturbationType>(row.TextView(1)).value_or(PerturbationType::kUnknown);
+  p.synonyms = knowledge_internal::SplitList(row.TextView(2));
+  p.targets = knowledge_internal::SplitList(row.TextView(3));
+  p.expected_pathways = knowledge_internal::SplitList(row.TextView(4));
+  p.expected_up = knowledge_internal::SplitList(row.TextView(5));
+  p.expected_down = knowledge_internal::SplitList(row.TextView(6));
+  p.description = row.Text(7);
+  return p;
+}
+
+constexpr const char* kPerturbationColumns =
+    "SELECT name, type, synonyms, targets, expected_pathways, expected_up, expected_down, "
+    "description FROM perturbations ";
+
+}  // namespace
+
+SqliteKnowledgeBase::SqliteKnowledgeBase(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+
+SqliteKnowledgeBase::~SqliteKnowledgeBase() = default;
+
+absl::StatusOr<std::unique_ptr<SqliteKnowledgeBase>> SqliteKnowledgeBase::Open(
+    const std::string& path) {
+  auto db = Database::Open(path, Database::Mode::kReadOnly);
+  if (!db.ok()) return db.status();
+  auto meta = (*db)->Prepare("SELECT key, value FROM kb_meta");
+  if (!meta.ok()) {
+    return MakeError(ErrorKind::kDatabase, absl::StatusCode::kFailedPrecondition,
+                     absl::StrCat(path, " is not a HAYSTACK knowledge base (no kb_meta table)"));
+  }
+  std::map<std::string, std::string> values;
+  HAYSTACK_RETURN_IF_ERROR(
+      ForEachRow(*meta, [&](const Statement& row) { values[row.Text(0)] = row.Text(1); }));
+  if (values["schema_version"] != std::to_string(knowledge_internal::kSchemaVersion)) {
+    return MakeError(ErrorKind::kDatabase, absl::StatusCode::kFailedPrecondition,
+                     absl::StrCat(path, " has knowledge base schema version \"",
+                                  values["schema_version"], "\"; this build reads version ",
+                                  knowledge_internal::kSchemaVersion, " (rebuild it)"));
+  }
+  if (values["finished"] != "1") {
+    return MakeError(ErrorKind::kDatabase, absl::StatusCode::kFailedPrecondition,
+                     absl::StrCat(path, " is an unfinished import (run `haystack-kb finish`)"));
+  }
+  auto kb = std::unique_ptr<SqliteKnowledgeBase>(new SqliteKnowledgeBase(std::move(*db)));
+  kb->publication_corpus_ = std::atoll(values["publication_corpus"].c_str());
+  return kb;
+}
+
+absl::StatusOr<Statement*> SqliteKnowledgeBase::Query(std::string_view sql) const {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    auto stmt = db_->Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    it = statements_.emplace(std::string(sql), std::make_unique<Statement>(std::move(*stmt))).first;
+  }
+  it->second->Reset();
+  return it->second.get();
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteKnowledgeBase::Column(std::string_view sql,
+                                                                     std::string_view param) const {
+  auto stmt = Query(sql);
+  if (!stmt.ok()) return stmt.status();
+  if (!param.empty()) (*stmt)->Bind(1, param);
+  std::vector<std::string> out;
+  HAYSTACK_RETURN_IF_ERROR(
+      ForEachRow(**stmt, [&](const Statement& row) { out.push_back(row.Text(0)); }));
+  return out;
+}
+
+absl::StatusOr<std::optional<Gene>> SqliteKnowledgeBase::FindGene(
+    std::string_view symbol_or_alias) const {
+  std::lock_guard lock(mu_);
+  std::optional<Gene> gene;
+  int64_t gene_id = 0;
+  for (std::string_view sql :
+       {"SELECT gene_id, symbol, entrez_id, name FROM genes WHERE symbol = ?",
+        "SELECT g.gene_id, g.symbol, g.entrez_id, g.name FROM gene_aliases a JOIN genes g USING "
+        "(gene_id) WHERE a.alias = ? ORDER BY g.gene_id LIMIT 1"}) {
+    auto stmt = Query(sql);
+    if (!stmt.ok()) return stmt.status();
+    (*stmt)->Bind(1, symbol_or_alias);
+    HAYSTACK_RETURN_IF_ERROR(ForEachRow(**stmt, [&](const Statement& row) {
+      gene_id = row.Int(0);
+      gene = Gene{row.Text(1), row.Text(2), row.Text(3), {}};
+    }));
+    if (gene.has_value()) break;
+  }
+  if (!gene.has_value()) return gene;
+  auto aliases = Query("SELECT alias FROM gene_aliases WHERE gene_id = ? ORDER BY alias");
+  if (!aliases.ok()) return aliases.status();
+  (*aliases)->Bind(1, gene_id);
+  HAYSTACK_RETURN_IF_ERROR(
+      ForEachRow(**aliases, [&](const Statement& row) { gene->aliases.push_back(row.Text(0)); }));
+  return gene;
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteKnowledgeBase::GeneSetCollections() const {
+  std::lock_guard lock(mu_);
+  return Column("SELECT DISTINCT collection FROM gene_sets ORDER BY collection", "");
+}
+
+absl::StatusOr<std::vector<GeneSet>> SqliteKnowledgeBase::GeneSets(std::string_view collection,
+                                                                   int min_size,
+                                                                   int max_size) const {
+  std::lock_guard lock(mu_);
+  // No ORDER BY: sorting 10^5 member rows in SQL costs more than the lookups themselves. The
+  // plan walks the (collection, size) index, then each set's members by primary key.
+  auto stmt = Query(
+      "SELECT s.set_id, s.id, s.name, g.symbol FROM gene_sets s JOIN gene_set_members m ON "
+      "m.set_id = s.set_id JOIN genes g ON g.gene_id = m.gene_id WHERE s.collection = ? AND "
+      "s.size BETWEEN ? AND ?");
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->Bind(1, collection).Bind(2, int64_t{min_size}).Bind(3, int64_t{max_size});
+  std::vector<GeneSet> sets;
+  std::unordered_map<int64_t, size_t> index;
+  HAYSTACK_RETURN_IF_ERROR(ForEachRow(**stmt, [&](const Statement& row) {
+    auto [it, inserted] = index.try_emplace(row.Int(0), sets.size());
+    if (inserted) sets.push_back({row.Text(1), row.Text(2), std::string(collection), {}});
+    sets[it->second].genes.push_back(row.Text(3));
+  }));
+  for (auto& set : sets) std::sort(set.genes.begin(), set.genes.end());
+  std::sort(sets.begin(), sets.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return sets;
+}
+
+absl::StatusOr<std::optional<GeneSet>> SqliteKnowledgeBase::GetGeneSet(std::string_view id) const {
+  std::lock_guard lock(mu_);
+  auto stmt = Query("SELECT set_id, id, name, collection FROM gene_sets WHERE id = ?");
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->Bind(1, id);
+  std::optional<GeneSet> set;
+  int64_t set_id = 0;
+  HAYSTACK_RETURN_IF_ERROR(ForEachRow(**stmt, [&](const Statement& row) {
+    set_id = row.Int(0);
+    set = GeneSet{row.Text(1), row.Text(2), row.Text(3), {}};
+  }));
+  if (!set.has_value()) return set;
+  auto members = Query(
+      "SELECT g.symbol FROM gene_set_members m JOIN genes g USING (gene_id) WHERE m.set_id = ? "
+      "ORDER BY g.symbol");
+  if (!members.ok()) return members.status();
+  (*members)->Bind(1, set_id);
+  HAYSTACK_RETURN_IF_ERROR(
+      ForEachRow(**members, [&](const Statement& row) { set->genes.push_back(row.Text(0)); }));
+  return set;
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteKnowledgeBase::GeneSetsContaining(
+    std::string_view symbol) const {
+  std::lock_guard lock(mu_);
+  return Column(
+      "SELECT s.id FROM genes g JOIN gene_set_members m USING (gene_id) JOIN gene_sets s USING "
+      "(set_id) WHERE g.symbol = ? ORDER BY s.id",
+      symbol);
+}
+
+absl::StatusOr<std::optional<OntologyTerm>> SqliteKnowledgeBase::GetTerm(
+    std::string_view id) const {
+  std::lock_guard lock(mu_);
+  auto stmt = Query(absl::StrCat(kTermById, "t.id = ?"));
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->Bind(1, id);
+  std::optional<OntologyTerm> term;
+  HAYSTACK_RETURN_IF_ERROR(
+      ForEachRow(**stmt, [&](const Statement& row) { term = TermFromRow(row); }));
+  return term;
+}
+
+absl::StatusOr<std::vector<OntologyNeighbor>> SqliteKnowledgeBase::Neighbors(
+    std::string_view id, int max_distance) const {
+  std::lock_guard lock(mu_);
+  auto start = Query("SELECT term_id FROM terms WHERE id = ?");
+  if (!start.ok()) return start.status();
+  (*start)->Bind(1, id);
+  int64_t start_id = -1;
+  HAYSTACK_RETURN_IF_ERROR(
+      ForEachRow(**start, [&](const Statement& row) { start_id = row.Int(0); }));
+  if (start_id < 0) {
+    return MakeError(
+        ErrorKind::kEntityResolution, absl::StatusCode::kNotFound,
+        absl::StrCat("ontology term ", std::string(id), " is not in the knowledge base"));
+  }
+  auto step = [&](std::string_view sql, int64_t term) -> absl::StatusOr<std::vector<int64_t>> {
+    auto stmt = Query(sql);
+    if (!stmt.ok()) return stmt.status();
+    (*stmt)->Bind(1, term);
+    std::vector<int64_t> out;
+    HAYSTACK_RETURN_IF_ERROR(
+        ForEachRow(**stmt, [&](const Statement& row) { out.push_back(row.Int(0)); }));
+    return out;
+  };
+  // Breadth-first: ancestors with their up-distance, then each ancestor's descendants.
+  std::map<int64_t, int> up = {{start_id, 0}};
+  std::vector<int64_t> frontier = {start_id};
+  for (int k = 1; k <= max_distance && !frontier.empty(); ++k) {
+    std::vector<int64_t> next;
+    for (int64_t term : frontier) {
+      auto parents = step("SELECT DISTINCT parent FROM term_edges WHERE child = ?", term);
+      if (!parents.ok()) return parents.status();
+      for (int64_t p : *parents) {
+        if (up.emplace(p, k).second) next.push_back(p);
+      }
+    }
+    frontier = std::move(next);
+  }
+  struct Found {
+    int distance;
+    int up;
+    int down;
+  };
+  std::map<int64_t, Found> found;
+  for (const auto& [ancestor, k] : up) {
+    auto consider = [&](int64_t term, int m) {
+      if (term == start_id) return;
+      auto [it, inserted] = found.try_emplace(term, Found{k + m, k, m});
+      // Nearest wins; at equal distance the lineal relation (fewer turns) wins.
+      if (!inserted &&
+          (k + m < it->second.distance || (k + m == it->second.distance && (m == 0 || k == 0)))) {
+        it->second = {k + m, k, m};
+      }
+    };
+    consider(ancestor, 0);
+    std::vector<int64_t> down = {ancestor};
+    std::set<int64_t> seen = {ancestor};
+    for (int m = 1; k + m <= max_distance && !down.empty(); ++m) {
+      std::vector<int64_t> next;
+      for (int64_t term : down) {
+        auto children = step("SELECT DISTINCT child FROM term_edges WHERE parent = ?", term);
+        if (!children.ok()) return children.status();
+        for (int64_t c : *children) {
+          if (!seen.insert(c).second) continue;
+          next.push_back(c);
+          consider(c, m);
+        }
+      }
+      down = std::move(next);
+    }
+  }
+  std::vector<OntologyNeighbor> out;
+  for (const auto& [term_id, f] : found) {
+    auto stmt = Query(absl::StrCat(kTermById, "t.term_id = ?"));
+    if (!stmt.ok()) return stmt.status();
+    (*stmt)->Bind(1, term_id);
+    HAYSTACK_RETURN_IF_ERROR(ForEachRow(**stmt, [&](const Statement& row) {
+      out.push_back({TermFromRow(row), f.distance, RelationName(f.up, f.down)});
+    }));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.distance != b.distance ? a.distance < b.distance : a.term.id < b.term.id;
+  });
+  return out;
+}
+
+absl::StatusOr<std::optional<Perturbation>> SqliteKnowledgeBase::FindPerturbation(
+    std::string_view name_or_synonym) const {
+  std::lock_guard lock(mu_);
+  auto stmt = Query(absl::StrCat(
+      kPerturbationColumns,
+      "WHERE name = (SELECT id FROM entity_labels WHERE kind = 'perturbation' AND normalized = ? "
+      "ORDER BY is_name DESC, id LIMIT 1)"));
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->Bind(1, NormalizeEntityText(name_or_synonym));
+  std::optional<Perturbation> p;
+  HAYSTACK_RETURN_IF_ERROR(
+      ForEachRow(**stmt, [&](const Statement& row) { p = PerturbationFromRow(row); }));
+  return p;
+}
+
+absl::StatusOr<std::vector<Perturbation>> SqliteKnowledgeBase::Perturbations() const {
+  std::lock_guard lock(mu_);
+  auto stmt = Query(absl::StrCat(kPerturbationColumns, "ORDER BY name"));
+  if (!stmt.ok()) return stmt.status();
+  std::vector<Perturbation> out;
+  HAYSTACK_RETURN_IF_ERROR(
+      ForEachRow(**stmt, [&](const Statement& row) { out.push_back(PerturbationFromRow(row)); }));
+  return out;
+}
+
+absl::StatusOr<std::vector<EntityMatch>> SqliteKnowledgeBase::Resolve(EntityKind kind,
+                                                                      std::string_view text,
+                                                                      int limit) const {
+  std::lock_guard lock(mu_);
+  std::vector<EntityMatch> matches;
+  auto run = [&](std::string_view sql, std::string_view param, const char* method,
+                 double score) -> absl::Status {
+    auto stmt = Query(sql);
+    if (!stmt.ok()) return stmt.status();
+    (*stmt)->Bind(1, param);
+    return ForEachRow(**stmt, [&](const Statement& row) {
+      // Columns: id, name, matched label, is_name.
+      const bool is_name = row.Int(3) != 0;
+      const std::string m = std::string(method) == "exact" && !is_name ? "synonym" : method;
+      double s = score;
+      if (m == "synonym" && std::string(method) == "exact") s = 0.95;
+      if (m == "fuzzy") {
+        const double a = static_cast<double>(param.size());
+        const double b = static_cast<double>(NormalizeEntityText(row.TextView(2)).size());
+        s = 0.5 * std::min(a, b) / std::max(a, b);
+      }
+      matches.push_back({kind, row.Text(0), row.Text(1), row.Text(2), m, s});
+    });
+  };
+  if (kind == EntityKind::kGene) {
+    const std::string_view gene_sql[] = {
+        "SELECT symbol, symbol, symbol, 1 FROM genes WHERE symbol = ?",
+        "SELECT symbol, symbol, symbol, 1 FROM genes WHERE symbol = ? COLLATE NOCASE",
+        "SELECT g.symbol, g.symbol, a.alias, 0 FROM gene_aliases a JOIN genes g USING (gene_id) "
+        "WHERE a.alias = ? COLLATE NOCASE",
+        "SELECT symbol, symbol, name, 0 FROM genes WHERE name = ? COLLATE NOCASE"};
+    const std::pair<const char*, double> how[] = {
+        {"exact", 1.0}, {"normalized", 0.98}, {"synonym", 0.9}, {"synonym", 0.85}};
+    for (size_t i = 0; i < 4; ++i) {
+      HAYSTACK_RETURN_IF_ERROR(run(gene_sql[i], text, how[i].first, how[i].second));
+    }
+  } else {
+    // Label columns: id, canonical name (the is_name label of the same id), matched label.
+    const std::string select = absl::StrCat(
+        "SELECT l.id, (SELECT n.label FROM entity_labels n WHERE n.kind = l.kind AND n.id = l.id "
+        "AND n.is_name = 1 LIMIT 1), l.label, l.is_name FROM entity_labels l WHERE l.kind = '",
+        std::string(KindName(kind)), "' AND ");
+    const std::string wanted = NormalizeEntityText(text);
+    if (!wanted.empty()) {
+      HAYSTACK_RETURN_IF_ERROR(run(select + "l.normalized = ?", wanted, "exact", 1.0));
+      // "CD14+ monocytes" names "CD14-positive monocyte".
+      const std::string positive =
+          NormalizeEntityText(absl::StrReplaceAll(wanted, {{"+", " positive "}}));
+      if (positive != wanted) {
+        HAYSTACK_RETURN_IF_ERROR(run(select + "l.normalized = ?", positive, "normalized", 0.9));
+      }
+      HAYSTACK_RETURN_IF_ERROR(
+          run(select + "l.normalized != ?1 AND (l.normalized LIKE '% ' || ?1 || ' %' OR ' ' || "
+                       "l.normalized || ' ' LIKE '%' || ?1 || '%' OR ' ' || ?1 || ' ' LIKE '% ' "
+                       "|| l.normalized || ' %')",
+              wanted, "fuzzy", 0.0));
+    }
+  }
+  // Best score per id, then by score, then id for determinism.
+  std::map<std::string, EntityMatch> best;
+  for (auto& m : matches) {
+    auto [it, inserted] = best.try_emplace(m.id, m);
+    if (!inserted && it->second.score < m.score) it->second = m;
+  }
+  std::vector<EntityMatch> out;
+  for (auto& [id, m] : best) out.push_back(std::move(m));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.score > b.score; });
+  if (limit >= 0 && static_cast<int>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<const InteractionNetwork>> SqliteKnowledgeBase::Network() const {
+  std::lock_guard lock(mu_);
+  if (network_ == nullptr) {
+    auto network = BuildNetwork();
+    if (!network.ok()) return network.status();
+    network_ = std::move(*network);
+  }
+  return network_;
+}
+
+absl::StatusOr<std::shared_ptr<const InteractionNetwork>> SqliteKnowledgeBase::BuildNetwork()
+    const {
+  auto network = std::make_shared<InteractionNetwork>();
+  std::vector<std::pair<std::string, std::string>> edges;
+  auto stored = Query(
+      "SELECT ga.symbol, gb.symbol FROM interactions i JOIN genes ga ON ga.gene_id = i.a JOIN "
+      "genes gb ON gb.gene_id = i.b");
+  if (!stored.ok()) return stored.status();
+  HAYSTACK_RETURN_IF_ERROR(ForEachRow(
+      **stored, [&](const Statement& row) { edges.emplace_back(row.Text(0), row.Text(1)); }));
+  if (!edges.empty()) {
+    auto source = Column("SELECT value FROM kb_meta WHERE key = 'network_source'", "");
+    if (!source.ok()) return source.status();
+    network->source = source->empty() ? "imported interactions" : source->front();
+  } else {
+    network->source =
+        absl::StrCat("GO co-annotation proxy (GO_BP sets of 2-", kGoProxyMaxSetSize, " genes)");
+    auto members = Query(
+        "SELECT m.set_id, g.symbol FROM gene_sets s JOIN gene_set_members m USING (set_id) JOIN "
+        "genes g USING (gene_id) WHERE s.collection = 'GO_BP' AND s.size BETWEEN 2 AND ? ORDER "
+        "BY m.set_id");
+    if (!members.ok()) return members.status();
+    (*members)->Bind(1, int64_t{kGoProxyMaxSetSize});
+    int64_t current = -1;
+    std::vector<std::string> set;
+    auto flush = [&] {
+      for (size_t i = 0; i < set.size(); ++i) {
+        for (size_t j = i + 1; j < set.size(); ++j) edges.emplace_back(set[i], set[j]);
+      }
+      set.clear();
+    };
+    HAYSTACK_RETURN_IF_ERROR(ForEachRow(**members, [&](const Statement& row) {
+      if (row.Int(0) != current) {
+        flush();
+        current = row.Int(0);
+      }
+      set.push_back(row.Text(1));
+    }));
+    flush();
+  }
+  std::set<std::string> nodes;
+  for (const auto& [a, b] : edges) {
+    nodes.insert(a);
+    nodes.insert(b);
+  }
+  network->genes.assign(nodes.begin(), nodes.end());
+  network->adjacency.resize(network->genes.size());
+  for (const auto& [a, b] : edges) {
+    const int32_t ia = network->IndexOf(a);
+    const int32_t ib = network->IndexOf(b);
+    if (ia == ib) continue;
+    network->adjacency[static_cast<size_t>(ia)].push_back(ib);
+    network->adjacency[static_cast<size_t>(ib)].push_back(ia);
+  }
+  for (auto& list : network->adjacency) {
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+  }
+  return std::shared_ptr<const InteractionNetwork>(std::move(network));
+}
+
+absl::StatusOr<std::vector<CoCitation>> SqliteKnowledgeBase::CoCitations(
+    const std::vector<std::string>& query_genes, const std::vector<std::string>& genes) const {
+  std::lock_guard lock(mu_);
+  auto pubs = Query(
+      "SELECT p.pmid FROM genes g JOIN publications p USING (gene_id) WHERE g.symbol = ? ORDER "
+      "BY p.pmid");
+  if (!pubs.ok()) return pubs.status();
+  std::unordered_set<int64_t> query_pubs;
+  for (const auto& q : query_genes) {
+    (*pubs)->Bind(1, q);
+    HAYSTACK_RETURN_IF_ERROR(
+        ForEachRow(**pubs, [&](const Statement& row) { query_pubs.insert(row.Int(0)); }));
+  }
+  const double corpus = std::max<double>(1, static_cast<double>(publication_corpus_));
+  std::vector<CoCitation> out;
+  out.reserve(genes.size());
+  for (const auto& gene : genes) {
+    CoCitation c;
+    c.gene = gene;
+    (*pubs)->Bind(1, gene);
+    HAYSTACK_RETURN_IF_ERROR(ForEachRow(**pubs, [&](const Statement& row) {
+      ++c.gene_publications;
+      if (query_pubs.count(row.Int(0)) > 0) {
+        ++c.shared_publications;
+        if (c.example_publication_ids.size() < 3) {
+          c.example_publication_ids.push_back(absl::StrCat("PMID:", row.Int(0)));
+        }
+      }
+    }));
+    c.expected_shared =
+        static_cast<double>(c.gene_publications) * static_cast<double>(query_pubs.size()) / corpus;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<SourceVersion>> SqliteKnowledgeBase::Sources() const {
+  std::lock_guard lock(mu_);
+  auto stmt = Query(
+      "SELECT source, version, license, imported_at, detail FROM sources ORDER BY imported_at, "
+      "source");
+  if (!stmt.ok()) return stmt.status();
+  std::vector<SourceVersion> out;
+  HAYSTACK_RETURN_IF_ERROR(ForEachRow(**stmt, [&](const Statement& row) {
+    out.push_back({row.Text(0), row.Text(1), row.Text(2), row.Text(3), row.Text(4)});
+  }));
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> SqliteKnowledgeBase::TableCounts() const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, int64_t> counts;
+  for (const char* table :
+       {"genes", "gene_aliases", "gene_sets", "gene_set_members", "terms", "term_synonyms",
+        "term_edges", "perturbations", "interactions", "publications", "entity_labels"}) {
+    auto n = db_->QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", table));
+    if (!n.ok()) return n.status();
+    counts[table] = *n;
+  }
+  return counts;
+}
+
+}  // namespace haystack

@@ -1,0 +1,147 @@
+// The curated TSV tables: perturbations and ontology subsets (ParsePerturbationTsv,
+// ParseOntologyTsv). Format: data/curated/README.md.
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "haystack/core/enums.h"
+#include "haystack/knowledge/formats.h"
+#include "knowledge/internal/line_reader.h"
+#include "knowledge/internal/ontology_checks.h"
+
+namespace haystack {
+namespace {
+
+using knowledge_internal::LineReader;
+
+// Reads the header and every data row as fields addressed by column name.
+class TsvTable {
+ public:
+  static absl::StatusOr<TsvTable> Read(const std::string& path,
+                                       const std::vector<std::string>& required) {
+    auto reader = LineReader::Open(path);
+    if (!reader.ok()) return reader.status();
+    TsvTable table;
+    table.path_ = path;
+    std::string line;
+    bool have_header = false;
+    while (reader->Next(&line)) {
+      if (line.empty() || line.front() == '#') continue;
+      auto fields = knowledge_internal::SplitFields(line, '\t');
+      if (!have_header) {
+        for (size_t i = 0; i < fields.size(); ++i) table.columns_[fields[i]] = i;
+        for (const auto& name : required) {
+          if (table.columns_.count(name) == 0) {
+            return reader->Error(absl::StrCat("header lacks column \"", name, "\" (need ",
+                                              absl::StrJoin(required, ", "), ")"));
+          }
+        }
+        table.width_ = fields.size();
+        have_header = true;
+        continue;
+      }
+      if (fields.size() != table.width_) {
+        return reader->Error(absl::StrCat("expected ", table.width_,
+                                          " tab-separated fields, found ", fields.size()));
+      }
+      table.rows_.push_back({reader->line_number(), std::move(fields)});
+    }
+    if (!reader->status().ok()) return reader->status();
+    if (!have_header) return knowledge_internal::LineError(path, 0, "no header line");
+    return table;
+  }
+
+  struct Row {
+    int line;
+    std::vector<std::string> fields;
+  };
+  const std::vector<Row>& rows() const { return rows_; }
+  const std::string& Get(const Row& row, const std::string& column) const {
+    return row.fields[columns_.at(column)];
+  }
+  absl::Status Error(const Row& row, std::string_view message) const {
+    return knowledge_internal::LineError(path_, row.line, message);
+  }
+
+ private:
+  std::string path_;
+  std::map<std::string, size_t> columns_;
+  size_t width_ = 0;
+  std::vector<Row> rows_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<PerturbationRow>> ParsePerturbationTsv(const std::string& path) {
+  auto table = TsvTable::Read(path, {"name", "type", "synonyms", "targets", "expected_pathways",
+                                     "expected_up", "expected_down", "description"});
+  if (!table.ok()) return table.status();
+  std::vector<PerturbationRow> out;
+  std::map<std::string, int> seen;
+  for (const auto& row : table->rows()) {
+    PerturbationRow p;
+    p.line = row.line;
+    p.perturbation.name = table->Get(row, "name");
+    if (p.perturbation.name.empty()) return table->Error(row, "empty name");
+    if (auto [it, inserted] = seen.emplace(p.perturbation.name, row.line); !inserted) {
+      return table->Error(row, absl::StrCat("duplicate perturbation \"", p.perturbation.name,
+                                            "\" (first on line ", it->second, ")"));
+    }
+    auto type = ParseEnum<PerturbationType>(table->Get(row, "type"));
+    if (!type.ok()) return table->Error(row, std::string(type.status().message()));
+    p.perturbation.type = *type;
+    p.perturbation.synonyms = knowledge_internal::SplitList(table->Get(row, "synonyms"));
+    p.perturbation.targets = knowledge_internal::SplitList(table->Get(row, "targets"));
+    p.perturbation.expected_pathways =
+        knowledge_internal::SplitList(table->Get(row, "expected_pathways"));
+    for (const auto& id : p.perturbation.expected_pathways) {
+      if (!knowledge_internal::IsCurie(id)) {
+        return table->Error(row, absl::StrCat("malformed pathway id \"", id, "\""));
+      }
+    }
+    p.perturbation.expected_up = knowledge_internal::SplitList(table->Get(row, "expected_up"));
+    p.perturbation.expected_down = knowledge_internal::SplitList(table->Get(row, "expected_down"));
+    p.perturbation.description = table->Get(row, "description");
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+absl::StatusOr<OntologyData> ParseOntologyTsv(const std::string& path) {
+  auto table = TsvTable::Read(path, {"id", "name", "synonyms", "parents"});
+  if (!table.ok()) return table.status();
+  OntologyData data;
+  std::map<std::string, int> lines;
+  for (const auto& row : table->rows()) {
+    OntologyTerm term;
+    term.id = table->Get(row, "id");
+    term.name = table->Get(row, "name");
+    if (!knowledge_internal::IsCurie(term.id)) {
+      return table->Error(row, absl::StrCat("malformed id \"", term.id, "\""));
+    }
+    if (term.name.empty()) return table->Error(row, "empty name");
+    if (auto [it, inserted] = lines.emplace(term.id, row.line); !inserted) {
+      return table->Error(
+          row, absl::StrCat("duplicate term ", term.id, " (first on line ", it->second, ")"));
+    }
+    term.ontology = knowledge_internal::IdPrefix(term.id);
+    term.synonyms = knowledge_internal::SplitList(table->Get(row, "synonyms"));
+    for (const auto& parent : knowledge_internal::SplitList(table->Get(row, "parents"))) {
+      data.edges.push_back({term.id, parent, "is_a"});
+    }
+    data.terms.push_back(std::move(term));
+  }
+  for (const auto& edge : data.edges) {
+    if (lines.count(edge.parent) == 0) {
+      return knowledge_internal::LineError(
+          path, lines[edge.child],
+          absl::StrCat("parent \"", edge.parent, "\" of ", edge.child, " is not defined"));
+    }
+  }
+  if (auto status = knowledge_internal::CheckAcyclic(data, lines, path); !status.ok()) {
+    return status;
+  }
+  return data;
+}
+
+}  // namespace haystack
