@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "haystack/agent/prompt_strategy.h"
 #include "haystack/core/error.h"
 #include "internal/candidates.h"
@@ -212,8 +213,8 @@ absl::StatusOr<QueryCells> ControlResolver::SelectQueryCells(const StructuredQue
                                " cells of ", label, " (", SelectionText(out.selection), ")");
   if (kept < preferences.size()) {
     absl::StrAppend(&out.rationale, "; relaxed the preference for ",
-                    DefaultColumnName(preferences[kept].first), "=", preferences[kept].second,
-                    " (no such cells)");
+                    std::string(DefaultColumnName(preferences[kept].first)), "=",
+                    preferences[kept].second, " (no such cells)");
   }
   return out;
 }

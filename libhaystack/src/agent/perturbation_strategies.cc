@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "haystack/core/error.h"
 #include "internal/candidates.h"
@@ -117,7 +118,7 @@ class MechanisticStrategy final : public PromptStrategy {
 
 std::string Document(const Perturbation& p) {
   return absl::StrCat(p.name, " ", absl::StrJoin(p.synonyms, " "), " ", p.description, " ",
-                      EnumName(p.type), " ", absl::StrJoin(p.targets, " "));
+                      std::string(EnumName(p.type)), " ", absl::StrJoin(p.targets, " "));
 }
 
 class SemanticStrategy final : public PromptStrategy {

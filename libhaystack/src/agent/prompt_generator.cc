@@ -79,9 +79,22 @@ absl::StatusOr<std::vector<PromptCandidate>> PromptGenerator::Generate(
                         config.score_threshold, " in ", failed, " earlier iteration(s)");
       }
       auto it = by_selection.find(key);
-      if (it == by_selection.end() || c.relevance_score > it->second.second.relevance_score) {
+      if (it == by_selection.end()) {
         by_selection[key] = {rank, std::move(c)};
+        continue;
       }
+      // Proposed by several strategies: the most relevant one names it; every strategy's own
+      // evidence is kept.
+      PromptCandidate& kept = it->second.second;
+      if (c.relevance_score > kept.relevance_score) {
+        std::swap(kept, c);
+        it->second.first = rank;
+      }
+      if (!kept.mechanistic_score) kept.mechanistic_score = c.mechanistic_score;
+      if (!kept.similarity_score) kept.similarity_score = c.similarity_score;
+      if (!kept.ontology_distance) kept.ontology_distance = c.ontology_distance;
+      absl::StrAppend(&kept.rationale, "; also found by ", std::string(EnumName(c.strategy)), ": ",
+                      c.rationale);
     }
   }
   if (by_selection.empty()) {

@@ -5,6 +5,8 @@
 #include <set>
 #include <utility>
 
+#include "haystack/core/error.h"
+
 namespace haystack::agent_internal {
 namespace {
 
