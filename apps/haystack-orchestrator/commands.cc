@@ -11,6 +11,7 @@
 #include "haystack/core/text.h"
 #include "haystack/job/run_job.h"
 #include "haystack/store/open_run_store.h"
+#include "notifier_factory.h"
 
 namespace haystack::orchestrator {
 namespace {
@@ -62,7 +63,9 @@ int Execute(const CommandContext& context, RunStore& store, const JobRequest& re
   }
   auto executor = MakeRunExecutor(context.settings);
   if (!executor.ok()) return Complain(context, kExitUsage, executor.status());
-  const JobResult result = RunJob(request, store, **executor, /*notifier=*/nullptr,
+  auto notifier = MakeNotifier(context.settings, context.env, context.logger);
+  if (!notifier.ok()) return Complain(context, kExitUsage, notifier.status());
+  const JobResult result = RunJob(request, store, **executor, notifier->notifier.get(),
                                   context.shutdown, context.logger, *timing);
   (result.exit_code == kExitSuccess ? std::cout : std::cerr)
       << "haystack-orchestrator: " << result.message << "\n";

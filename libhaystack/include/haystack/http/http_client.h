@@ -1,0 +1,125 @@
+// One HTTP client for every outbound call (GCS, SendGrid, LLM, literature), on libcurl.
+//
+// What every caller gets without asking: connection reuse (one easy handle per client, so
+// keep-alive connections and TLS sessions are kept between requests), explicit connect and
+// total timeouts, TLS verification on, and logs in which Authorization headers and API keys
+// are redacted. Execute() adds bounded exponential backoff with jitter that honours
+// Retry-After and X-RateLimit-Reset, and an idempotency-aware retry rule: a request that may
+// have reached the server (timeout, reset after sending) is retried only when it is idempotent
+// or the caller explicitly accepts a duplicate.
+#ifndef HAYSTACK_HTTP_HTTP_CLIENT_H_
+#define HAYSTACK_HTTP_HTTP_CLIENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "haystack/core/clock.h"
+#include "haystack/core/error.h"
+#include "haystack/core/logging.h"
+
+namespace haystack {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";  // GET, POST, PUT, DELETE, HEAD
+  std::string url;
+  HttpHeaders headers;
+  std::string body;
+  // True if sending the request twice has the same effect as sending it once (GET, or a
+  // conditional write such as a GCS create with ifGenerationMatch=0).
+  bool idempotent = false;
+  // Overrides HttpClientOptions::total_timeout for this request (e.g. large uploads).
+  std::optional<absl::Duration> total_timeout;
+};
+
+struct HttpResponse {
+  int status = 0;
+  HttpHeaders headers;  // names as received; Header() compares case-insensitively
+  std::string body;
+  int attempts = 1;  // how many attempts Execute() made
+
+  std::optional<std::string> Header(std::string_view name) const;
+};
+
+struct HttpClientOptions {
+  absl::Duration connect_timeout = absl::Seconds(10);
+  absl::Duration total_timeout = absl::Seconds(30);
+  bool verify_tls = true;
+  std::string ca_file;  // empty: the system bundle
+  std::string user_agent = "haystack-orchestrator";
+};
+
+struct RetryPolicy {
+  int max_attempts = 5;  // including the first
+  absl::Duration initial_backoff = absl::Milliseconds(500);
+  absl::Duration max_backoff = absl::Seconds(30);
+  double multiplier = 2.0;
+  // A server asking to wait longer than this (Retry-After, X-RateLimit-Reset) is not retried:
+  // the response is returned to the caller as is.
+  absl::Duration max_server_delay = absl::Seconds(120);
+  // HTTP statuses worth another attempt (Google's retry strategy; SendGrid's 429/5xx).
+  std::set<int> retryable_statuses = {408, 429, 500, 502, 503, 504};
+  // Retry a non-idempotent request after an error that may have happened after the server
+  // received it (timeout, reset). Connection failures before sending are always retried.
+  bool retry_ambiguous_failures = false;
+};
+
+// Waits between attempts; tests substitute one that records the delays instead of sleeping.
+using SleepFunction = std::function<void(absl::Duration)>;
+
+class HttpClient {
+ public:
+  // `clock` reads X-RateLimit-Reset (an epoch time); `sleep` defaults to absl::SleepFor;
+  // `jitter_seed` makes the jitter sequence reproducible in tests.
+  HttpClient(HttpClientOptions options, const Clock& clock, Logger logger,
+             SleepFunction sleep = nullptr, uint64_t jitter_seed = 0);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // One attempt. Any HTTP status is a response; transport failures are errors of kind
+  // `kind`: kUnavailable (connection refused/reset, DNS), kDeadlineExceeded (timeout).
+  absl::StatusOr<HttpResponse> Perform(const HttpRequest& request,
+                                       ErrorKind kind = ErrorKind::kExternalApi);
+
+  // Perform() under `policy`. Returns the last response (whatever its status) or the last
+  // transport error; HttpResponse::attempts says how many attempts were made.
+  absl::StatusOr<HttpResponse> Execute(const HttpRequest& request, const RetryPolicy& policy,
+                                       ErrorKind kind = ErrorKind::kExternalApi);
+
+  // The delay before attempt `attempt` + 1 (1-based) without server hints: a uniformly random
+  // value in [d/2, d] where d = min(max_backoff, initial · multiplier^(attempt-1)).
+  absl::Duration Backoff(const RetryPolicy& policy, int attempt);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The delay a response asks for: Retry-After (seconds or an HTTP date) or X-RateLimit-Reset
+// (epoch seconds), relative to `now`; nullopt if neither header is present and parseable.
+std::optional<absl::Duration> ServerRequestedDelay(const HttpResponse& response, absl::Time now);
+
+// "Authorization: [REDACTED]"-style copies of headers for logs: values of Authorization,
+// Proxy-Authorization, Cookie and *-Api-Key/*-Token headers are replaced.
+HttpHeaders RedactHeaders(const HttpHeaders& headers);
+
+// Maps an HTTP status to the canonical code callers should report: 401/403 → permission,
+// 404 → not found, 408/429 → resource exhausted or unavailable, 409 → aborted,
+// 412 → failed precondition, 5xx → unavailable, other 4xx → invalid argument.
+absl::StatusCode StatusCodeForHttp(int status);
+
+}  // namespace haystack
+
+#endif  // HAYSTACK_HTTP_HTTP_CLIENT_H_

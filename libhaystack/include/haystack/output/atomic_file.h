@@ -1,0 +1,20 @@
+// Writing a local file so that a reader never sees half of it.
+#ifndef HAYSTACK_OUTPUT_ATOMIC_FILE_H_
+#define HAYSTACK_OUTPUT_ATOMIC_FILE_H_
+
+#include <filesystem>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace haystack {
+
+// Writes `contents` to a temporary file beside `path` (same directory, so the rename cannot
+// cross file systems), fsyncs it, renames it over `path` and fsyncs the directory, so that
+// after a crash `path` holds either its old or its new contents, never a mixture. Parent
+// directories are created. Errors are kind kStorage and name the path and the failing call.
+absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents);
+
+}  // namespace haystack
+
+#endif  // HAYSTACK_OUTPUT_ATOMIC_FILE_H_
