@@ -135,7 +135,10 @@ std::string VolcanoPlotSvg(const std::vector<const DeGene*>& up,
                       FormatNumber(g->log2_fold_change), ", adj. p ",
                       FormatNumber(g->adjusted_p_value), "</title></circle>\n");
       if (labelled++ < 16) {
-        absl::StrAppend(&svg, "<text x=\"", F(cx + 6), "\" y=\"", F(cy - 4), "\" class=\"label\">",
+        // Labels near the right edge go to the left of their point, so they stay visible.
+        const bool flip = cx > kW * 0.75;
+        absl::StrAppend(&svg, "<text x=\"", F(flip ? cx - 6 : cx + 6), "\" y=\"", F(cy - 4),
+                        "\" text-anchor=\"", flip ? "end" : "start", "\" class=\"label\">",
                         HtmlEscape(g->gene), "</text>\n");
       }
     }
