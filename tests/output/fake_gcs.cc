@@ -51,12 +51,7 @@ FakeGcs::FakeGcs() {
             res.status = 403;
             return;
           }
-          std::lock_guard lock(mu_);
-          const std::string token = "metadata-token-" + std::to_string(++tokens_issued_);
-          valid_tokens_.insert(token);
-          res.set_content(absl::StrCat(R"({"access_token":")", token, R"(","expires_in":)",
-                                       token_lifetime_, R"(,"token_type":"Bearer"})"),
-                          "application/json");
+          IssueToken("metadata-token-", res);
         });
 
   // OAuth token endpoint (AIP-4112 JWT bearer).
@@ -75,12 +70,7 @@ FakeGcs::FakeGcs() {
       res.status = 400;
       return;
     }
-    std::lock_guard lock(mu_);
-    const std::string token = "sa-token-" + std::to_string(++tokens_issued_);
-    valid_tokens_.insert(token);
-    res.set_content(absl::StrCat(R"({"access_token":")", token, R"(","expires_in":)",
-                                 token_lifetime_, R"(,"token_type":"Bearer"})"),
-                    "application/json");
+    IssueToken("sa-token-", res);
   });
 
   // Uploads: multipart and resumable-session start.
@@ -244,6 +234,15 @@ FakeGcs::FakeGcs() {
           res.set_content(Resource(name), "application/json");
         });
   server_.Start();
+}
+
+void FakeGcs::IssueToken(std::string_view prefix, httplib::Response& res) {
+  std::lock_guard lock(mu_);
+  const std::string token = std::string(prefix) + std::to_string(++tokens_issued_);
+  valid_tokens_.insert(token);
+  res.set_content(absl::StrCat(R"({"access_token":")", token, R"(","expires_in":)", token_lifetime_,
+                               R"(,"token_type":"Bearer"})"),
+                  "application/json");
 }
 
 int FakeGcs::Commit(const std::string& name, std::string data, const std::string& crc32c,

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/loopback_server.h"
@@ -65,6 +66,8 @@ class FakeGcs {
     bool finalized = false;
   };
   GcsFault NextFault(GcsRequest kind);
+  // Answers a token request with a new token "<prefix><n>" that requests may then carry.
+  void IssueToken(std::string_view prefix, httplib::Response& res);
   bool Authorized(const httplib::Request& req, httplib::Response& res);
   std::string Resource(const std::string& name);
   // Finishes an upload: precondition, checksum, store. Returns the HTTP status.

@@ -28,6 +28,20 @@ std::string Base64Url(std::string_view data) {
 
 // {"access_token": "...", "expires_in": 3599, "token_type": "Bearer"}
 absl::StatusOr<std::pair<std::string, absl::Duration>> ParseTokenResponse(
+    const HttpResponse& response, std::string_view service);
+
+// Asks `service` for a token with `request` and caches it.
+absl::StatusOr<std::string> FetchToken(HttpClient& http, const HttpRequest& request,
+                                       std::string_view service, CachedToken& cache,
+                                       const Clock& clock) {
+  HAYSTACK_ASSIGN_OR_RETURN(HttpResponse response,
+                            http.Execute(request, RetryPolicy{}, ErrorKind::kStorage));
+  HAYSTACK_ASSIGN_OR_RETURN(auto parsed, ParseTokenResponse(response, service));
+  cache.Set(parsed.first, parsed.second, clock.Now());
+  return parsed.first;
+}
+
+absl::StatusOr<std::pair<std::string, absl::Duration>> ParseTokenResponse(
     const HttpResponse& response, std::string_view service) {
   if (response.status != 200) {
     return StorageError(
@@ -73,11 +87,7 @@ absl::StatusOr<std::string> MetadataServerTokenSource::Token() {
       .url = metadata_url_ + "/computeMetadata/v1/instance/service-accounts/default/token",
       .headers = {{"Metadata-Flavor", "Google"}},
       .idempotent = true};
-  HAYSTACK_ASSIGN_OR_RETURN(HttpResponse response,
-                            http_.Execute(request, RetryPolicy{}, ErrorKind::kStorage));
-  HAYSTACK_ASSIGN_OR_RETURN(auto parsed, ParseTokenResponse(response, "the metadata server"));
-  cache_.Set(parsed.first, parsed.second, clock_.Now());
-  return parsed.first;
+  return FetchToken(http_, request, "the metadata server", cache_, clock_);
 }
 
 void MetadataServerTokenSource::Invalidate() {
@@ -142,11 +152,7 @@ absl::StatusOr<std::string> ServiceAccountTokenSource::Token() {
                            "&assertion=", assertion),
       // Exchanging the same assertion twice only mints two tokens.
       .idempotent = true};
-  HAYSTACK_ASSIGN_OR_RETURN(HttpResponse response,
-                            http_.Execute(request, RetryPolicy{}, ErrorKind::kStorage));
-  HAYSTACK_ASSIGN_OR_RETURN(auto parsed, ParseTokenResponse(response, "the OAuth token endpoint"));
-  cache_.Set(parsed.first, parsed.second, clock_.Now());
-  return parsed.first;
+  return FetchToken(http_, request, "the OAuth token endpoint", cache_, clock_);
 }
 
 void ServiceAccountTokenSource::Invalidate() {
