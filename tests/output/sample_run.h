@@ -6,11 +6,14 @@
 #include <string>
 
 #include "haystack/output/run_report.h"
+#include "support/model_fixtures.h"
 
 namespace haystack::testing {
 
+// The shared fixture (support/model_fixtures.h) with more genes and pathways to plot, one
+// unavailable component and the query-as-control penalty.
 inline GroundingScore SamplePerturbationalScore(int composite) {
-  GroundingScore s;
+  GroundingScore s = SampleGroundingScore(composite);
   s.pathway_coherence = composite + 1 > 10 ? 10 : composite + 1;
   s.target_activation = composite;
   s.literature_support = std::nullopt;
@@ -59,12 +62,7 @@ inline GroundingScore SamplePerturbationalScore(int composite) {
                           {"CD14"}}};
   s.de_genes_up = {"CXCL10", "STAT1", "IRF1", "GBP1"};
   s.de_genes_down = {"CD14", "LYZ"};
-  DeSummary de;
-  de.treatment_source = "predictions";
-  de.control_source = "query_cells";
-  de.n_treatment_cells = 500;
-  de.n_control_cells = 500;
-  de.n_genes_tested = 2000;
+  DeSummary de = *s.de_summary;
   de.n_up = 4;
   de.n_down = 2;
   de.top_up = {{"CXCL10", 3.2, 1e-30, 1e-27},
