@@ -248,24 +248,28 @@ TEST_CASE("sandbox mode is sent as a JSON boolean and 200 counts as accepted") {
   CHECK((*doc)["mail_settings"]["sandbox_mode"]["enable"].IsTrue());
 }
 
+// A run finished with `update` in a fresh SQLite store, its notification pending.
+absl::StatusOr<Run> FinishedRun(RunStore& store, std::string run_id, TerminalUpdate update) {
+  Run run;
+  run.run_id = std::move(run_id);
+  run.user_email = "ada@example.org";
+  run.raw_query = "How would CD14+ monocytes respond to IFN-gamma?";
+  HAYSTACK_RETURN_IF_ERROR(store.CreateRun(run));
+  HAYSTACK_ASSIGN_OR_RETURN(Lease lease, store.ClaimRun(run.run_id, "worker-1", absl::Minutes(5)));
+  update.notification_recipient = run.user_email;
+  return store.FinishRun(lease, update);
+}
+
 TEST_CASE("through the ledger, a retried job never sends the email twice") {
   Fixture f;
   testing::TempDir dir;
   auto store = OpenRunStore("sqlite:" + dir.File("runs.db"));
   REQUIRE(store.ok());
-  Run run;
-  run.run_id = "hay_20261125_ledger";
-  run.user_email = "ada@example.org";
-  run.raw_query = "How would CD14+ monocytes respond to IFN-gamma?";
-  REQUIRE((*store)->CreateRun(run).ok());
-  auto lease = (*store)->ClaimRun(run.run_id, "worker-1", absl::Minutes(5));
-  REQUIRE(lease.ok());
-  auto finished =
-      (*store)->FinishRun(*lease, TerminalUpdate{.status = RunStatus::kCompleted,
-                                                 .reason = TerminationReason::kConverged,
-                                                 .final_score = 8,
-                                                 .notification = NotificationKind::kRunCompleted,
-                                                 .notification_recipient = "ada@example.org"});
+  auto finished = FinishedRun(**store, "hay_20261125_ledger",
+                              TerminalUpdate{.status = RunStatus::kCompleted,
+                                             .reason = TerminationReason::kConverged,
+                                             .final_score = 8,
+                                             .notification = NotificationKind::kRunCompleted});
   REQUIRE(finished.ok());
 
   // First execution: the first POST hits a 500, the retry is accepted.
@@ -274,13 +278,13 @@ TEST_CASE("through the ledger, a retried job never sends the email twice") {
                                       Logger::Null())
               .ok());
   // A re-execution of the finished run (batch retry) delivers nothing more.
-  auto again = (*store)->GetRun(run.run_id);
+  auto again = (*store)->GetRun(finished->run_id);
   REQUIRE(again.ok());
   REQUIRE(DeliverPendingNotifications(*again, **store, f.notifier, "https://app.example.org",
                                       Logger::Null())
               .ok());
   CHECK(f.fake.bodies().size() == 2);  // one failed attempt + one accepted, no duplicate
-  auto ledger = (*store)->ListNotifications(run.run_id);
+  auto ledger = (*store)->ListNotifications(finished->run_id);
   REQUIRE(ledger.ok());
   REQUIRE(ledger->size() == 1);
   CHECK((*ledger)[0].status == NotificationStatus::kSent);
@@ -293,19 +297,12 @@ TEST_CASE("a permanent SendGrid failure is recorded in the ledger with the error
   testing::TempDir dir;
   auto store = OpenRunStore("sqlite:" + dir.File("runs.db"));
   REQUIRE(store.ok());
-  Run run;
-  run.run_id = "hay_20261125_failed";
-  run.user_email = "ada@example.org";
-  run.raw_query = "q";
-  REQUIRE((*store)->CreateRun(run).ok());
-  auto lease = (*store)->ClaimRun(run.run_id, "worker-1", absl::Minutes(5));
-  REQUIRE(lease.ok());
-  auto finished = (*store)->FinishRun(
-      *lease, TerminalUpdate{.status = RunStatus::kFailed,
-                             .reason = TerminationReason::kError,
-                             .error = RunError{"InferenceError", "worker down", {}, {}},
-                             .notification = NotificationKind::kRunFailed,
-                             .notification_recipient = "ada@example.org"});
+  auto finished =
+      FinishedRun(**store, "hay_20261125_failed",
+                  TerminalUpdate{.status = RunStatus::kFailed,
+                                 .reason = TerminationReason::kError,
+                                 .error = RunError{"InferenceError", "worker down", {}, {}},
+                                 .notification = NotificationKind::kRunFailed});
   REQUIRE(finished.ok());
   f.fake.Queue([](httplib::Response& res) {
     res.status = 403;
@@ -314,13 +311,13 @@ TEST_CASE("a permanent SendGrid failure is recorded in the ledger with the error
   });
   auto delivered = DeliverPendingNotifications(*finished, **store, f.notifier, "", Logger::Null());
   CHECK_FALSE(delivered.ok());
-  auto ledger = (*store)->ListNotifications(run.run_id);
+  auto ledger = (*store)->ListNotifications(finished->run_id);
   REQUIRE(ledger.ok());
   REQUIRE(ledger->size() == 1);
   CHECK((*ledger)[0].status == NotificationStatus::kFailed);
   CHECK((*ledger)[0].last_error.find("not a verified sender") != std::string::npos);
   // The run itself is untouched.
-  auto after = (*store)->GetRun(run.run_id);
+  auto after = (*store)->GetRun(finished->run_id);
   REQUIRE(after.ok());
   CHECK(after->status == RunStatus::kFailed);
 }

@@ -180,6 +180,8 @@ absl::Duration HttpClient::Backoff(const RetryPolicy& policy, int attempt) {
   return absl::Seconds(jitter(impl_->rng));
 }
 
+void HttpClient::Sleep(absl::Duration duration) { impl_->sleep(duration); }
+
 absl::StatusOr<HttpResponse> HttpClient::Execute(const HttpRequest& request,
                                                  const RetryPolicy& policy, ErrorKind kind) {
   const int max_attempts = std::max(1, policy.max_attempts);

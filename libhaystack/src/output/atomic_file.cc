@@ -40,9 +40,9 @@ class Fd {
   int fd_;
 };
 
-}  // namespace
-
-absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents) {
+// Writes a durable temporary file beside `path` and returns its name.
+absl::StatusOr<std::filesystem::path> WriteDurableTemp(const std::filesystem::path& path,
+                                                       std::string_view contents) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -53,36 +53,56 @@ absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_
       dir / absl::StrCat(".", path.filename().string(), ".tmp-", ::getpid(), "-", random());
   Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (fd.get() < 0) return SysError("open", temp, errno);
+  auto fail = [&temp](std::string_view call, int err) {
+    ::unlink(temp.c_str());
+    return SysError(call, temp, err);
+  };
   size_t written = 0;
   while (written < contents.size()) {
     const ssize_t n = ::write(fd.get(), contents.data() + written, contents.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int err = errno;
-      ::unlink(temp.c_str());
-      return SysError("write", temp, err);
+      return fail("write", errno);
     }
     written += static_cast<size_t>(n);
   }
-  if (::fsync(fd.get()) != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    return SysError("fsync", temp, err);
-  }
-  if (::close(fd.release()) != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    return SysError("close", temp, err);
-  }
+  if (::fsync(fd.get()) != 0) return fail("fsync", errno);
+  if (::close(fd.release()) != 0) return fail("close", errno);
+  return temp;
+}
+
+// The new directory entry is durable only once the directory is.
+void SyncDirectory(const std::filesystem::path& path) {
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir_fd.get() >= 0) ::fsync(dir_fd.get());
+}
+
+}  // namespace
+
+absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents) {
+  HAYSTACK_ASSIGN_OR_RETURN(std::filesystem::path temp, WriteDurableTemp(path, contents));
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());
     return SysError("rename", path, err);
   }
-  // The rename is durable only once the directory entry is.
-  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir_fd.get() >= 0) ::fsync(dir_fd.get());
+  SyncDirectory(path);
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> CreateFileAtomically(const std::filesystem::path& path,
+                                          std::string_view contents) {
+  HAYSTACK_ASSIGN_OR_RETURN(std::filesystem::path temp, WriteDurableTemp(path, contents));
+  const int linked = ::link(temp.c_str(), path.c_str());
+  const int err = errno;
+  ::unlink(temp.c_str());
+  if (linked != 0) {
+    if (err == EEXIST) return false;
+    return SysError("link", path, err);
+  }
+  SyncDirectory(path);
+  return true;
 }
 
 }  // namespace haystack

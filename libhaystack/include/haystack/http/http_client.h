@@ -102,6 +102,10 @@ class HttpClient {
   // value in [d/2, d] where d = min(max_backoff, initial · multiplier^(attempt-1)).
   absl::Duration Backoff(const RetryPolicy& policy, int attempt);
 
+  // Waits with the client's sleep function (for callers that run their own retry loops, such
+  // as resumable uploads, so that tests observe every wait).
+  void Sleep(absl::Duration duration);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace haystack {
 
@@ -14,6 +15,12 @@ namespace haystack {
 // after a crash `path` holds either its old or its new contents, never a mixture. Parent
 // directories are created. Errors are kind kStorage and name the path and the failing call.
 absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents);
+
+// Like WriteFileAtomically, but never replaces an existing file: the durable temporary file is
+// hard-linked to `path`, which fails atomically if `path` exists. Returns false (and leaves the
+// existing file alone) in that case, true if `path` was created.
+absl::StatusOr<bool> CreateFileAtomically(const std::filesystem::path& path,
+                                          std::string_view contents);
 
 }  // namespace haystack
 

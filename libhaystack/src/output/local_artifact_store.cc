@@ -1,0 +1,65 @@
+#include "haystack/output/local_artifact_store.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "haystack/core/error.h"
+#include "haystack/output/atomic_file.h"
+#include "haystack/output/crc32c.h"
+
+namespace haystack {
+namespace {
+
+absl::StatusOr<std::string> ReadWholeFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return MakeError(ErrorKind::kStorage, absl::StatusCode::kNotFound,
+                     absl::StrCat("cannot open ", path.string()));
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad()) {
+    return MakeError(ErrorKind::kStorage, absl::StatusCode::kDataLoss,
+                     absl::StrCat("cannot read ", path.string()));
+  }
+  return std::move(out).str();
+}
+
+}  // namespace
+
+LocalArtifactStore::LocalArtifactStore(std::filesystem::path root)
+    : root_(std::filesystem::absolute(std::move(root)).lexically_normal()) {}
+
+std::string LocalArtifactStore::Uri(std::string_view path) const {
+  return (root_ / std::filesystem::path(path)).string();
+}
+
+absl::StatusOr<ArtifactInfo> LocalArtifactStore::Put(std::string_view path,
+                                                     std::string_view contents,
+                                                     std::string_view /*content_type*/) {
+  HAYSTACK_RETURN_IF_ERROR(ValidateArtifactPath(path));
+  ArtifactInfo info{
+      .uri = Uri(path), .size = static_cast<int64_t>(contents.size()), .crc32c = Crc32c(contents)};
+  HAYSTACK_ASSIGN_OR_RETURN(bool created, CreateFileAtomically(info.uri, contents));
+  if (created) return info;
+  // Something is there already: a retried write of the same bytes is a success.
+  HAYSTACK_ASSIGN_OR_RETURN(std::string existing, ReadWholeFile(info.uri));
+  if (existing != contents) {
+    return MakeError(
+        ErrorKind::kStorage, absl::StatusCode::kAlreadyExists,
+        absl::StrCat(info.uri, " already exists with different contents (", existing.size(),
+                     " bytes, crc32c ", Crc32cToBase64(Crc32c(existing)),
+                     "; new: ", contents.size(), " bytes, crc32c ", Crc32cToBase64(info.crc32c),
+                     "); artifacts are never replaced"));
+  }
+  info.already_existed = true;
+  return info;
+}
+
+absl::StatusOr<std::string> LocalArtifactStore::Get(std::string_view path) {
+  HAYSTACK_RETURN_IF_ERROR(ValidateArtifactPath(path));
+  return ReadWholeFile(Uri(path));
+}
+
+}  // namespace haystack

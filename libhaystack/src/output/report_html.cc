@@ -1,0 +1,250 @@
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "haystack/core/json.h"
+#include "haystack/http/encoding.h"
+#include "haystack/output/run_report.h"
+#include "internal/report_content.h"
+#include "internal/svg_plots.h"
+
+namespace haystack {
+namespace {
+
+using internal::FormatNumber;
+
+std::string H(std::string_view text) { return HtmlEscape(text); }
+
+template <class Enum>
+std::string Name(Enum value) {
+  return std::string(EnumName(value));
+}
+
+std::string Score(std::optional<int> score) { return score ? absl::StrCat(*score, "/10") : "n/a"; }
+
+constexpr char kStyle[] = R"(
+:root { color-scheme: light; }
+body { margin: 0; background: #f3f4f6; color: #111827; line-height: 1.5;
+  font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
+.skip { position: absolute; left: -999px; }
+.skip:focus { left: 8px; top: 8px; background: #fff; padding: 8px; }
+header { background: #1e3a8a; color: #fff; padding: 16px 24px; }
+header .brand { font-weight: 700; letter-spacing: 0.05em; }
+main { max-width: 960px; margin: 0 auto; padding: 24px; background: #fff; }
+h1 { font-size: 28px; margin: 0 0 8px; }
+h2 { font-size: 20px; margin: 32px 0 12px; border-bottom: 1px solid #e5e7eb; padding-bottom: 4px; }
+blockquote { margin: 0; padding: 12px 16px; background: #eef2ff; border-left: 4px solid #1e3a8a;
+  white-space: pre-wrap; overflow-wrap: anywhere; unicode-bidi: plaintext; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0; }
+caption { text-align: left; font-weight: 600; padding: 4px 0; }
+th, td { border: 1px solid #d1d5db; padding: 6px 8px; text-align: left; vertical-align: top;
+  overflow-wrap: anywhere; }
+th { background: #f9fafb; }
+.score { font-size: 40px; font-weight: 700; color: #065f46; }
+.note { background: #fffbeb; border-left: 4px solid #92400e; padding: 8px 12px; }
+.error { background: #fef2f2; border-left: 4px solid #991b1b; padding: 8px 12px; }
+.plot { max-width: 640px; display: block; margin: 8px 0; font-size: 12px; }
+.plot text { fill: #111827; }
+.plot .grid { stroke: #e5e7eb; }
+.plot .axis { stroke: #6b7280; }
+.plot .threshold { stroke: #b45309; stroke-dasharray: 6 4; }
+.plot .series { fill: none; stroke: #1e3a8a; stroke-width: 2; }
+.plot .point { fill: #1e3a8a; }
+.plot .up { fill: #b91c1c; }
+.plot .down { fill: #1d4ed8; }
+.plot .bar.up { fill: #b91c1c; }
+.plot .bar.down { fill: #1d4ed8; }
+code { overflow-wrap: anywhere; }
+footer { max-width: 960px; margin: 0 auto; padding: 12px 24px; color: #4b5563; font-size: 13px; }
+)";
+
+}  // namespace
+
+std::string RenderReportHtml(const RunReportInput& input) {
+  const Run& run = input.run;
+  const internal::ReportContent c = internal::BuildReportContent(input);
+  std::string h = absl::StrCat(
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+      // Self-contained and inert: no scripts, no external loads, even if a string slipped by.
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "style-src 'unsafe-inline'; img-src data:\">\n",
+      "<title>HAYSTACK run report ", H(run.run_id), "</title>\n<style>", kStyle,
+      "</style>\n</head>\n<body>\n<a class=\"skip\" href=\"#content\">Skip to the report</a>\n",
+      "<header><span class=\"brand\">HAYSTACK</span> run report</header>\n",
+      "<main id=\"content\">\n<h1>HAYSTACK Run Report</h1>\n<p>Run <code>", H(run.run_id),
+      "</code> · status <strong>", Name(run.status), "</strong> · generated ",
+      FormatTimestamp(input.generated_at), "</p>\n");
+
+  absl::StrAppend(&h, "<h2>Query</h2>\n<blockquote dir=\"auto\">", H(run.raw_query),
+                  "</blockquote>\n");
+  if (run.structured_query) {
+    const StructuredQuery& q = *run.structured_query;
+    absl::StrAppend(&h, "<ul>\n<li>Cell type: ", H(q.cell_type_name.value_or(q.cell_type_query)));
+    if (q.cell_type_cl_id) absl::StrAppend(&h, " (", H(*q.cell_type_cl_id), ")");
+    absl::StrAppend(&h, "</li>\n");
+    if (q.perturbation_query) {
+      absl::StrAppend(&h, "<li>Perturbation: ",
+                      H(q.perturbation_resolved.value_or(*q.perturbation_query)), "</li>\n");
+    }
+    if (!q.expected_targets.empty()) {
+      absl::StrAppend(&h, "<li>Expected targets: ", H(absl::StrJoin(q.expected_targets, ", ")),
+                      "</li>\n");
+    }
+    absl::StrAppend(&h, "</ul>\n");
+  }
+
+  absl::StrAppend(&h, "<h2>Results Summary</h2>\n<p><span class=\"score\">", Score(c.final_score),
+                  "</span> final grounding score");
+  if (input.score_threshold) absl::StrAppend(&h, " (threshold ", *input.score_threshold, ")");
+  absl::StrAppend(&h,
+                  "</p>\n<ul>\n<li>Task type: ", c.task_type.empty() ? "unknown" : H(c.task_type),
+                  "</li>\n<li>Iterations: ", run.iterations.size(), "</li>\n");
+  if (c.best) absl::StrAppend(&h, "<li>Best iteration: ", c.best->iteration_number, "</li>\n");
+  if (!c.termination.empty()) absl::StrAppend(&h, "<li>Stopped: ", H(c.termination), "</li>\n");
+  absl::StrAppend(&h, "</ul>\n");
+  if (run.iterations.size() > 0) {
+    std::vector<std::pair<int, int>> series;
+    for (const auto& it : run.iterations) {
+      series.emplace_back(it.iteration_number, CompositeScore(it.grounding_score));
+    }
+    absl::StrAppend(&h, internal::ScorePlotSvg(series, input.score_threshold));
+  }
+
+  absl::StrAppend(&h, "<h2>Control Strategy</h2>\n<ul>\n<li>Requested: <code>", c.control_requested,
+                  "</code></li>\n");
+  if (!c.control_effective.empty()) {
+    absl::StrAppend(&h, "<li>Used: <code>", c.control_effective, "</code></li>\n");
+  }
+  absl::StrAppend(&h, "</ul>\n");
+  if (c.control_fell_back) {
+    absl::StrAppend(&h,
+                    "<p class=\"note\"><strong>Fallback:</strong> no matched control cells were "
+                    "found, so the query cells served as the control; scores carry the "
+                    "query-as-control penalty.</p>\n");
+  }
+
+  absl::StrAppend(&h, "<h2>Score Breakdown (",
+                  c.perturbational ? "perturbational" : "observational", ")</h2>\n");
+  if (c.scores.empty()) {
+    absl::StrAppend(&h, "<p>No iteration finished, so there is no score.</p>\n");
+  } else {
+    absl::StrAppend(&h,
+                    "<table>\n<caption>Score components of the best iteration</caption>\n"
+                    "<thead><tr><th scope=\"col\">Component</th><th scope=\"col\">Score</th>"
+                    "<th scope=\"col\">Notes</th></tr></thead>\n<tbody>\n");
+    for (const auto& row : c.scores) {
+      absl::StrAppend(&h, "<tr><th scope=\"row\">", H(row.component), "</th><td>", Score(row.score),
+                      "</td><td>", H(row.note), "</td></tr>\n");
+    }
+    absl::StrAppend(&h, "</tbody>\n</table>\n");
+  }
+
+  if (c.perturbational) {
+    absl::StrAppend(&h, "<h2>Enriched Pathways</h2>\n");
+    if (c.pathways.empty()) {
+      absl::StrAppend(&h, "<p>None at the configured significance.</p>\n");
+    } else {
+      absl::StrAppend(&h, internal::PathwayBarsSvg(c.pathways));
+      absl::StrAppend(&h,
+                      "<table>\n<caption>Enriched pathways (over-representation, adjusted "
+                      "p)</caption>\n<thead><tr><th scope=\"col\">Pathway</th><th "
+                      "scope=\"col\">ID</th><th scope=\"col\">Collection</th><th "
+                      "scope=\"col\">Direction</th><th scope=\"col\">Overlap</th><th "
+                      "scope=\"col\">Adjusted p</th></tr></thead>\n<tbody>\n");
+      for (const auto* p : c.pathways) {
+        absl::StrAppend(&h, "<tr><td>", H(p->name), "</td><td>", H(p->set_id), "</td><td>",
+                        H(p->collection), "</td><td>", H(p->direction), "</td><td>", p->overlap,
+                        "/", p->set_size, "</td><td>", FormatNumber(p->adjusted_p_value),
+                        "</td></tr>\n");
+      }
+      absl::StrAppend(&h, "</tbody>\n</table>\n");
+    }
+    absl::StrAppend(&h, "<h2>Top Differentially Expressed Genes</h2>\n");
+    if (c.de) {
+      absl::StrAppend(&h, "<p>Compared ", c.de->n_treatment_cells, " predicted cells with ",
+                      c.de->n_control_cells, " control cells (", H(c.de->control_source), ", ",
+                      Name(c.de->method), ", ", Name(c.de->correction), "); ", c.de->n_up, " up, ",
+                      c.de->n_down, " down of ", c.de->n_genes_tested, " genes tested.</p>\n");
+      if (!c.up.empty() || !c.down.empty()) {
+        absl::StrAppend(
+            &h, internal::VolcanoPlotSvg(c.up, c.down, c.de->lfc_threshold, c.de->pval_threshold));
+      }
+    }
+    auto genes = [&h](std::string_view title, const std::vector<const DeGene*>& detailed,
+                      const std::vector<std::string>& names) {
+      if (!detailed.empty()) {
+        absl::StrAppend(&h, "<table>\n<caption>", std::string(title),
+                        "</caption>\n<thead><tr><th scope=\"col\">Gene</th><th "
+                        "scope=\"col\">log2 fold change</th><th scope=\"col\">Adjusted "
+                        "p</th></tr></thead>\n<tbody>\n");
+        for (const auto* g : detailed) {
+          absl::StrAppend(&h, "<tr><td>", H(g->gene), "</td><td>",
+                          FormatNumber(g->log2_fold_change), "</td><td>",
+                          FormatNumber(g->adjusted_p_value), "</td></tr>\n");
+        }
+        absl::StrAppend(&h, "</tbody>\n</table>\n");
+        return;
+      }
+      std::vector<std::string> escaped;
+      for (const auto& n : names) escaped.push_back(H(n));
+      absl::StrAppend(&h, "<p><strong>", std::string(title),
+                      "</strong>: ", escaped.empty() ? "none" : absl::StrJoin(escaped, ", "),
+                      "</p>\n");
+    };
+    genes("Upregulated", c.up, c.up_names);
+    genes("Downregulated", c.down, c.down_names);
+  }
+
+  absl::StrAppend(&h, "<h2>Iterations</h2>\n");
+  if (run.iterations.empty()) {
+    absl::StrAppend(&h, "<p>None finished.</p>\n");
+  } else {
+    absl::StrAppend(&h,
+                    "<table>\n<caption>Every iteration of the run</caption>\n<thead><tr><th "
+                    "scope=\"col\">#</th><th scope=\"col\">Prompt strategy</th><th "
+                    "scope=\"col\">Score</th><th scope=\"col\">Control</th><th "
+                    "scope=\"col\">Duration (s)</th></tr></thead>\n<tbody>\n");
+    for (const auto& it : run.iterations) {
+      absl::StrAppend(&h, "<tr><td>", it.iteration_number, "</td><td>",
+                      Name(it.selected_prompt.strategy), "</td><td>",
+                      CompositeScore(it.grounding_score), "/10</td><td>", Name(it.control_strategy),
+                      "</td><td>", FormatNumber(it.duration_seconds), "</td></tr>\n");
+    }
+    absl::StrAppend(&h, "</tbody>\n</table>\n");
+  }
+  if (!c.suggestions.empty()) {
+    absl::StrAppend(&h, "<h3>Suggestions from the last evaluation</h3>\n<ul>\n");
+    for (const auto& s : c.suggestions) absl::StrAppend(&h, "<li>", H(s), "</li>\n");
+    absl::StrAppend(&h, "</ul>\n");
+  }
+
+  absl::StrAppend(&h, "<h2>Components Unavailable</h2>\n");
+  if (input.unavailable_components.empty()) {
+    absl::StrAppend(&h, "<p>All evidence sources were available.</p>\n");
+  } else {
+    absl::StrAppend(&h, "<ul>\n");
+    for (const auto& u : input.unavailable_components) absl::StrAppend(&h, "<li>", H(u), "</li>\n");
+    absl::StrAppend(&h, "</ul>\n");
+  }
+  if (run.error || !input.warnings.empty()) {
+    absl::StrAppend(&h, "<h2>Errors</h2>\n<ul>\n");
+    auto error_item = [&h](const RunError& e) {
+      absl::StrAppend(&h, "<li class=\"error\"><strong>", H(e.error_type), "</strong>");
+      if (e.phase) absl::StrAppend(&h, " in ", Name(*e.phase));
+      if (e.iteration) absl::StrAppend(&h, " (iteration ", *e.iteration, ")");
+      absl::StrAppend(&h, ": ", H(e.message), "</li>\n");
+    };
+    if (run.error) error_item(*run.error);
+    for (const auto& w : input.warnings) error_item(w);
+    absl::StrAppend(&h, "</ul>\n");
+  }
+  absl::StrAppend(&h, "<h2>Provenance</h2>\n<dl>\n<dt>HAYSTACK</dt><dd>",
+                  H(input.provenance.haystack_version), "</dd>\n<dt>Knowledge base</dt><dd>",
+                  H(input.provenance.knowledge_base), "</dd>\n<dt>Atlas</dt><dd>",
+                  H(input.provenance.atlas), "</dd>\n<dt>Model backend</dt><dd>",
+                  H(input.provenance.model_backend), "</dd>\n</dl>\n</main>\n",
+                  "<footer>HAYSTACK predicts single-cell perturbation responses and checks them "
+                  "against prior biological knowledge.</footer>\n</body>\n</html>\n");
+  return h;
+}
+
+}  // namespace haystack
