@@ -63,6 +63,7 @@ v1::JobError::Category CategoryOf(const absl::Status& status) {
     case absl::StatusCode::kOutOfRange:
     case absl::StatusCode::kAlreadyExists:
     case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kDataLoss:  // a truncated or corrupt input file
       return v1::JobError::INVALID_INPUT;
     case absl::StatusCode::kResourceExhausted:
       return v1::JobError::RESOURCE_EXHAUSTED;
