@@ -1,0 +1,56 @@
+// Readers for the individual AnnData elements (dataframes, columns, matrices), shared by
+// ReadH5ad and H5adAtlas. All errors are kStorage and name the HDF5 path.
+#ifndef HAYSTACK_SRC_ATLAS_INTERNAL_H5AD_ELEMENTS_H_
+#define HAYSTACK_SRC_ATLAS_INTERNAL_H5AD_ELEMENTS_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "haystack/atlas/anndata.h"
+#include "internal/hdf5.h"
+
+namespace haystack::h5ad_internal {
+
+// Opens an .h5ad file read-only: kNotFound if it does not exist, kInvalidArgument if it is not
+// HDF5, kDataLoss if HDF5 cannot open it (truncated, corrupt).
+absl::StatusOr<h5::Handle> OpenH5ad(const std::string& path);
+
+struct DataFrameReadOptions {
+  bool read_index = true;  // false: index stays empty (rows() is then 0; use row_count)
+  // Only these columns (all when empty); a listed column that is missing is an error.
+  std::vector<std::string> only_columns;
+};
+
+// Reads the dataframe group loc/name. `row_count` receives the number of rows (also when the
+// index is not read).
+absl::StatusOr<DataFrame> ReadDataFrame(hid_t loc, const std::string& name, const std::string& path,
+                                        const DataFrameReadOptions& options = {},
+                                        int64_t* row_count = nullptr);
+
+// One column of a dataframe group.
+absl::StatusOr<DataFrameColumn> ReadColumn(hid_t df_group, const std::string& name,
+                                           const std::string& path);
+
+// The number of rows of a dataframe group, from its index dataset (or group).
+absl::StatusOr<int64_t> DataFrameRows(hid_t df_group, const std::string& path);
+
+// Reads X or a layer (dense 2-D dataset or csr/csc group) as float32 and checks its shape.
+absl::StatusOr<ExpressionMatrix> ReadMatrix(hid_t loc, const std::string& name,
+                                            const std::string& path,
+                                            std::array<int64_t, 2> expected_shape);
+
+// Checks a CSR/CSC indptr: major+1 entries, starts at 0, never decreases, ends at nnz.
+absl::Status CheckIndptr(const std::vector<int64_t>& indptr, int64_t major, int64_t nnz,
+                         std::string_view path);
+
+// Reads the strings of the index dataset (or nullable-string-array group) at `rows`.
+absl::StatusOr<std::vector<std::string>> ReadIndexRows(hid_t df_group, const std::string& path,
+                                                       const std::vector<int64_t>& rows);
+
+}  // namespace haystack::h5ad_internal
+
+#endif  // HAYSTACK_SRC_ATLAS_INTERNAL_H5AD_ELEMENTS_H_
