@@ -32,28 +32,22 @@ absl::StatusOr<std::vector<PlannedJob>> PlanInferenceJobs(const InferenceRequest
         "control_prompt_uri and control_output_uri must be given together (synthetic control) "
         "or both left empty (query as control)");
   }
-  std::vector<PlannedJob> jobs;
-  PlannedJob treated;
-  treated.role = InferenceRole::kTreated;
-  treated.client_key = InferenceClientKey(request.run_id, request.iteration, treated.role);
-  treated.spec = InferenceJobSpec{.prompt_uri = request.prompt_uri,
-                                  .query_uri = request.query_uri,
-                                  .reference_uri = request.control_prompt_uri,
-                                  .output_uri = request.output_uri,
-                                  .genes = request.genes,
-                                  .parameters = request.parameters};
-  jobs.push_back(std::move(treated));
+  auto job = [&](InferenceRole role, const std::string& prompt, const std::string& output) {
+    return PlannedJob{.role = role,
+                      .client_key = InferenceClientKey(request.run_id, request.iteration, role),
+                      .spec = InferenceJobSpec{.prompt_uri = prompt,
+                                               .query_uri = request.query_uri,
+                                               .reference_uri = request.control_prompt_uri,
+                                               .output_uri = output,
+                                               .genes = request.genes,
+                                               .parameters = request.parameters}};
+  };
+  // The control job's reference is its own prompt (the control prompt): see the header.
+  std::vector<PlannedJob> jobs{
+      job(InferenceRole::kTreated, request.prompt_uri, request.output_uri)};
   if (!request.control_prompt_uri.empty()) {
-    PlannedJob control;
-    control.role = InferenceRole::kControl;
-    control.client_key = InferenceClientKey(request.run_id, request.iteration, control.role);
-    control.spec = InferenceJobSpec{.prompt_uri = request.control_prompt_uri,
-                                    .query_uri = request.query_uri,
-                                    .reference_uri = request.control_prompt_uri,
-                                    .output_uri = request.control_output_uri,
-                                    .genes = request.genes,
-                                    .parameters = request.parameters};
-    jobs.push_back(std::move(control));
+    jobs.push_back(
+        job(InferenceRole::kControl, request.control_prompt_uri, request.control_output_uri));
   }
   return jobs;
 }
