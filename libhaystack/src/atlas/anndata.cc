@@ -162,8 +162,10 @@ absl::Status DataFrame::Validate(std::string_view what) const {
 DataFrame DataFrame::TakeRows(const std::vector<int64_t>& rows) const {
   DataFrame out;
   out.index_name = index_name;
-  out.index.reserve(rows.size());
-  for (int64_t r : rows) out.index.push_back(index[static_cast<size_t>(r)]);
+  if (!index.empty()) {
+    out.index.reserve(rows.size());
+    for (int64_t r : rows) out.index.push_back(index[static_cast<size_t>(r)]);
+  }
   for (const auto& c : columns) {
     DataFrameColumn nc;
     nc.name = c.name;

@@ -164,10 +164,7 @@ absl::Status ReadArrays(hid_t file, const char* group, int64_t rows, std::string
 }
 
 absl::StatusOr<AnnData> ReadFile(hid_t file, const H5adReadOptions& options) {
-  HAYSTACK_ASSIGN_OR_RETURN(std::string et, h5::EncodingType(file, "/"));
-  if (!et.empty() && et != "anndata") {
-    return h5::FormatError(Cat("/: encoding-type is '", et, "', expected 'anndata'"));
-  }
+  HAYSTACK_RETURN_IF_ERROR(h5ad_internal::CheckRootEncoding(file));
   AnnData data;
   HAYSTACK_ASSIGN_OR_RETURN(data.obs, h5ad_internal::ReadDataFrame(file, "obs", "/obs"));
   HAYSTACK_ASSIGN_OR_RETURN(data.var, h5ad_internal::ReadDataFrame(file, "var", "/var"));

@@ -72,7 +72,8 @@ struct DataFrame {
   absl::Status AddColumn(DataFrameColumn column);
   // Checks column lengths, names (unique, non-empty, no '/', not "_index") and masks.
   absl::Status Validate(std::string_view what) const;
-  // The rows `rows` (any order, repeats allowed) as a new dataframe.
+  // The rows `rows` (any order, repeats allowed) as a new dataframe. An empty index (not
+  // loaded) stays empty.
   DataFrame TakeRows(const std::vector<int64_t>& rows) const;
 
   bool operator==(const DataFrame&) const = default;

@@ -269,6 +269,14 @@ absl::StatusOr<h5::Handle> OpenH5ad(const std::string& path) {
   return file;
 }
 
+absl::Status CheckRootEncoding(hid_t file) {
+  HAYSTACK_ASSIGN_OR_RETURN(std::string et, h5::EncodingType(file, "/"));
+  if (!et.empty() && et != "anndata") {
+    return h5::FormatError(Cat("/: encoding-type is '", et, "', expected 'anndata'"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int64_t> DataFrameRows(hid_t g, const std::string& path) {
   HAYSTACK_ASSIGN_OR_RETURN(std::string index_name, IndexName(g, path));
   const std::string ipath = Cat(path, "/", index_name);

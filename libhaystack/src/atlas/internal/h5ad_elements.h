@@ -19,6 +19,9 @@ namespace haystack::h5ad_internal {
 // HDF5, kDataLoss if HDF5 cannot open it (truncated, corrupt).
 absl::StatusOr<h5::Handle> OpenH5ad(const std::string& path);
 
+// Errors unless the root's encoding-type is "anndata" (or absent, as in pre-0.8 files).
+absl::Status CheckRootEncoding(hid_t file);
+
 struct DataFrameReadOptions {
   bool read_index = true;  // false: index stays empty (rows() is then 0; use row_count)
   // Only these columns (all when empty); a listed column that is missing is an error.

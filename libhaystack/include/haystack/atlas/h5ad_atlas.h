@@ -1,0 +1,37 @@
+// H5adAtlas: a CellAtlas over one .h5ad file, for atlases far larger than memory.
+//
+// Opening reads obs (all columns, as categorical codes where the column is categorical or a
+// string column) and var once, plus X's row pointers; obs names and expression are read on
+// demand. Gathers read only the bytes of the requested rows: with an unfiltered contiguous X
+// (what WriteH5ad writes by default) rows are read with positional reads straight into the
+// result; chunked or compressed X goes through HDF5 with a chunk cache.
+#ifndef HAYSTACK_ATLAS_H5AD_ATLAS_H_
+#define HAYSTACK_ATLAS_H5AD_ATLAS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "haystack/atlas/cell_atlas.h"
+
+namespace haystack {
+
+struct H5adAtlasOptions {
+  AtlasColumnMapping mapping;
+  // Parallel positional reads during a gather (I/O bound: more than the cores helps on cold
+  // storage). 1 = sequential.
+  int io_threads = 4;
+  // HDF5 chunk cache per dataset for chunked/compressed X.
+  int64_t chunk_cache_bytes = int64_t{64} << 20;
+};
+
+// Opens the atlas. Errors are kStorage: the file is missing (kNotFound), not HDF5, corrupt
+// (kDataLoss) or not AnnData; obs lacks a required column (kInvalidArgument; the message
+// names the column, the field and the columns obs does have); X is missing, CSC, or malformed
+// (indptr, shape). A gather reading a row whose column indices are out of range fails too.
+absl::StatusOr<std::unique_ptr<CellAtlas>> OpenH5adAtlas(const std::string& path,
+                                                         const H5adAtlasOptions& options = {});
+
+}  // namespace haystack
+
+#endif  // HAYSTACK_ATLAS_H5AD_ATLAS_H_

@@ -1,0 +1,127 @@
+#include "haystack/atlas/h5ad_atlas.h"
+
+#include <mutex>
+
+#include "haystack/core/error.h"
+#include "internal/cat.h"
+#include "internal/h5ad_elements.h"
+#include "internal/hdf5.h"
+#include "internal/obs_index.h"
+#include "internal/row_reader.h"
+
+namespace haystack {
+namespace {
+
+using atlas_internal::Cat;
+
+class H5adAtlas final : public CellAtlas {
+ public:
+  const std::string& name() const override { return path_; }
+  int64_t num_cells() const override { return fields_.rows(); }
+  const DataFrame& var() const override { return var_; }
+  bool HasField(AtlasField field) const override { return fields_.Has(field); }
+
+  absl::StatusOr<std::vector<GroupCount>> Values(AtlasField field) const override {
+    return fields_.Values(field);
+  }
+  absl::StatusOr<std::string> ValueOf(AtlasField field, int64_t cell) const override {
+    return fields_.ValueOf(field, cell);
+  }
+  absl::StatusOr<std::vector<int64_t>> Select(const CellFilter& filter) const override {
+    return fields_.Select(filter);
+  }
+  absl::StatusOr<std::vector<GroupCount>> CountBy(std::span<const AtlasField> group_by,
+                                                  const CellFilter& filter) const override {
+    return fields_.CountBy(group_by, filter);
+  }
+
+  absl::StatusOr<ExpressionMatrix> GatherRows(std::span<const int64_t> cells) const override {
+    HAYSTACK_RETURN_IF_ERROR(CheckCells(cells));
+    absl::StatusOr<ExpressionMatrix> m = rows_->Gather(cells);
+    if (!m.ok()) return Annotate(m.status(), path_);
+    return m;
+  }
+
+  absl::StatusOr<AnnData> Gather(std::span<const int64_t> cells,
+                                 const GatherOptions& options) const override {
+    HAYSTACK_ASSIGN_OR_RETURN(ExpressionMatrix x, GatherRows(cells));
+    AnnData out;
+    const std::vector<int64_t> rows(cells.begin(), cells.end());
+    out.obs = obs_.TakeRows(rows);
+    {
+      std::lock_guard<std::mutex> lock(hdf5_mutex_);
+      h5::Handle g(H5Gopen2(file_.get(), "obs", H5P_DEFAULT));
+      absl::StatusOr<std::vector<std::string>> names =
+          h5ad_internal::ReadIndexRows(g.get(), "/obs", rows);
+      if (!names.ok()) return Annotate(names.status(), path_);
+      out.obs.index = std::move(*names);
+    }
+    out.var = var_;
+    out.x = std::move(x);
+    out.uns = options.uns;
+    out.uns["haystack_source"] =
+        UnsValue::Dict{{"atlas", path_}, {"cell_indices", std::vector<int64_t>(rows)}};
+    return out;
+  }
+
+  absl::Status WriteSubset(std::span<const int64_t> cells, const std::string& path,
+                           const GatherOptions& options,
+                           const H5adWriteOptions& write_options) const override {
+    HAYSTACK_ASSIGN_OR_RETURN(AnnData subset, Gather(cells, options));
+    return WriteH5ad(subset, path, write_options);
+  }
+
+  static absl::StatusOr<std::unique_ptr<CellAtlas>> Open(const std::string& path,
+                                                         const H5adAtlasOptions& options) {
+    std::unique_ptr<H5adAtlas> atlas(new H5adAtlas());
+    atlas->path_ = path;
+    HAYSTACK_ASSIGN_OR_RETURN(atlas->file_, h5ad_internal::OpenH5ad(path));
+    const hid_t file = atlas->file_.get();
+    HAYSTACK_RETURN_IF_ERROR(h5ad_internal::CheckRootEncoding(file));
+    int64_t n_cells = 0;
+    h5ad_internal::DataFrameReadOptions obs_options;
+    obs_options.read_index = false;  // obs names are read for gathered cells only
+    HAYSTACK_ASSIGN_OR_RETURN(
+        atlas->obs_, h5ad_internal::ReadDataFrame(file, "obs", "/obs", obs_options, &n_cells));
+    HAYSTACK_ASSIGN_OR_RETURN(atlas->fields_, atlas_internal::ObsIndex::Build(
+                                                  atlas->obs_, n_cells, options.mapping, path));
+    HAYSTACK_ASSIGN_OR_RETURN(atlas->var_, h5ad_internal::ReadDataFrame(file, "var", "/var"));
+    HAYSTACK_ASSIGN_OR_RETURN(
+        atlas->rows_,
+        atlas_internal::RowReader::Open(file, path, n_cells, atlas->var_.rows(), options.io_threads,
+                                        options.chunk_cache_bytes, &atlas->hdf5_mutex_));
+    return std::unique_ptr<CellAtlas>(std::move(atlas));
+  }
+
+ private:
+  H5adAtlas() = default;
+
+  absl::Status CheckCells(std::span<const int64_t> cells) const {
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (cells[i] < 0 || cells[i] >= num_cells()) {
+        return RetrievalError(Cat(path_, ": cell index ", cells[i], " (position ", i,
+                                  ") is out of range [0, ", num_cells(), ")"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  std::string path_;
+  h5::Handle file_;
+  mutable std::mutex hdf5_mutex_;
+  DataFrame obs_;  // all columns, no index
+  DataFrame var_;
+  atlas_internal::ObsIndex fields_;
+  std::unique_ptr<atlas_internal::RowReader> rows_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CellAtlas>> OpenH5adAtlas(const std::string& path,
+                                                         const H5adAtlasOptions& options) {
+  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = H5adAtlas::Open(path, options);
+  if (!atlas.ok()) return Annotate(atlas.status(), Cat("opening atlas ", path));
+  return atlas;
+}
+
+}  // namespace haystack

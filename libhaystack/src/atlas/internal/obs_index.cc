@@ -1,0 +1,176 @@
+#include "internal/obs_index.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "absl/container/flat_hash_map.h"
+#include "haystack/core/error.h"
+#include "internal/cat.h"
+
+namespace haystack::atlas_internal {
+namespace {
+
+// Any column type as a categorical of its text values; masked rows get code -1.
+Categorical AsCategorical(const DataFrameColumn& column) {
+  Categorical out = std::visit(
+      [](const auto& v) -> Categorical {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, Categorical>) {
+          return v;
+        } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+          return Categorical::FromStrings(v);
+        } else if constexpr (std::is_same_v<V, std::vector<bool>>) {
+          Categorical c;
+          c.categories = {"false", "true"};
+          c.codes.reserve(v.size());
+          for (bool b : v) c.codes.push_back(b ? 1 : 0);
+          return c;
+        } else {
+          std::vector<std::string> text;
+          text.reserve(v.size());
+          for (const auto& x : v) text.push_back(fmt::format("{}", x));
+          return Categorical::FromStrings(text);
+        }
+      },
+      column.values);
+  if (column.mask) {
+    for (size_t i = 0; i < out.codes.size(); ++i) {
+      if ((*column.mask)[i]) out.codes[i] = -1;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<ObsIndex> ObsIndex::Build(const DataFrame& obs, int64_t rows,
+                                         const AtlasColumnMapping& mapping, std::string_view what) {
+  ObsIndex index;
+  index.rows_ = rows;
+  index.what_ = std::string(what);
+  index.mapping_ = mapping;
+  for (AtlasField field : kAllAtlasFields) {
+    const std::string column = mapping.ColumnFor(field);
+    const DataFrameColumn* c = obs.Find(column);
+    if (c == nullptr) {
+      if (!IsRequiredField(field)) continue;
+      std::string have;
+      for (const auto& col : obs.columns) have += (have.empty() ? "" : ", ") + col.name;
+      return MakeError(
+          ErrorKind::kStorage, absl::StatusCode::kInvalidArgument,
+          Cat(what, ": obs has no column '", column, "' (the ", DefaultColumnName(field),
+              " field; use a column mapping if the atlas names it differently); obs "
+              "columns: ",
+              have.empty() ? "none" : have));
+    }
+    if (static_cast<int64_t>(c->size()) != rows) {
+      return MakeError(
+          ErrorKind::kStorage, absl::StatusCode::kInvalidArgument,
+          Cat(what, ": obs column '", column, "' has ", c->size(), " rows, expected ", rows));
+    }
+    index.fields_[Slot(field)] = AsCategorical(*c);
+  }
+  return index;
+}
+
+absl::StatusOr<const Categorical*> ObsIndex::Field(AtlasField field) const {
+  const auto& f = fields_[Slot(field)];
+  if (!f) {
+    return RetrievalError(Cat(what_, ": the atlas has no '", mapping_.ColumnFor(field),
+                              "' column (field ", DefaultColumnName(field), ")"));
+  }
+  return &*f;
+}
+
+absl::StatusOr<std::vector<GroupCount>> ObsIndex::Values(AtlasField field) const {
+  HAYSTACK_ASSIGN_OR_RETURN(const Categorical* c, Field(field));
+  std::vector<int64_t> counts(c->categories.size(), 0);
+  for (int32_t code : c->codes) {
+    if (code >= 0) ++counts[static_cast<size_t>(code)];
+  }
+  std::vector<GroupCount> out;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] > 0) out.push_back({{c->categories[i]}, counts[i]});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const GroupCount& a, const GroupCount& b) { return a.values < b.values; });
+  return out;
+}
+
+absl::StatusOr<std::string> ObsIndex::ValueOf(AtlasField field, int64_t cell) const {
+  HAYSTACK_ASSIGN_OR_RETURN(const Categorical* c, Field(field));
+  if (cell < 0 || cell >= rows_) {
+    return RetrievalError(Cat(what_, ": cell index ", cell, " is out of range [0, ", rows_, ")"));
+  }
+  return std::string(c->ValueAt(static_cast<size_t>(cell)).value_or(""));
+}
+
+absl::StatusOr<std::vector<char>> ObsIndex::Match(const CellFilter& filter) const {
+  std::vector<char> match(static_cast<size_t>(rows_), 1);
+  for (const auto& [field, accepted] : filter.any_of) {
+    HAYSTACK_ASSIGN_OR_RETURN(const Categorical* c, Field(field));
+    std::vector<char> ok(c->categories.size() + 1, 0);  // slot 0 = missing (code -1)
+    for (const auto& value : accepted) {
+      auto it = std::find(c->categories.begin(), c->categories.end(), value);
+      if (it != c->categories.end()) ok[static_cast<size_t>(it - c->categories.begin()) + 1] = 1;
+    }
+    for (size_t i = 0; i < match.size(); ++i) {
+      match[i] &= ok[static_cast<size_t>(c->codes[i] + 1)];
+    }
+  }
+  return match;
+}
+
+absl::StatusOr<std::vector<int64_t>> ObsIndex::Select(const CellFilter& filter) const {
+  HAYSTACK_ASSIGN_OR_RETURN(std::vector<char> match, Match(filter));
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < match.size(); ++i) {
+    if (match[i]) out.push_back(static_cast<int64_t>(i));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<GroupCount>> ObsIndex::CountBy(std::span<const AtlasField> group_by,
+                                                          const CellFilter& filter) const {
+  std::vector<const Categorical*> fields;
+  // Groups are keyed by a mixed-radix number of the codes (+1 for missing values).
+  std::vector<uint64_t> radix;
+  uint64_t span = 1;
+  for (AtlasField f : group_by) {
+    HAYSTACK_ASSIGN_OR_RETURN(const Categorical* c, Field(f));
+    fields.push_back(c);
+    const uint64_t base = c->categories.size() + 1;
+    radix.push_back(span);
+    if (span > std::numeric_limits<uint64_t>::max() / base) {
+      return RetrievalError(Cat(what_, ": too many groups to count"));
+    }
+    span *= base;
+  }
+  HAYSTACK_ASSIGN_OR_RETURN(std::vector<char> match, Match(filter));
+  absl::flat_hash_map<uint64_t, int64_t> counts;
+  for (size_t i = 0; i < match.size(); ++i) {
+    if (!match[i]) continue;
+    uint64_t key = 0;
+    for (size_t f = 0; f < fields.size(); ++f) {
+      key += static_cast<uint64_t>(fields[f]->codes[i] + 1) * radix[f];
+    }
+    ++counts[key];
+  }
+  std::vector<GroupCount> out;
+  out.reserve(counts.size());
+  for (const auto& [key, n] : counts) {
+    GroupCount g;
+    g.cells = n;
+    for (size_t f = 0; f < fields.size(); ++f) {
+      const uint64_t base = fields[f]->categories.size() + 1;
+      const uint64_t code = (key / radix[f]) % base;
+      g.values.push_back(code == 0 ? "" : fields[f]->categories[code - 1]);
+    }
+    out.push_back(std::move(g));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const GroupCount& a, const GroupCount& b) { return a.values < b.values; });
+  return out;
+}
+
+}  // namespace haystack::atlas_internal

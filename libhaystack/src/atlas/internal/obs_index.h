@@ -1,0 +1,49 @@
+// The atlas's metadata fields as categorical codes, and the queries prompt retrieval runs on
+// them (select, count per group). Independent of HDF5: built from an obs DataFrame.
+#ifndef HAYSTACK_SRC_ATLAS_INTERNAL_OBS_INDEX_H_
+#define HAYSTACK_SRC_ATLAS_INTERNAL_OBS_INDEX_H_
+
+#include <array>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "haystack/atlas/anndata.h"
+#include "haystack/atlas/cell_atlas.h"
+
+namespace haystack::atlas_internal {
+
+class ObsIndex {
+ public:
+  // Converts the mapped columns of `obs` (with `rows` rows) to categoricals. A missing
+  // required column is an error naming it, the field and the columns obs has; `what` names
+  // the source (file) in messages.
+  static absl::StatusOr<ObsIndex> Build(const DataFrame& obs, int64_t rows,
+                                        const AtlasColumnMapping& mapping, std::string_view what);
+
+  int64_t rows() const { return rows_; }
+  bool Has(AtlasField field) const { return fields_[Slot(field)].has_value(); }
+
+  absl::StatusOr<std::vector<GroupCount>> Values(AtlasField field) const;
+  absl::StatusOr<std::string> ValueOf(AtlasField field, int64_t cell) const;
+  absl::StatusOr<std::vector<int64_t>> Select(const CellFilter& filter) const;
+  absl::StatusOr<std::vector<GroupCount>> CountBy(std::span<const AtlasField> group_by,
+                                                  const CellFilter& filter) const;
+
+ private:
+  static size_t Slot(AtlasField field) { return static_cast<size_t>(field); }
+  absl::StatusOr<const Categorical*> Field(AtlasField field) const;
+  // Per-row match flags for `filter` (all true for an empty filter).
+  absl::StatusOr<std::vector<char>> Match(const CellFilter& filter) const;
+
+  int64_t rows_ = 0;
+  std::string what_;
+  AtlasColumnMapping mapping_;
+  std::array<std::optional<Categorical>, std::size(kAllAtlasFields)> fields_;
+};
+
+}  // namespace haystack::atlas_internal
+
+#endif  // HAYSTACK_SRC_ATLAS_INTERNAL_OBS_INDEX_H_

@@ -1,0 +1,285 @@
+#include "internal/row_reader.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <thread>
+
+#include "haystack/core/error.h"
+#include "internal/cat.h"
+#include "internal/h5ad_elements.h"
+
+namespace haystack::atlas_internal {
+namespace {
+
+using h5::Handle;
+
+absl::StatusOr<ArraySource> OpenSource(hid_t loc, const std::string& name, const std::string& path,
+                                       int64_t chunk_cache_bytes) {
+  ArraySource src;
+  src.path = path;
+  if (!h5::HasChild(loc, name)) return h5::FormatError(Cat(path, ": missing"));
+  Handle dapl(H5Pcreate(H5P_DATASET_ACCESS));
+  H5Pset_chunk_cache(dapl.get(), 12421, static_cast<size_t>(chunk_cache_bytes), 1.0);
+  src.dataset = Handle(H5Dopen2(loc, name.c_str(), dapl.get()));
+  if (!src.dataset.valid())
+    return h5::Error(absl::StatusCode::kDataLoss, Cat(path, ": cannot open"));
+  Handle type(H5Dget_type(src.dataset.get()));
+  if (H5Tequal(type.get(), H5T_IEEE_F32LE) > 0) {
+    src.type = ArraySource::Type::kFloat32;
+  } else if (H5Tequal(type.get(), H5T_STD_I32LE) > 0) {
+    src.type = ArraySource::Type::kInt32;
+  } else if (H5Tequal(type.get(), H5T_STD_I64LE) > 0) {
+    src.type = ArraySource::Type::kInt64;
+  }
+  Handle dcpl(H5Dget_create_plist(src.dataset.get()));
+  const bool contiguous = H5Pget_layout(dcpl.get()) == H5D_CONTIGUOUS;
+  const bool unfiltered = H5Pget_nfilters(dcpl.get()) == 0;
+  const haddr_t offset = H5Dget_offset(src.dataset.get());
+  H5Eclear2(H5E_DEFAULT);  // H5Dget_offset fails (harmlessly) on unallocated data
+  src.direct =
+      contiguous && unfiltered && offset != HADDR_UNDEF && src.type != ArraySource::Type::kOther;
+  src.offset = src.direct ? static_cast<uint64_t>(offset) : 0;
+  return src;
+}
+
+size_t SizeOf(ArraySource::Type t) { return t == ArraySource::Type::kInt64 ? 8 : 4; }
+
+template <class T>
+hid_t MemType() {
+  return h5::NativeType<T>();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RowReader>> RowReader::Open(hid_t file, const std::string& file_path,
+                                                           int64_t rows, int64_t cols,
+                                                           int io_threads,
+                                                           int64_t chunk_cache_bytes,
+                                                           std::mutex* hdf5_mutex) {
+  std::unique_ptr<RowReader> r(new RowReader());
+  r->rows_ = rows;
+  r->cols_ = cols;
+  r->io_threads_ = std::max(1, io_threads);
+  r->hdf5_mutex_ = hdf5_mutex;
+  if (!h5::HasChild(file, "X")) return h5::FormatError(Cat(file_path, ": the atlas has no X"));
+  HAYSTACK_ASSIGN_OR_RETURN(h5::ObjectKind kind, h5::KindOf(file, "X", "/X"));
+  if (kind == h5::ObjectKind::kDataset) {
+    HAYSTACK_ASSIGN_OR_RETURN(r->data_, OpenSource(file, "X", "/X", chunk_cache_bytes));
+    HAYSTACK_ASSIGN_OR_RETURN(h5::DatasetInfo info, h5::Describe(r->data_.dataset.get(), "/X"));
+    if (info.dims.size() != 2 || info.dims[0] != rows || info.dims[1] != cols) {
+      return h5::FormatError(Cat("/X: shape does not match obs × var (", rows, ", ", cols, ")"));
+    }
+    if (info.element != h5::ElementClass::kFloat && info.element != h5::ElementClass::kInteger) {
+      return h5::FormatError("/X: expected numbers");
+    }
+  } else {
+    r->sparse_ = true;
+    HAYSTACK_ASSIGN_OR_RETURN(Handle g, h5::OpenGroup(file, "X", "/X"));
+    HAYSTACK_ASSIGN_OR_RETURN(std::string et, h5::EncodingType(g.get(), "/X"));
+    if (et == "csc_matrix") {
+      return h5::FormatError(
+          "/X: is CSC; gathering cells needs CSR (rewrite the atlas with X in CSR format)");
+    }
+    if (et != "csr_matrix") return h5::FormatError(Cat("/X: encoding-type is '", et, "'"));
+    HAYSTACK_ASSIGN_OR_RETURN(std::vector<int64_t> shape,
+                              h5::ReadIntArrayAttr(g.get(), "shape", "/X"));
+    if (shape.size() != 2 || shape[0] != rows || shape[1] != cols) {
+      return h5::FormatError(Cat("/X@shape does not match obs × var (", rows, ", ", cols, ")"));
+    }
+    HAYSTACK_ASSIGN_OR_RETURN(r->data_, OpenSource(g.get(), "data", "/X/data", chunk_cache_bytes));
+    HAYSTACK_ASSIGN_OR_RETURN(r->indices_,
+                              OpenSource(g.get(), "indices", "/X/indices", chunk_cache_bytes));
+    HAYSTACK_ASSIGN_OR_RETURN(h5::DatasetInfo dinfo,
+                              h5::Describe(r->data_.dataset.get(), "/X/data"));
+    HAYSTACK_ASSIGN_OR_RETURN(h5::DatasetInfo iinfo,
+                              h5::Describe(r->indices_.dataset.get(), "/X/indices"));
+    if (dinfo.dims.size() != 1 || iinfo.dims.size() != 1 || dinfo.dims[0] != iinfo.dims[0]) {
+      return h5::FormatError("/X: data and indices must be 1-D of the same length");
+    }
+    if (iinfo.element != h5::ElementClass::kInteger &&
+        iinfo.element != h5::ElementClass::kUnsigned) {
+      return h5::FormatError("/X/indices: expected integers");
+    }
+    HAYSTACK_ASSIGN_OR_RETURN(Handle p, h5::OpenDataset(g.get(), "indptr", "/X/indptr"));
+    HAYSTACK_RETURN_IF_ERROR(h5::ReadAll(p.get(), "/X/indptr", &r->indptr_));
+    HAYSTACK_RETURN_IF_ERROR(
+        h5ad_internal::CheckIndptr(r->indptr_, rows, dinfo.dims[0], "/X/indptr"));
+  }
+  r->fd_ = open(file_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (r->fd_ < 0) {
+    return MakeError(ErrorKind::kStorage, absl::StatusCode::kUnavailable,
+                     Cat(file_path, ": cannot open for reading: ", std::strerror(errno)));
+  }
+  return r;
+}
+
+RowReader::~RowReader() {
+  if (fd_ >= 0) close(fd_);
+}
+
+template <class T>
+absl::Status RowReader::ReadElements(const ArraySource& src, int64_t begin, int64_t count,
+                                     T* out) const {
+  if (count == 0) return absl::OkStatus();
+  const bool same_type = (std::is_same_v<T, float> && src.type == ArraySource::Type::kFloat32) ||
+                         (std::is_same_v<T, int32_t> && src.type == ArraySource::Type::kInt32);
+  if (src.direct) {
+    const size_t width = SizeOf(src.type);
+    std::vector<char> scratch;
+    char* dst = reinterpret_cast<char*>(out);
+    if (!same_type) {
+      scratch.resize(static_cast<size_t>(count) * width);
+      dst = scratch.data();
+    }
+    size_t want = static_cast<size_t>(count) * width;
+    off_t at = static_cast<off_t>(src.offset + static_cast<uint64_t>(begin) * width);
+    size_t done = 0;
+    while (done < want) {
+      const ssize_t n = pread(fd_, dst + done, want - done, at + static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        return MakeError(ErrorKind::kStorage, absl::StatusCode::kDataLoss,
+                         Cat(src.path, ": short read at elements [", begin, ", ", begin + count,
+                             ")", n < 0 ? Cat(": ", std::strerror(errno)) : " (file truncated?)"));
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (!same_type) {
+      if (src.type == ArraySource::Type::kInt64) {
+        for (int64_t i = 0; i < count; ++i) {
+          int64_t v;
+          std::memcpy(&v, scratch.data() + i * 8, 8);
+          if constexpr (std::is_same_v<T, int32_t>) {
+            // Out-of-range indices become -1, which the caller's range check rejects.
+            out[i] = v < 0 || v > std::numeric_limits<int32_t>::max() ? -1 : static_cast<T>(v);
+          } else {
+            out[i] = static_cast<T>(v);
+          }
+        }
+      } else if (src.type == ArraySource::Type::kInt32) {
+        for (int64_t i = 0; i < count; ++i) {
+          int32_t v;
+          std::memcpy(&v, scratch.data() + i * 4, 4);
+          out[i] = static_cast<T>(v);
+        }
+      } else {
+        for (int64_t i = 0; i < count; ++i) {
+          float v;
+          std::memcpy(&v, scratch.data() + i * 4, 4);
+          out[i] = static_cast<T>(v);
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+  std::lock_guard<std::mutex> lock(*hdf5_mutex_);
+  if (!sparse_) {
+    // Dense X: the span is whole rows; select them as a 2-D hyperslab.
+    Handle fspace(H5Dget_space(src.dataset.get()));
+    const hsize_t start[2] = {static_cast<hsize_t>(begin / cols_), 0};
+    const hsize_t n[2] = {static_cast<hsize_t>(count / cols_), static_cast<hsize_t>(cols_)};
+    Handle mspace(H5Screate_simple(2, n, nullptr));
+    if (H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, n, nullptr) < 0 ||
+        H5Dread(src.dataset.get(), MemType<T>(), mspace.get(), fspace.get(), H5P_DEFAULT, out) <
+            0) {
+      return h5::Error(absl::StatusCode::kDataLoss, Cat(src.path, ": cannot read rows"));
+    }
+    return absl::OkStatus();
+  }
+  return h5::ReadRange1d(src.dataset.get(), MemType<T>(), begin, count, out, src.path);
+}
+
+template <class T>
+absl::Status RowReader::ReadSpans(const ArraySource& src, const std::vector<Span>& spans,
+                                  T* out) const {
+  const int threads = src.direct ? std::min<int>(io_threads_, static_cast<int>(spans.size())) : 1;
+  if (threads <= 1) {
+    for (const Span& s : spans) {
+      HAYSTACK_RETURN_IF_ERROR(ReadElements(src, s.src_begin, s.count, out + s.dst_begin));
+    }
+    return absl::OkStatus();
+  }
+  // Each thread takes a contiguous share of the (sorted) spans, so each still reads forward.
+  std::vector<absl::Status> status(static_cast<size_t>(threads));
+  std::vector<std::thread> pool;
+  const size_t per =
+      (spans.size() + static_cast<size_t>(threads) - 1) / static_cast<size_t>(threads);
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      const size_t b = static_cast<size_t>(t) * per;
+      const size_t e = std::min(spans.size(), b + per);
+      for (size_t i = b; i < e && status[static_cast<size_t>(t)].ok(); ++i) {
+        status[static_cast<size_t>(t)] =
+            ReadElements(src, spans[i].src_begin, spans[i].count, out + spans[i].dst_begin);
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  for (const auto& st : status) HAYSTACK_RETURN_IF_ERROR(st);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ExpressionMatrix> RowReader::Gather(std::span<const int64_t> cells) const {
+  const size_t n = cells.size();
+  // Visit rows in file order (forward reads), writing each to its requested position.
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return cells[a] < cells[b]; });
+  auto row_begin = [&](int64_t r) { return sparse_ ? indptr_[static_cast<size_t>(r)] : r * cols_; };
+  auto row_len = [&](int64_t r) {
+    return sparse_ ? indptr_[static_cast<size_t>(r) + 1] - indptr_[static_cast<size_t>(r)] : cols_;
+  };
+  std::vector<int64_t> out_ptr(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) out_ptr[i + 1] = out_ptr[i] + row_len(cells[i]);
+  // Spans: adjacent rows whose destinations are adjacent too become one read.
+  std::vector<Span> spans;
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = order[k];
+    const int64_t src = row_begin(cells[i]);
+    const int64_t len = row_len(cells[i]);
+    if (len == 0) continue;
+    if (!spans.empty() && spans.back().src_begin + spans.back().count == src &&
+        spans.back().dst_begin + spans.back().count == out_ptr[i]) {
+      spans.back().count += len;
+    } else {
+      spans.push_back({src, out_ptr[i], len});
+    }
+  }
+  if (!sparse_) {
+    DenseMatrix m(static_cast<int64_t>(n), cols_);
+    HAYSTACK_RETURN_IF_ERROR(ReadSpans(data_, spans, m.values.data()));
+    return ExpressionMatrix(std::move(m));
+  }
+  CsrMatrix m;
+  m.rows = static_cast<int64_t>(n);
+  m.cols = cols_;
+  m.indptr = std::move(out_ptr);
+  m.data.resize(static_cast<size_t>(m.indptr.back()));
+  m.indices.resize(static_cast<size_t>(m.indptr.back()));
+  HAYSTACK_RETURN_IF_ERROR(ReadSpans(data_, spans, m.data.data()));
+  HAYSTACK_RETURN_IF_ERROR(ReadSpans(indices_, spans, m.indices.data()));
+  // The file is untrusted: check the gathered column indices.
+  for (int64_t r = 0; r < m.rows; ++r) {
+    for (int64_t k = m.indptr[static_cast<size_t>(r)]; k < m.indptr[static_cast<size_t>(r) + 1];
+         ++k) {
+      const int32_t c = m.indices[static_cast<size_t>(k)];
+      const bool increasing =
+          k == m.indptr[static_cast<size_t>(r)] || c > m.indices[static_cast<size_t>(k) - 1];
+      if (c < 0 || c >= cols_ || !increasing) {
+        return h5::FormatError(Cat("/X/indices: row ", cells[static_cast<size_t>(r)],
+                                   " has column index ", c,
+                                   c < 0 || c >= cols_ ? Cat(" out of range [0, ", cols_, ")")
+                                                       : std::string(" out of order")));
+      }
+    }
+  }
+  return ExpressionMatrix(std::move(m));
+}
+
+}  // namespace haystack::atlas_internal

@@ -1,0 +1,235 @@
+// H5adAtlas: metadata queries and gathers against the in-memory AnnData they come from.
+#include "haystack/atlas/h5ad_atlas.h"
+
+#include <random>
+
+#include "catch2/catch.hpp"
+#include "haystack/atlas/h5ad.h"
+#include "haystack/core/error.h"
+#include "support/temp_dir.h"
+
+namespace haystack {
+namespace {
+
+using testing::TempDir;
+
+// 40 cells × 7 genes: cell types, donors, perturbations and a control flag, with a
+// deterministic sparse X.
+AnnData MakeSmallAtlas(bool dense) {
+  AnnData a;
+  const int n = 40, g = 7;
+  std::vector<std::string> cell_type, donor, perturbation;
+  std::vector<bool> control;
+  for (int i = 0; i < n; ++i) {
+    a.obs.index.push_back("cell" + std::to_string(i));
+    cell_type.push_back(i % 3 == 0 ? "CL:0000576" : i % 3 == 1 ? "CL:0000084" : "CL:0000236");
+    donor.push_back(i < 20 ? "D1" : "D2");
+    perturbation.push_back(i % 4 == 0 ? "PBS" : i % 4 == 1 ? "IFNG" : i % 4 == 2 ? "TNF" : "IL4");
+    control.push_back(i % 4 == 0);
+  }
+  for (int j = 0; j < g; ++j) a.var.index.push_back("G" + std::to_string(j));
+  a.obs.columns = {
+      {"cell_type_ontology_term_id", Categorical::FromStrings(cell_type), std::nullopt},
+      {"donor_id", donor, std::nullopt},  // a plain string column works too
+      {"perturbation", Categorical::FromStrings(perturbation), std::nullopt},
+      {"is_control", control, std::nullopt},
+      {"n_counts", std::vector<double>(n, 1000.0), std::nullopt},
+  };
+  DenseMatrix x(n, g);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < g; ++j) {
+      if ((i * 7 + j * 3) % 5 < 2)
+        x.at(i, j) = static_cast<float>(i) + 0.125f * static_cast<float>(j);
+    }
+  }
+  if (dense) {
+    a.x = x;
+  } else {
+    a.x = ToCsr(x);
+  }
+  return a;
+}
+
+ExpressionMatrix TakeRows(const ExpressionMatrix& m, const std::vector<int64_t>& rows) {
+  const DenseMatrix d = std::holds_alternative<DenseMatrix>(m) ? std::get<DenseMatrix>(m)
+                                                               : ToDense(std::get<CsrMatrix>(m));
+  DenseMatrix out(static_cast<int64_t>(rows.size()), d.cols);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    for (int64_t j = 0; j < d.cols; ++j) out.at(static_cast<int64_t>(i), j) = d.at(rows[i], j);
+  }
+  if (std::holds_alternative<DenseMatrix>(m)) return out;
+  return ToCsr(out);
+}
+
+TEST_CASE("H5adAtlas answers metadata queries with counts per group") {
+  TempDir dir;
+  const AnnData a = MakeSmallAtlas(false);
+  REQUIRE(WriteH5ad(a, dir.File("atlas.h5ad")).ok());
+  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(dir.File("atlas.h5ad"));
+  INFO(atlas.status().ToString());
+  REQUIRE(atlas.ok());
+  const CellAtlas& at = **atlas;
+  CHECK(at.num_cells() == 40);
+  CHECK(at.var().index.size() == 7);
+  CHECK(at.HasField(AtlasField::kPerturbation));
+  CHECK_FALSE(at.HasField(AtlasField::kTissue));
+
+  absl::StatusOr<std::vector<int64_t>> monocytes_ifng =
+      at.Select(CellFilter()
+                    .Where(AtlasField::kCellType, "CL:0000576")
+                    .Where(AtlasField::kPerturbation, "IFNG"));
+  REQUIRE(monocytes_ifng.ok());
+  std::vector<int64_t> expected;
+  for (int64_t i = 0; i < 40; ++i) {
+    if (i % 3 == 0 && i % 4 == 1) expected.push_back(i);
+  }
+  CHECK(*monocytes_ifng == expected);
+
+  absl::StatusOr<std::vector<int64_t>> controls =
+      at.Select(CellFilter().Where(AtlasField::kIsControl, "true").Where(AtlasField::kDonor, "D2"));
+  REQUIRE(controls.ok());
+  CHECK(*controls == std::vector<int64_t>{20, 24, 28, 32, 36});
+
+  const AtlasField by[] = {AtlasField::kDonor, AtlasField::kIsControl};
+  absl::StatusOr<std::vector<GroupCount>> groups = at.CountBy(by, CellFilter());
+  REQUIRE(groups.ok());
+  CHECK(*groups == std::vector<GroupCount>{{{"D1", "false"}, 15},
+                                           {{"D1", "true"}, 5},
+                                           {{"D2", "false"}, 15},
+                                           {{"D2", "true"}, 5}});
+  absl::StatusOr<std::vector<GroupCount>> perts = at.Values(AtlasField::kPerturbation);
+  REQUIRE(perts.ok());
+  CHECK(*perts ==
+        std::vector<GroupCount>{{{"IFNG"}, 10}, {{"IL4"}, 10}, {{"PBS"}, 10}, {{"TNF"}, 10}});
+  CHECK(*at.ValueOf(AtlasField::kDonor, 25) == "D2");
+
+  absl::StatusOr<std::vector<int64_t>> none =
+      at.Select(CellFilter().Where(AtlasField::kPerturbation, "not-a-perturbation"));
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  absl::StatusOr<std::vector<int64_t>> no_column =
+      at.Select(CellFilter().Where(AtlasField::kTissue, "UBERON:0000178"));
+  CHECK(GetErrorKind(no_column.status()) == ErrorKind::kRetrieval);
+  CHECK_THAT(std::string(no_column.status().message()), Catch::Contains("tissue_ontology_term_id"));
+}
+
+TEST_CASE("H5adAtlas gathers rows equal to the in-memory matrix, in any order") {
+  TempDir dir;
+  const std::vector<int64_t> cells = {39, 0, 5, 5, 6, 7, 8, 21, 1, 38};
+  for (bool dense : {false, true}) {
+    for (int gzip : {0, 3}) {
+      for (int threads : {1, 4}) {
+        const AnnData a = MakeSmallAtlas(dense);
+        H5adWriteOptions wo;
+        wo.gzip_level = gzip;
+        wo.chunk_bytes = gzip > 0 ? 64 : 0;  // tiny chunks: many chunk reads
+        const std::string path = dir.File("atlas.h5ad");
+        REQUIRE(WriteH5ad(a, path, wo).ok());
+        H5adAtlasOptions options;
+        options.io_threads = threads;
+        absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(path, options);
+        REQUIRE(atlas.ok());
+        INFO("dense " << dense << " gzip " << gzip << " threads " << threads);
+        absl::StatusOr<ExpressionMatrix> rows = (*atlas)->GatherRows(cells);
+        INFO(rows.status().ToString());
+        REQUIRE(rows.ok());
+        CHECK(*rows == TakeRows(*a.x, cells));
+
+        absl::StatusOr<AnnData> subset = (*atlas)->Gather(cells);
+        REQUIRE(subset.ok());
+        const std::vector<int64_t> v(cells.begin(), cells.end());
+        DataFrame obs = a.obs.TakeRows(v);
+        CHECK(subset->obs == obs);
+        CHECK(subset->var == a.var);
+        REQUIRE(subset->uns.count("haystack_source") == 1);
+        CHECK(subset->uns.at("haystack_source").Find("cell_indices")->as<std::vector<int64_t>>() ==
+              v);
+
+        REQUIRE((*atlas)->WriteSubset(cells, dir.File("prompt.h5ad")).ok());
+        absl::StatusOr<AnnData> back = ReadH5ad(dir.File("prompt.h5ad"));
+        REQUIRE(back.ok());
+        CHECK(*back == *subset);
+      }
+    }
+  }
+}
+
+TEST_CASE("H5adAtlas gathers many random rows of a larger atlas") {
+  TempDir dir;
+  std::mt19937_64 rng(7);
+  const int n = 3000, g = 50;
+  AnnData a;
+  std::vector<std::string> ct, donor;
+  for (int i = 0; i < n; ++i) {
+    a.obs.index.push_back("c" + std::to_string(i));
+    ct.push_back("CL:" + std::to_string(i % 5));
+    donor.push_back("D" + std::to_string(i % 3));
+  }
+  for (int j = 0; j < g; ++j) a.var.index.push_back("G" + std::to_string(j));
+  a.obs.columns = {{"cell_type_ontology_term_id", Categorical::FromStrings(ct), std::nullopt},
+                   {"donor_id", Categorical::FromStrings(donor), std::nullopt}};
+  DenseMatrix x(n, g);
+  std::uniform_real_distribution<float> u(0, 1);
+  for (float& v : x.values) v = u(rng) < 0.2f ? u(rng) * 5 : 0.f;
+  a.x = ToCsr(x);
+  H5adWriteOptions wo;
+  wo.force_int64_indptr = true;
+  REQUIRE(WriteH5ad(a, dir.File("big.h5ad"), wo).ok());
+  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(dir.File("big.h5ad"));
+  REQUIRE(atlas.ok());
+  std::vector<int64_t> cells(1000);
+  for (auto& c : cells) c = static_cast<int64_t>(rng() % n);
+  absl::StatusOr<ExpressionMatrix> rows = (*atlas)->GatherRows(cells);
+  REQUIRE(rows.ok());
+  CHECK(*rows == TakeRows(*a.x, cells));
+  // A contiguous block is one read per array and still exact.
+  std::vector<int64_t> block(500);
+  for (size_t i = 0; i < block.size(); ++i) block[i] = 1000 + static_cast<int64_t>(i);
+  CHECK(*(*atlas)->GatherRows(block) == TakeRows(*a.x, block));
+}
+
+TEST_CASE("A column mapping lets an atlas use its own column names") {
+  TempDir dir;
+  AnnData a = MakeSmallAtlas(false);
+  a.obs.Find("cell_type_ontology_term_id")->name = "celltype_cl";
+  a.obs.Find("donor_id")->name = "patient";
+  REQUIRE(WriteH5ad(a, dir.File("custom.h5ad")).ok());
+
+  absl::StatusOr<std::unique_ptr<CellAtlas>> unmapped = OpenH5adAtlas(dir.File("custom.h5ad"));
+  REQUIRE_FALSE(unmapped.ok());
+  CHECK(GetErrorKind(unmapped.status()) == ErrorKind::kStorage);
+  CHECK_THAT(
+      std::string(unmapped.status().message()),
+      Catch::Contains("no column 'cell_type_ontology_term_id'") && Catch::Contains("celltype_cl"));
+
+  testing::WriteFile(dir.path() / "mapping.json",
+                     R"({"cell_type_ontology_term_id": "celltype_cl", "donor_id": "patient"})");
+  absl::StatusOr<AtlasColumnMapping> mapping =
+      AtlasColumnMapping::ReadFile(dir.File("mapping.json"));
+  REQUIRE(mapping.ok());
+  H5adAtlasOptions options;
+  options.mapping = *mapping;
+  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas =
+      OpenH5adAtlas(dir.File("custom.h5ad"), options);
+  REQUIRE(atlas.ok());
+  CHECK((*atlas)->Select(CellFilter().Where(AtlasField::kDonor, "D1"))->size() == 20);
+
+  absl::StatusOr<AtlasColumnMapping> bad =
+      AtlasColumnMapping::FromJson(R"({"celltype": "x"})", "m");
+  CHECK(GetErrorKind(bad.status()) == ErrorKind::kConfiguration);
+  CHECK_THAT(std::string(bad.status().message()), Catch::Contains("unknown field 'celltype'"));
+}
+
+TEST_CASE("Gathering a cell outside the atlas is a retrieval error") {
+  TempDir dir;
+  REQUIRE(WriteH5ad(MakeSmallAtlas(false), dir.File("a.h5ad")).ok());
+  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(dir.File("a.h5ad"));
+  REQUIRE(atlas.ok());
+  const std::vector<int64_t> cells = {1, 40};
+  absl::StatusOr<ExpressionMatrix> rows = (*atlas)->GatherRows(cells);
+  CHECK(GetErrorKind(rows.status()) == ErrorKind::kRetrieval);
+  CHECK_THAT(std::string(rows.status().message()), Catch::Contains("cell index 40"));
+}
+
+}  // namespace
+}  // namespace haystack
