@@ -19,8 +19,12 @@
 #include <random>
 #include <string>
 
+#include "atlas_held_out.h"
+#include "haystack/atlas/curated.h"
+#include "haystack/atlas/synthetic_atlas.h"
 #include "haystack/inference/icl_baseline.h"
 #include "held_out_data.h"
+#include "shift_metrics.h"
 
 namespace {
 
@@ -47,37 +51,6 @@ double NumpyCellsPerSecond(int64_t query, int64_t prompt, int64_t genes) {
     std::sscanf(line, "cells_per_second %lf", &value);
   }
   return value;
-}
-
-std::vector<double> ColumnMeans(const DenseMatrix& m) {
-  std::vector<double> mean(static_cast<size_t>(m.cols), 0.0);
-  for (int64_t r = 0; r < m.rows; ++r) {
-    for (int64_t g = 0; g < m.cols; ++g) mean[static_cast<size_t>(g)] += m.at(r, g);
-  }
-  for (double& v : mean) v /= static_cast<double>(m.rows);
-  return mean;
-}
-
-double Pearson(const std::vector<double>& a, const std::vector<double>& b) {
-  const double n = static_cast<double>(a.size());
-  double ma = 0, mb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    ma += a[i] / n;
-    mb += b[i] / n;
-  }
-  double sab = 0, saa = 0, sbb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) * (a[i] - ma);
-    sbb += (b[i] - mb) * (b[i] - mb);
-  }
-  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : std::nan("");
-}
-
-double Rmse(const std::vector<double>& a, const std::vector<double>& b) {
-  double s = 0;
-  for (size_t i = 0; i < a.size(); ++i) s += (a[i] - b[i]) * (a[i] - b[i]);
-  return std::sqrt(s / static_cast<double>(a.size()));
 }
 
 }  // namespace
@@ -142,18 +115,53 @@ int main(int argc, char** argv) {
                                           haystack::IclOptions{.threads = threads, .seed = 1},
                                           haystack::StopToken());
     if (!predicted.ok()) return 1;
-    const auto query_mean = ColumnMeans(std::get<DenseMatrix>(q));
-    const auto truth_mean = ColumnMeans(data.perturbed[static_cast<size_t>(held_out)]);
-    const auto predicted_mean = ColumnMeans(*predicted);
-    std::vector<double> observed(query_mean.size()), shift(query_mean.size()),
-        none(query_mean.size(), 0.0);
-    for (size_t g = 0; g < query_mean.size(); ++g) {
-      observed[g] = truth_mean[g] - query_mean[g];
-      shift[g] = predicted_mean[g] - query_mean[g];
-    }
-    std::printf("  type %-5d %18.3f %18.4f %18.4f\n", held_out, Pearson(shift, observed),
-                Rmse(shift, observed), Rmse(none, observed));
+    const auto c = haystack::bench::CompareShifts(std::get<DenseMatrix>(q), *predicted,
+                                                  data.perturbed[static_cast<size_t>(held_out)]);
+    std::printf("  type %-5d %18.3f %18.4f %18.4f\n", held_out, c.r, c.rmse, c.rmse_no_change);
   }
   std::printf("  (\"no change\" predicts a zero shift: its correlation is undefined)\n");
+
+  // The demo atlas (issue 3's generator, the data `haystack-atlas synth` writes).
+  auto vocabulary = haystack::ReadCuratedVocabulary(HAYSTACK_CURATED_DIR);
+  if (!vocabulary.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(vocabulary.status().message()).c_str());
+    return 1;
+  }
+  haystack::SyntheticAtlasOptions atlas_options;
+  atlas_options.cells = 40'000;
+  auto atlas = haystack::GenerateSyntheticAtlas(*vocabulary, atlas_options);
+  if (!atlas.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(atlas.status().message()).c_str());
+    return 1;
+  }
+  auto cases = haystack::bench::EvaluateHeldOut(*atlas, 30, threads);
+  if (!cases.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(cases.status().message()).c_str());
+    return 1;
+  }
+  std::printf(
+      "\nHeld-out evaluation on the demo atlas (GenerateSyntheticAtlas, seed %llu, %lld "
+      "cells, %lld genes; cases with >= 30 cells in each group)\n",
+      static_cast<unsigned long long>(atlas_options.seed), static_cast<long long>(atlas->n_obs()),
+      static_cast<long long>(atlas->n_vars()));
+  std::printf("  %-14s %-28s %7s %7s %7s %7s %8s %9s %9s\n", "perturbation", "held-out cell type",
+              "prompt", "ref", "query", "truth", "r", "RMSE", "RMSE none");
+  double sum_r = 0, sum_gain = 0;
+  int wins = 0;
+  for (const auto& c : *cases) {
+    std::printf("  %-14s %-28s %7lld %7lld %7lld %7lld %8.3f %9.4f %9.4f\n", c.perturbation.c_str(),
+                c.cell_type.c_str(), static_cast<long long>(c.prompt_cells),
+                static_cast<long long>(c.reference_cells), static_cast<long long>(c.query_cells),
+                static_cast<long long>(c.truth_cells), c.r_baseline, c.rmse_baseline,
+                c.rmse_no_change);
+    sum_r += c.r_baseline;
+    sum_gain += 1 - c.rmse_baseline / c.rmse_no_change;
+    wins += c.rmse_baseline < c.rmse_no_change;
+  }
+  if (!cases->empty()) {
+    const double n = static_cast<double>(cases->size());
+    std::printf("  %zu cases: mean r %.3f; RMSE below \"no change\" in %d, mean reduction %.1f%%\n",
+                cases->size(), sum_r / n, wins, 100 * sum_gain / n);
+  }
   return 0;
 }
