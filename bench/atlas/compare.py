@@ -1,0 +1,179 @@
+"""Atlas I/O benchmarks: HAYSTACK's C++ .h5ad code vs Python anndata 0.8 and h5py, one run.
+
+Run with Debian's /usr/bin/python3 (anndata 0.8, h5py 3.7):
+  /usr/bin/python3 bench/atlas/compare.py --build-dir build [--workdir /tmp/haystack-atlas-bench]
+      [--atlas-cells 2000000] [--gather-cells 50000] [--dense-cells 50000 --dense-genes 5000]
+
+Each measurement runs in its own process (peak RSS = that process's ru_maxrss). The page cache
+is warm: files are read once before they are timed (say --drop-caches to drop it instead,
+which needs root and affects everything else on the machine).
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+
+def child(cmd):
+    """Runs a measurement subprocess and returns its JSON."""
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def py(*args):
+    return child([sys.executable, __file__, "--worker", *args])
+
+
+def rss():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+# ---- Python workers (run in their own process) ----------------------------------------
+
+def worker(args):
+    import numpy as np
+    kind = args[0]
+    if kind == "h5py-write":
+        import h5py
+        path, n, g = args[1], int(args[2]), int(args[3])
+        x = np.random.default_rng(1).uniform(0, 4, size=(n, g)).astype(np.float32)
+        t = time.perf_counter()
+        with h5py.File(path, "w") as f:
+            f.create_dataset("X", data=x)
+        s = time.perf_counter() - t
+        print(json.dumps({"seconds": s, "gb_per_s": x.nbytes / s / 1e9, "peak_rss": rss()}))
+    elif kind == "anndata-write":
+        import anndata as ad
+        import pandas as pd
+        path, n, g = args[1], int(args[2]), int(args[3])
+        x = np.random.default_rng(1).uniform(0, 4, size=(n, g)).astype(np.float32)
+        a = ad.AnnData(X=x, obs=pd.DataFrame(index=[f"cell{i}" for i in range(n)]),
+                       var=pd.DataFrame(index=[f"gene{j}" for j in range(g)]))
+        t = time.perf_counter()
+        a.write_h5ad(path)
+        s = time.perf_counter() - t
+        print(json.dumps({"seconds": s, "gb_per_s": x.nbytes / s / 1e9, "peak_rss": rss()}))
+    elif kind == "anndata-open":
+        import anndata as ad
+        before = rss()
+        t = time.perf_counter()
+        b = ad.read_h5ad(args[1], backed="r")
+        _ = b.obs["cell_type_ontology_term_id"].value_counts()
+        s = time.perf_counter() - t
+        print(json.dumps({"seconds": s, "cells": b.n_obs, "peak_rss": rss(), "rss_before": before}))
+    elif kind == "anndata-gather":
+        import anndata as ad
+        b = ad.read_h5ad(args[1], backed="r")
+        idx = np.loadtxt(args[2], dtype=np.int64)
+        before = rss()
+        t = time.perf_counter()
+        m = b.X[idx]
+        s = time.perf_counter() - t
+        print(json.dumps({"seconds": s, "nnz": int(m.nnz), "peak_rss": rss(), "rss_before": before}))
+    elif kind == "warm":
+        with open(args[1], "rb") as f:
+            while f.read(64 << 20):
+                pass
+        print("{}")
+
+
+def fmt_bytes(b):
+    return f"{b / 2**20:,.0f} MiB"
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker(sys.argv[2:])
+        return
+    p = argparse.ArgumentParser()
+    p.add_argument("--build-dir", default="build")
+    p.add_argument("--workdir", default="/tmp/haystack-atlas-bench")
+    p.add_argument("--atlas-cells", type=int, default=2_000_000)
+    p.add_argument("--gather-cells", type=int, default=50_000)
+    p.add_argument("--dense-cells", type=int, default=50_000)
+    p.add_argument("--dense-genes", type=int, default=5_000)
+    p.add_argument("--drop-caches", action="store_true")
+    p.add_argument("--skip-write", action="store_true")
+    a = p.parse_args()
+    os.makedirs(a.workdir, exist_ok=True)
+    bench = os.path.join(a.build_dir, "bench/atlas/atlas_bench")
+    synth = os.path.join(a.build_dir, "apps/haystack-atlas/haystack-atlas")
+    cache = "dropped before each read measurement" if a.drop_caches else "warm"
+
+    def settle(path=None):
+        os.sync()
+        if a.drop_caches:
+            with open("/proc/sys/vm/drop_caches", "w") as f:
+                f.write("3\n")
+        elif path:
+            py("warm", path)
+
+    print(f"# atlas I/O benchmark ({os.cpu_count()} cores, page cache {cache})")
+    if not a.skip_write:
+        n, g = a.dense_cells, a.dense_genes
+        dense = os.path.join(a.workdir, "dense.h5ad")
+        settle()
+        cpp = child([bench, "write-dense", "--out", dense, "--cells", str(n), "--genes", str(g)])
+        os.remove(dense)
+        settle()
+        raw = py("h5py-write", dense, str(n), str(g))
+        os.remove(dense)
+        settle()
+        ann = py("anndata-write", dense, str(n), str(g))
+        os.remove(dense)
+        print(f"\n## write {n:,} x {g:,} float32 ({fmt_bytes(n * g * 4)}), contiguous, no compression")
+        print(f"  haystack WriteH5ad     {cpp['seconds']:.3f} s  {cpp['gb_per_s']:.3f} GB/s")
+        print(f"  h5py create_dataset    {raw['seconds']:.3f} s  {raw['gb_per_s']:.3f} GB/s")
+        print(f"  anndata write_h5ad     {ann['seconds']:.3f} s  {ann['gb_per_s']:.3f} GB/s")
+        print(f"  ratio haystack / h5py raw = {cpp['gb_per_s'] / raw['gb_per_s']:.2f}x (goal >= 0.95)")
+        print(f"  ratio haystack / anndata  = {cpp['gb_per_s'] / ann['gb_per_s']:.2f}x")
+
+    atlas = os.path.join(a.workdir, f"atlas_{a.atlas_cells}.h5ad")
+    if not os.path.exists(atlas):
+        t = time.perf_counter()
+        subprocess.run([synth, "synth", "--out", atlas, "--cells", str(a.atlas_cells),
+                        "--library-size", "600", "--no-counts-layer", "--threads", "2"],
+                       check=True)
+        print(f"\n(generated {atlas} in {time.perf_counter() - t:.1f} s)")
+    size = os.path.getsize(atlas)
+    print(f"\n## atlas {atlas}: {a.atlas_cells:,} cells, CSR, 14 obs columns "
+          f"(11 categorical), {fmt_bytes(size)}")
+
+    settle(atlas)
+    cpp_open = child([bench, "open", "--atlas", atlas])
+    settle(atlas)
+    ann_open = py("anndata-open", atlas)
+    print("  open + load obs metadata:")
+    print(f"    haystack OpenH5adAtlas      {cpp_open['seconds']:.3f} s  peak RSS "
+          f"{fmt_bytes(cpp_open['peak_rss'])}")
+    print(f"    anndata read_h5ad(backed)   {ann_open['seconds']:.3f} s  peak RSS "
+          f"{fmt_bytes(ann_open['peak_rss'])}")
+    print(f"    speedup = {ann_open['seconds'] / cpp_open['seconds']:.1f}x (goal >= 5x)")
+
+    import numpy as np
+    idx = np.sort(np.random.default_rng(1).choice(a.atlas_cells, a.gather_cells, replace=False))
+    idx_file = os.path.join(a.workdir, "gather_indices.txt")
+    np.savetxt(idx_file, idx, fmt="%d")
+    settle(atlas)
+    cpp_g = child([bench, "gather", "--atlas", atlas, "--indices", idx_file])
+    settle(atlas)
+    ann_g = py("anndata-gather", atlas, idx_file)
+    settle(atlas)
+    seq = child([bench, "sequential", "--atlas", atlas, "--elements", str(cpp_g["nnz"])])
+    assert ann_g["nnz"] == cpp_g["nnz"], (ann_g, cpp_g)
+    grown = cpp_g["peak_rss"] - cpp_g["rss_before"]
+    print(f"  gather {a.gather_cells:,} random cells ({cpp_g['nnz']:,} non-zeros, "
+          f"{fmt_bytes(cpp_g['bytes'])} of data+indices):")
+    print(f"    haystack GatherRows         {cpp_g['seconds']:.3f} s  peak RSS growth "
+          f"{fmt_bytes(grown)} = {grown / cpp_g['bytes']:.2f}x the bytes gathered (goal <= 2x)")
+    print(f"    anndata backed X[idx]       {ann_g['seconds']:.3f} s")
+    print(f"    sequential read, same bytes {seq['seconds']:.3f} s ({seq['rows']:,} leading rows)")
+    print(f"    speedup vs anndata = {ann_g['seconds'] / cpp_g['seconds']:.1f}x (goal >= 3x)")
+    print(f"    gather / sequential = {cpp_g['seconds'] / seq['seconds']:.2f}x (goal <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

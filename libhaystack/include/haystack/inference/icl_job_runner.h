@@ -1,0 +1,33 @@
+// The CPU baseline as a JobRunner: reads the job's .h5ad inputs, aligns their genes, runs
+// PredictIcl (icl_baseline.h) and writes the predictions .h5ad atomically. Used in-process by
+// LocalIclBackend and served over gRPC by haystack-inference-worker.
+//
+// Output file: X = predictions (query cells × genes, float32, dense), obs = the query file's
+// obs (same cells, same order), var index = the genes, uns["haystack_inference"] = {backend,
+// model_version, baseline: true, description, seed, prompt_cells, reference_cells,
+// query_cells, genes}. JobSpec.parameters.extra accepts "effect_scale",
+// "max_context_cells" and "max_cells_per_second" (see IclOptions).
+#ifndef HAYSTACK_INFERENCE_ICL_JOB_RUNNER_H_
+#define HAYSTACK_INFERENCE_ICL_JOB_RUNNER_H_
+
+#include "haystack/inference/icl_baseline.h"
+#include "haystack/inference/job_runner.h"
+
+namespace haystack {
+
+class IclJobRunner final : public JobRunner {
+ public:
+  // `defaults` apply where the job's parameters do not say otherwise (seed and extra).
+  explicit IclJobRunner(IclOptions defaults = {}) : defaults_(defaults) {}
+
+  absl::Status CheckSpec(const InferenceJobSpec& spec) const override;
+  absl::StatusOr<JobOutcome> Run(const InferenceJobSpec& spec, const StopToken& stop,
+                                 const JobProgressCallback& progress) override;
+
+ private:
+  IclOptions defaults_;
+};
+
+}  // namespace haystack
+
+#endif  // HAYSTACK_INFERENCE_ICL_JOB_RUNNER_H_

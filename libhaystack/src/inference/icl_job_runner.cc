@@ -1,0 +1,257 @@
+#include "haystack/inference/icl_job_runner.h"
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <system_error>
+
+#include "fmt/format.h"
+#include "haystack/atlas/h5ad.h"
+#include "haystack/core/error.h"
+#include "haystack/core/text.h"
+#include "haystack/inference/artifact_uri.h"
+
+namespace haystack {
+namespace {
+
+absl::Status InputError(std::string_view message) {
+  return InvalidInputError(ErrorKind::kInference, message);
+}
+
+// An input file as the job uses it: its expression and gene names.
+struct Input {
+  std::string name;  // "prompt", "reference", "query"
+  std::filesystem::path path;
+  AnnData data;
+};
+
+absl::StatusOr<Input> ReadInput(std::string_view name, const std::string& uri) {
+  HAYSTACK_ASSIGN_OR_RETURN(std::filesystem::path path, LocalArtifactPath(uri));
+  H5adReadOptions options;
+  options.read_layers = false;
+  options.read_obsm = false;
+  options.read_uns = false;
+  auto data = ReadH5ad(path.string(), options);
+  if (!data.ok()) {
+    return MakeError(ErrorKind::kInference,
+                     data.status().code() == absl::StatusCode::kDataLoss
+                         ? absl::StatusCode::kInvalidArgument
+                         : data.status().code(),
+                     fmt::format("the {} cells ({}) cannot be read: {}", name, path.string(),
+                                 std::string(data.status().message())));
+  }
+  if (!data->x.has_value()) {
+    return InputError(
+        fmt::format("the {} cells ({}) have no expression matrix X", name, path.string()));
+  }
+  return Input{std::string(name), std::move(path), *std::move(data)};
+}
+
+// The columns of `input` in the order of `genes`; the identity needs no copy.
+absl::StatusOr<ExpressionMatrix> SelectGenes(Input& input, const std::vector<std::string>& genes) {
+  const std::vector<std::string>& names = input.data.var.index;
+  if (names == genes) return std::move(*input.data.x);
+  std::map<std::string_view, int64_t> column_of;
+  for (size_t c = 0; c < names.size(); ++c) {
+    if (!column_of.emplace(names[c], static_cast<int64_t>(c)).second) {
+      return InputError(fmt::format("the {} cells ({}) name gene {} twice in var", input.name,
+                                    input.path.string(), QuoteForMessage(names[c])));
+    }
+  }
+  std::vector<int64_t> columns;
+  std::vector<std::string> missing;
+  for (const auto& gene : genes) {
+    auto it = column_of.find(gene);
+    if (it == column_of.end()) {
+      missing.push_back(gene);
+    } else {
+      columns.push_back(it->second);
+    }
+  }
+  if (!missing.empty()) {
+    std::string listed;
+    for (size_t i = 0; i < missing.size() && i < 5; ++i) {
+      listed += (i ? ", " : "") + QuoteForMessage(missing[i]);
+    }
+    return InputError(fmt::format("the {} cells ({}) lack {} of the {} requested genes: {}{}",
+                                  input.name, input.path.string(), missing.size(), genes.size(),
+                                  listed, missing.size() > 5 ? ", ..." : ""));
+  }
+  const ExpressionMatrix& x = *input.data.x;
+  const DenseMatrix dense = std::holds_alternative<DenseMatrix>(x)
+                                ? std::get<DenseMatrix>(x)
+                                : ToDense(std::get<CsrMatrix>(x));
+  DenseMatrix selected(dense.rows, static_cast<int64_t>(columns.size()));
+  for (int64_t r = 0; r < dense.rows; ++r) {
+    const auto src = dense.row(r);
+    auto dst = selected.row(r);
+    for (size_t c = 0; c < columns.size(); ++c) dst[c] = src[static_cast<size_t>(columns[c])];
+  }
+  return selected;
+}
+
+absl::StatusOr<double> ExtraNumber(const InferenceJobSpec& spec, const std::string& key,
+                                   double fallback) {
+  auto it = spec.parameters.extra.find(key);
+  if (it == spec.parameters.extra.end()) return fallback;
+  double value = 0;
+  const std::string& text = it->second;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0) {
+    return InputError(fmt::format("parameters.extra[{}] = {} is not a non-negative number",
+                                  QuoteForMessage(key), QuoteForMessage(text)));
+  }
+  return value;
+}
+
+absl::StatusOr<IclOptions> OptionsFor(const InferenceJobSpec& spec, IclOptions options) {
+  options.seed = spec.parameters.seed;
+  HAYSTACK_ASSIGN_OR_RETURN(options.effect_scale,
+                            ExtraNumber(spec, "effect_scale", options.effect_scale));
+  HAYSTACK_ASSIGN_OR_RETURN(
+      const double context,
+      ExtraNumber(spec, "max_context_cells", static_cast<double>(options.max_context_cells)));
+  options.max_context_cells = static_cast<int64_t>(context);
+  HAYSTACK_ASSIGN_OR_RETURN(
+      options.max_cells_per_second,
+      ExtraNumber(spec, "max_cells_per_second", options.max_cells_per_second));
+  for (const auto& [key, value] : spec.parameters.extra) {
+    if (key != "effect_scale" && key != "max_context_cells" && key != "max_cells_per_second") {
+      return InputError(fmt::format(
+          "parameters.extra[{}] is not an option of the CPU baseline (known: effect_scale, "
+          "max_context_cells, max_cells_per_second)",
+          QuoteForMessage(key)));
+    }
+  }
+  return options;
+}
+
+}  // namespace
+
+absl::Status IclJobRunner::CheckSpec(const InferenceJobSpec& spec) const {
+  std::map<std::string, std::filesystem::path> inputs;
+  for (const auto& [name, uri] : {std::pair<std::string, std::string>{"prompt", spec.prompt_uri},
+                                  {"query", spec.query_uri},
+                                  {"reference", spec.reference_uri}}) {
+    if (uri.empty()) {
+      if (name == "reference") continue;
+      return InputError(fmt::format("spec.{}_uri is empty", name));
+    }
+    HAYSTACK_ASSIGN_OR_RETURN(std::filesystem::path path, LocalArtifactPath(uri));
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      return MakeError(ErrorKind::kInference, absl::StatusCode::kFailedPrecondition,
+                       fmt::format("the {} cells artifact {} does not exist", name,
+                                   QuoteForMessage(path.string())));
+    }
+    inputs[name] = std::filesystem::weakly_canonical(path, ec);
+  }
+  if (spec.output_uri.empty()) return InputError("spec.output_uri is empty");
+  HAYSTACK_ASSIGN_OR_RETURN(std::filesystem::path output, LocalArtifactPath(spec.output_uri));
+  std::error_code ec;
+  const std::filesystem::path canonical_output = std::filesystem::weakly_canonical(output, ec);
+  for (const auto& [name, path] : inputs) {
+    if (path == canonical_output) {
+      return InputError(fmt::format("spec.output_uri is the {} cells' file", name));
+    }
+  }
+  if (!spec.genes.empty()) {
+    std::map<std::string_view, int> seen;
+    for (const auto& gene : spec.genes) {
+      if (gene.empty()) return InputError("spec.genes holds an empty gene name");
+      if (++seen[gene] > 1) {
+        return InputError(fmt::format("spec.genes names {} twice", QuoteForMessage(gene)));
+      }
+    }
+  }
+  return OptionsFor(spec, defaults_).status();
+}
+
+absl::StatusOr<JobOutcome> IclJobRunner::Run(const InferenceJobSpec& spec, const StopToken& stop,
+                                             const JobProgressCallback& progress) {
+  HAYSTACK_RETURN_IF_ERROR(CheckSpec(spec));
+  HAYSTACK_ASSIGN_OR_RETURN(const IclOptions options, OptionsFor(spec, defaults_));
+  auto report = [&](int64_t done, int64_t total, std::string_view stage) {
+    if (progress) progress(JobProgress{done, total, std::string(stage)});
+  };
+  report(0, 0, "reading inputs");
+  HAYSTACK_ASSIGN_OR_RETURN(Input query, ReadInput("query", spec.query_uri));
+  HAYSTACK_ASSIGN_OR_RETURN(Input prompt, ReadInput("prompt", spec.prompt_uri));
+  std::optional<Input> reference;
+  if (!spec.reference_uri.empty()) {
+    HAYSTACK_ASSIGN_OR_RETURN(reference, ReadInput("reference", spec.reference_uri));
+  }
+  HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
+
+  // Genes: as requested, or the query's when every input has the same var names.
+  std::vector<std::string> genes = spec.genes;
+  if (genes.empty()) {
+    genes = query.data.var.index;
+    for (const Input* other : {&prompt, reference ? &*reference : nullptr}) {
+      if (other == nullptr || other->data.var.index == genes) continue;
+      const auto& names = other->data.var.index;
+      size_t i = 0;
+      while (i < names.size() && i < genes.size() && names[i] == genes[i]) ++i;
+      return InputError(fmt::format(
+          "the {} cells ({} genes) and the query cells ({} genes) differ in var names at "
+          "position {} ({} vs {}); name the genes in spec.genes to align them",
+          other->name, names.size(), genes.size(), i,
+          i < names.size() ? QuoteForMessage(names[i]) : std::string("end"),
+          i < genes.size() ? QuoteForMessage(genes[i]) : std::string("end")));
+    }
+  }
+  if (genes.empty()) return InputError("no genes: the query cells' var is empty");
+  const int64_t query_cells = query.data.n_obs();
+  DataFrame query_obs = std::move(query.data.obs);
+  HAYSTACK_ASSIGN_OR_RETURN(const ExpressionMatrix query_x, SelectGenes(query, genes));
+  HAYSTACK_ASSIGN_OR_RETURN(const ExpressionMatrix prompt_x, SelectGenes(prompt, genes));
+  std::optional<ExpressionMatrix> reference_x;
+  if (reference) {
+    HAYSTACK_ASSIGN_OR_RETURN(reference_x, SelectGenes(*reference, genes));
+  }
+
+  report(0, query_cells, "predicting");
+  HAYSTACK_ASSIGN_OR_RETURN(DenseMatrix predicted,
+                            PredictIcl(IclInputs{.prompt = &prompt_x,
+                                                 .reference = reference_x ? &*reference_x : nullptr,
+                                                 .query = &query_x},
+                                       options, stop, [&](int64_t done, int64_t total) {
+                                         report(done, total, "predicting");
+                                       }));
+
+  report(query_cells, query_cells, "writing output");
+  AnnData out;
+  out.x = std::move(predicted);
+  out.obs = std::move(query_obs);
+  out.var.index = genes;
+  UnsValue::Dict info;
+  info["backend"] = kIclBaselineBackendName;
+  info["model_version"] = kIclBaselineModelVersion;
+  info["baseline"] = true;
+  info["description"] =
+      "CPU in-context baseline (not STACK): query + (mean(prompt) - mean(reference)) in log1p "
+      "space, clipped at 0";
+  info["seed"] = static_cast<int64_t>(options.seed);
+  info["effect_scale"] = options.effect_scale;
+  info["prompt_cells"] = Rows(prompt_x);
+  info["reference_cells"] = reference_x ? Rows(*reference_x) : int64_t{0};
+  info["reference"] = reference_x ? "reference" : "query";
+  info["query_cells"] = query_cells;
+  out.uns["haystack_inference"] = std::move(info);
+  HAYSTACK_ASSIGN_OR_RETURN(const std::filesystem::path output, LocalArtifactPath(spec.output_uri));
+  std::error_code ec;
+  if (output.has_parent_path()) std::filesystem::create_directories(output.parent_path(), ec);
+  HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
+  if (absl::Status written = WriteH5ad(out, output.string()); !written.ok()) {
+    return Annotate(written, fmt::format("writing the predictions to {}", output.string()));
+  }
+  return JobOutcome{.output_uri = spec.output_uri,
+                    .cells = query_cells,
+                    .genes = static_cast<int64_t>(genes.size()),
+                    .backend = kIclBaselineBackendName,
+                    .model_version = kIclBaselineModelVersion};
+}
+
+}  // namespace haystack
