@@ -37,6 +37,19 @@ int Fail(const absl::Status& st) {
   return 1;
 }
 
+void RecyclePageCache(const std::string& path, const void* data, size_t bytes) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return;
+  for (size_t done = 0; done < bytes;) {
+    const ssize_t n =
+        pwrite(fd, static_cast<const char*>(data) + done, bytes - done, static_cast<off_t>(done));
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  close(fd);
+  unlink(path.c_str());
+}
+
 int WriteDense(const std::string& out, int64_t cells, int64_t genes, int gzip) {
   haystack::AnnData a;
   for (int64_t i = 0; i < cells; ++i) a.obs.index.push_back("cell" + std::to_string(i));
@@ -48,6 +61,13 @@ int WriteDense(const std::string& out, int64_t cells, int64_t genes, int gzip) {
   a.x = std::move(x);
   haystack::H5adWriteOptions options;
   options.gzip_level = gzip;
+  // On this VM, writing into page-cache pages the guest has not used recently costs several
+  // times more than the copy itself (docs/atlas.md); pages freed by deleting a file are
+  // reused cheaply. So every writer in compare.py first writes and deletes a scratch file of
+  // the same size, and the timed write lands on recycled pages.
+  const auto& values = std::get<haystack::DenseMatrix>(*a.x).values;
+  RecyclePageCache(out + ".scratch", values.data(), values.size() * sizeof(float));
+  std::remove(out.c_str());
   const auto t = Clock::now();
   if (absl::Status st = haystack::WriteH5ad(a, out, options); !st.ok()) return Fail(st);
   const double s = Since(t);

@@ -111,8 +111,65 @@ def write_reference(path):
     a.write_h5ad(path)
 
 
+def write_new_layout(path):
+    """Encodings of anndata 0.11-0.13 that 0.8 cannot write, built with h5py: obs/_index as a
+    nullable-string-array group (pandas 3 strings), a nullable string column, a `null` in uns,
+    uint16 CSR indices with int64 indptr, and a CSC layer."""
+    import h5py
+
+    def enc(obj, t, v):
+        obj.attrs["encoding-type"] = t
+        obj.attrs["encoding-version"] = v
+
+    s = h5py.string_dtype("utf-8")
+    with h5py.File(path, "w") as f:
+        enc(f, "anndata", "0.1.0")
+        obs = f.create_group("obs")
+        obs.attrs["_index"] = "_index"
+        obs.attrs["column-order"] = np.array(["label"], dtype=object)
+        enc(obs, "dataframe", "0.2.0")
+        idx = obs.create_group("_index")
+        enc(idx, "nullable-string-array", "0.1.0")
+        idx.create_dataset("values", data=np.array(["a", "b", "c"], dtype=object), dtype=s)
+        idx.create_dataset("mask", data=np.array([False, False, False]))
+        lab = obs.create_group("label")
+        enc(lab, "nullable-string-array", "0.1.0")
+        lab.attrs["na-value"] = "NA"
+        lab.create_dataset("values", data=np.array(["x", "", "z"], dtype=object), dtype=s)
+        lab.create_dataset("mask", data=np.array([False, True, False]))
+        var = f.create_group("var")
+        var.attrs["_index"] = "_index"
+        var.attrs["column-order"] = np.array([], dtype=np.float64)
+        enc(var, "dataframe", "0.2.0")
+        d = var.create_dataset("_index", data=np.array(["g0", "g1"], dtype=object), dtype=s)
+        enc(d, "string-array", "0.2.0")
+        X = f.create_group("X")
+        enc(X, "csr_matrix", "0.1.0")
+        X.attrs["shape"] = np.array([3, 2], dtype=np.int64)
+        X.create_dataset("data", data=np.array([1.0, 2.0, 3.0], dtype=np.float64))
+        X.create_dataset("indices", data=np.array([1, 0, 1], dtype=np.uint16))
+        X.create_dataset("indptr", data=np.array([0, 1, 1, 3], dtype=np.int64))
+        layers = f.create_group("layers")
+        enc(layers, "dict", "0.1.0")
+        L = layers.create_group("csc")
+        enc(L, "csc_matrix", "0.1.0")
+        L.attrs["shape"] = np.array([3, 2], dtype=np.int64)
+        L.create_dataset("data", data=np.array([5.0, 6.0, 7.0], dtype=np.float32))
+        L.create_dataset("indices", data=np.array([0, 2, 1], dtype=np.int32))
+        L.create_dataset("indptr", data=np.array([0, 2, 3], dtype=np.int32))
+        uns = f.create_group("uns")
+        enc(uns, "dict", "0.1.0")
+        n = uns.create_dataset("nothing", data=h5py.Empty("f"))
+        enc(n, "null", "0.1.0")
+        t = uns.create_dataset("title", data="déjà vu", dtype=s)
+        enc(t, "string", "0.2.0")
+
+
 def main():
     cmd, path = sys.argv[1], sys.argv[2]
+    if cmd == "write-new-layout":
+        write_new_layout(path)
+        return
     if cmd == "write":
         write_reference(path)
     a = ad.read_h5ad(path)

@@ -133,3 +133,36 @@ TEST_CASE("Writing validates shapes and names before touching the disk") {
 
 }  // namespace
 }  // namespace haystack
+
+namespace haystack {
+namespace {
+
+TEST_CASE("Newer anndata encodings (nullable strings, null, unsigned indices, CSC) are read") {
+  testing::TempDir dir;
+  const std::string path = dir.File("new.h5ad");
+  testing::RunAnndataReference({"write-new-layout", path});
+  absl::StatusOr<AnnData> read = ReadH5ad(path);
+  INFO(read.status().ToString());
+  REQUIRE(read.ok());
+  CHECK(read->obs.index == std::vector<std::string>{"a", "b", "c"});
+  const DataFrameColumn* label = read->obs.Find("label");
+  REQUIRE(label != nullptr);
+  CHECK(std::get<std::vector<std::string>>(label->values) ==
+        std::vector<std::string>{"x", "", "z"});
+  CHECK(label->mask == std::vector<bool>{false, true, false});
+  DenseMatrix x(3, 2);
+  x.at(0, 1) = 1;
+  x.at(2, 0) = 2;
+  x.at(2, 1) = 3;
+  CHECK(*read->x == ExpressionMatrix(ToCsr(x)));
+  DenseMatrix csc(3, 2);  // columns: rows {0, 2} = 5, 6; row {1} = 7
+  csc.at(0, 0) = 5;
+  csc.at(2, 0) = 6;
+  csc.at(1, 1) = 7;
+  CHECK(read->layers.at("csc") == ExpressionMatrix(ToCsr(csc)));
+  CHECK(read->uns.at("nothing").is<std::monostate>());
+  CHECK(read->uns.at("title").as<std::string>() == "déjà vu");
+}
+
+}  // namespace
+}  // namespace haystack

@@ -273,7 +273,7 @@ absl::Status WriteH5ad(const AnnData& data, const std::string& path,
   {
     Handle file(H5Fcreate(target.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
     if (!file.valid()) {
-      return h5::Error(absl::StatusCode::kUnavailable, Cat("cannot create ", target));
+      return h5::Error(absl::StatusCode::kFailedPrecondition, Cat("cannot create ", target));
     }
     status = Writer(options).Write(data, file.get());
     if (status.ok() && H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) {

@@ -178,6 +178,7 @@ absl::Status RowReader::ReadElements(const ArraySource& src, int64_t begin, int6
     return absl::OkStatus();
   }
   std::lock_guard<std::mutex> lock(*hdf5_mutex_);
+  h5::SilenceErrorPrinting();  // per thread: this may not be the thread that opened the file
   if (!sparse_) {
     // Dense X: the span is whole rows; select them as a 2-D hyperslab.
     Handle fspace(H5Dget_space(src.dataset.get()));
