@@ -1,5 +1,6 @@
-// The demo's curated vocabulary (data/curated/*.tsv) as an in-memory knowledge base, plus the
-// genes those tables name: what the agent's tests resolve queries against.
+// The demo's curated vocabulary (data/curated/*.tsv, read by atlas/curated.h) as an
+// in-memory knowledge base, plus the genes those tables name: what the agent's tests resolve
+// queries against.
 #ifndef HAYSTACK_TESTS_AGENT_CURATED_KNOWLEDGE_H_
 #define HAYSTACK_TESTS_AGENT_CURATED_KNOWLEDGE_H_
 
