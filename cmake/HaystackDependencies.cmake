@@ -13,6 +13,9 @@ find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(Protobuf REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
 find_package(mstch CONFIG REQUIRED)
+# Boost.Math (header-only) for the scoring module's distributions; listed here because static
+# libraries carry their private link dependencies into the installed package.
+find_package(Boost 1.74 REQUIRED)
 
 # RapidJSON's Debian config exports only include directories; wrap them in a target.
 if(NOT TARGET haystack_rapidjson)
