@@ -9,10 +9,12 @@ RUN /src/scripts/setup --build-dir /build -- -DCMAKE_BUILD_TYPE=Release \
     && install -D -m 644 /build/data/knowledge.sqlite /opt/haystack/share/haystack/knowledge.sqlite
 
 FROM debian:12-slim
-# Runtime libraries of the binary (its shared-library closure, checked with ldd).
+# Runtime libraries of the installed programs (the packages owning their DT_NEEDED libraries:
+# readelf -d + dpkg -S on haystack-orchestrator, -inference-worker, -atlas and -kb).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates libabsl20220623 libfmt9 \
-       libspdlog1.10 libpq5 libsqlite3-0 libssl3 \
+    && apt-get install -y --no-install-recommends ca-certificates libabsl20220623 libcurl4 \
+       libfmt9 libgrpc++1.51 libgrpc29 libhdf5-103-1 libpq5 libprotobuf32 libspdlog1.10 \
+       libsqlite3-0 libssl3 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/haystack /opt/haystack
 COPY third_party_licenses /usr/share/doc/haystack/third_party_licenses
