@@ -54,8 +54,7 @@ absl::Status HttpError(const char* provider, const HttpResponse& response) {
   return MakeError(ErrorKind::kExternalApi, StatusCodeForHttp(response.status), message);
 }
 
-absl::StatusOr<rapidjson::Document> ParseBody(const char* provider,
-                                              const HttpResponse& response) {
+absl::StatusOr<rapidjson::Document> ParseBody(const char* provider, const HttpResponse& response) {
   auto doc = ParseJsonDocument(response.body, absl::StrCat(provider, " response"),
                                ErrorKind::kExternalApi);
   if (!doc.ok()) return doc.status();
