@@ -162,7 +162,10 @@ TEST_CASE("fallback to query_as_control happens exactly when no matched control 
                    {"cell_type_ontology_term_id", "CL:0000576"},
                    {"dataset", "ds2"},
                    {"perturbation", "IFNB1"}};
-    REQUIRE(f.controls.PairControls(c, f.config.control_condition_names, 10, 1).ok());
+    auto conditions = f.controls.ControlConditions(f.config.control_condition_names);
+    REQUIRE(conditions.ok());
+    CHECK(*conditions == std::vector<std::string>{"DMSO", "PBS", "untreated"});
+    REQUIRE(f.controls.PairControls(c, *conditions, 10, 1).ok());
     CHECK_FALSE(c.paired_control_indices.has_value());
   }
 }

@@ -67,27 +67,29 @@ absl::StatusOr<std::vector<std::string>> ControlResolver::ControlConditions(
 }
 
 absl::Status ControlResolver::PairControls(PromptCandidate& candidate,
-                                           const std::vector<std::string>& names, int max_cells,
-                                           int64_t seed) const {
+                                           const std::vector<std::string>& control_conditions,
+                                           int max_cells, int64_t seed) const {
   candidate.paired_control_indices.reset();
   candidate.paired_control_metadata.reset();
   const std::optional<AtlasField> field = ConditionField();
   const auto donor = SelectionValue(candidate, AtlasField::kDonor);
   const auto cell_type = SelectionValue(candidate, AtlasField::kCellType);
-  if (!field || !donor || !cell_type) return absl::OkStatus();
-  HAYSTACK_ASSIGN_OR_RETURN(std::vector<std::string> conditions, ControlConditions(names));
-  if (conditions.empty()) return absl::OkStatus();
+  if (!field || !donor || !cell_type || control_conditions.empty()) return absl::OkStatus();
   CellFilter filter;
   filter.Where(AtlasField::kDonor, *donor)
       .Where(AtlasField::kCellType, *cell_type)
-      .Where(*field, conditions);
+      .Where(*field, control_conditions);
   const auto dataset = SelectionValue(candidate, AtlasField::kDataset);
   if (dataset) filter.Where(AtlasField::kDataset, *dataset);
   HAYSTACK_ASSIGN_OR_RETURN(std::vector<int64_t> cells, atlas_.Select(filter));
   if (cells.empty()) return absl::OkStatus();
-  // The condition actually present among the matched cells, for the record.
-  HAYSTACK_ASSIGN_OR_RETURN(std::vector<std::string> present,
-                            agent_internal::DistinctValues(atlas_, *field, filter));
+  // The conditions present among the matched cells, for the record: read from those cells
+  // rather than by another scan of the whole atlas.
+  std::set<std::string> present;
+  for (int64_t cell : cells) {
+    HAYSTACK_ASSIGN_OR_RETURN(std::string condition, atlas_.ValueOf(*field, cell));
+    present.insert(std::move(condition));
+  }
   PairedControlMetadata metadata;
   metadata.donor_id = *donor;
   metadata.cell_type = *cell_type;

@@ -17,6 +17,7 @@ namespace {
 
 using agent_internal::ApplyCellType;
 using agent_internal::ApplyPerturbation;
+using agent_internal::Quoted;
 
 constexpr size_t kMaxFieldBytes = 200;
 
@@ -69,16 +70,16 @@ absl::Status RequireInQuery(std::string_view raw_query, const char* key,
       std::string::npos) {
     return absl::OkStatus();
   }
-  return Invalid(absl::StrCat("\"", key, "\" is \"", QuoteForMessage(phrase),
-                              "\", which the question does not contain; copy phrases exactly"));
+  return Invalid(absl::StrCat("\"", key, "\" is ", Quoted(phrase),
+                              ", which the question does not contain; copy phrases exactly"));
 }
 
 absl::StatusOr<EntityMatch> ResolveExactly(const KnowledgeBase& knowledge, EntityKind kind,
                                            const char* key, const std::string& phrase) {
   HAYSTACK_ASSIGN_OR_RETURN(std::vector<EntityMatch> matches, knowledge.Resolve(kind, phrase, 1));
   if (matches.empty() || matches.front().method == "fuzzy") {
-    return Invalid(absl::StrCat("\"", key, "\" is \"", QuoteForMessage(phrase),
-                                "\", which is not a known name or synonym"));
+    return Invalid(absl::StrCat("\"", key, "\" is ", Quoted(phrase),
+                                ", which is not a known name or synonym"));
   }
   return matches.front();
 }

@@ -111,6 +111,11 @@ absl::StatusOr<std::vector<PromptCandidate>> PromptGenerator::Generate(
   // Quality, with matched controls for perturbed prompts.
   const int64_t seed = config.random_seed.value_or(0);
   const bool pair = IsPerturbational(query.task_type);
+  std::vector<std::string> control_conditions;
+  if (pair) {
+    HAYSTACK_ASSIGN_OR_RETURN(control_conditions,
+                              controls_.ControlConditions(config.control_condition_names));
+  }
   std::vector<std::pair<size_t, PromptCandidate>> pool;
   for (auto& [key, entry] : by_selection) {
     PromptCandidate& c = entry.second;
@@ -118,7 +123,7 @@ absl::StatusOr<std::vector<PromptCandidate>> PromptGenerator::Generate(
         std::min(1.0, static_cast<double>(c.n_cells_available) / config.max_prompt_cells);
     if (pair) {
       HAYSTACK_RETURN_IF_ERROR(
-          controls_.PairControls(c, config.control_condition_names, config.max_prompt_cells, seed));
+          controls_.PairControls(c, control_conditions, config.max_prompt_cells, seed));
       if (!c.paired_control_indices &&
           config.control_strategy == ControlStrategy::kSyntheticControl) {
         c.quality_score *= kNoControlQualityFactor;

@@ -24,6 +24,7 @@ using agent_internal::HasDigit;
 using agent_internal::IsGeneticCue;
 using agent_internal::IsPerturbationCue;
 using agent_internal::IsStopWord;
+using agent_internal::Quoted;
 using agent_internal::Token;
 using agent_internal::Tokenize;
 using agent_internal::ValidateQueryText;
@@ -41,11 +42,6 @@ struct Mention {
   size_t last = 0;
   std::string text;  // as written
 };
-
-// Untrusted text for a message: in double quotes, control bytes escaped, cut to ~80 chars.
-std::string Quoted(std::string_view text) {
-  return absl::StrCat("\"", QuoteForMessage(text), "\"");
-}
 
 int KindRank(EntityKind kind) {
   return static_cast<int>(std::find(std::begin(kMentionKinds), std::end(kMentionKinds), kind) -

@@ -75,6 +75,18 @@ int64_t IntMember(const JsonValue& object, const char* name) {
   return object[name].GetInt64();
 }
 
+// The model the server reports (else the configured one) and the token counts, whose member
+// names differ between the two APIs.
+void ReadModelAndUsage(const rapidjson::Document& doc, const std::string& configured_model,
+                       const char* input_key, const char* output_key, LlmResponse& out) {
+  out.model = doc.HasMember("model") && doc["model"].IsString() ? doc["model"].GetString()
+                                                                : configured_model;
+  if (doc.HasMember("usage")) {
+    out.input_tokens = IntMember(doc["usage"], input_key);
+    out.output_tokens = IntMember(doc["usage"], output_key);
+  }
+}
+
 // Shared plumbing: the HTTP exchange, retries, logging without secrets.
 class HttpLlmClient : public LlmClient {
  public:
@@ -157,12 +169,7 @@ class OpenAiCompatibleClient final : public HttpLlmClient {
     }
     LlmResponse out;
     out.text = choice["message"]["content"].GetString();
-    out.model = doc.HasMember("model") && doc["model"].IsString() ? doc["model"].GetString()
-                                                                  : options_.model;
-    if (doc.HasMember("usage")) {
-      out.input_tokens = IntMember(doc["usage"], "prompt_tokens");
-      out.output_tokens = IntMember(doc["usage"], "completion_tokens");
-    }
+    ReadModelAndUsage(doc, options_.model, "prompt_tokens", "completion_tokens", out);
     return out;
   }
 };
@@ -210,12 +217,7 @@ class AnthropicClient final : public HttpLlmClient {
       }
     }
     if (!found) return MalformedResponse("Anthropic", "text content block");
-    out.model = doc.HasMember("model") && doc["model"].IsString() ? doc["model"].GetString()
-                                                                  : options_.model;
-    if (doc.HasMember("usage")) {
-      out.input_tokens = IntMember(doc["usage"], "input_tokens");
-      out.output_tokens = IntMember(doc["usage"], "output_tokens");
-    }
+    ReadModelAndUsage(doc, options_.model, "input_tokens", "output_tokens", out);
     return out;
   }
 };

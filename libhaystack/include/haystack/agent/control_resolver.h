@@ -54,10 +54,12 @@ class ControlResolver {
       const std::vector<std::string>& names) const;
 
   // Pairs a perturbed prompt candidate with control cells of the same donor, dataset and cell
-  // type: sets paired_control_indices (at most `max_cells`, sampled with `seed`) and
+  // type whose condition is one of `control_conditions` (from ControlConditions, resolved once
+  // per generation): sets paired_control_indices (at most `max_cells`, sampled with `seed`) and
   // paired_control_metadata. Leaves both unset when the atlas has no such cells.
-  absl::Status PairControls(PromptCandidate& candidate, const std::vector<std::string>& names,
-                            int max_cells, int64_t seed) const;
+  absl::Status PairControls(PromptCandidate& candidate,
+                            const std::vector<std::string>& control_conditions, int max_cells,
+                            int64_t seed) const;
 
   // The run's decision from its ranked candidates (already paired). Perturbational tasks
   // under synthetic control fall back to query_as_control exactly when no candidate has

@@ -8,6 +8,8 @@
 
 namespace haystack::agent_internal {
 
+std::string Quoted(std::string_view text) { return "\"" + QuoteForMessage(text) + "\""; }
+
 absl::Status ValidateQueryText(std::string_view raw_query, size_t max_bytes) {
   return ValidateText(
       "query", raw_query,

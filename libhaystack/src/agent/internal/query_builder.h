@@ -3,6 +3,7 @@
 #ifndef HAYSTACK_SRC_AGENT_INTERNAL_QUERY_BUILDER_H_
 #define HAYSTACK_SRC_AGENT_INTERNAL_QUERY_BUILDER_H_
 
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -10,6 +11,9 @@
 #include "haystack/knowledge/knowledge_base.h"
 
 namespace haystack::agent_internal {
+
+// Untrusted text for a message: in double quotes, control bytes escaped, cut to ~80 chars.
+std::string Quoted(std::string_view text);
 
 // The query limits both analyzers enforce before looking at the text.
 absl::Status ValidateQueryText(std::string_view raw_query, size_t max_bytes);
