@@ -6,7 +6,8 @@ COPY . /src
 RUN /src/scripts/setup --build-dir /build -- -DCMAKE_BUILD_TYPE=Release \
       -DHAYSTACK_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/opt/haystack \
     && cmake --install /build \
-    && install -D -m 644 /build/data/knowledge.sqlite /opt/haystack/share/haystack/knowledge.sqlite
+    && install -D -m 644 /build/data/knowledge.sqlite /opt/haystack/share/haystack/knowledge.sqlite \
+    && install -D -m 644 /build/data/demo-atlas.h5ad /opt/haystack/share/haystack/demo-atlas.h5ad
 
 FROM debian:12-slim
 # Runtime libraries of the installed programs (the packages owning their DT_NEEDED libraries:

@@ -61,7 +61,7 @@ int Execute(const CommandContext& context, RunStore& store, const JobRequest& re
   if (!run.ok()) {
     return Complain(context, StoreExitCode(run.status()), run.status());
   }
-  auto executor = MakeRunExecutor(context.settings);
+  auto executor = MakeRunExecutor(context.settings, context.env, context.logger);
   if (!executor.ok()) return Complain(context, kExitUsage, executor.status());
   auto notifier = MakeNotifier(context.settings, context.env, context.logger);
   if (!notifier.ok()) return Complain(context, kExitUsage, notifier.status());

@@ -1,5 +1,6 @@
 // haystack-orchestrator as a batch engine runs it: environment in, exit code and stderr out.
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "haystack/job/exit_codes.h"
 #include "support/subprocess.h"
@@ -16,6 +17,9 @@ struct Cli {
     args.insert(args.begin(), HAYSTACK_ORCHESTRATOR);
     env.emplace("HAYSTACK_DATABASE_URL", database());
     env.emplace("HAYSTACK_LOG_FORMAT", "json");
+    env.emplace("HAYSTACK_ARTIFACT_ROOT", dir.File("artifacts"));
+    env.emplace("HAYSTACK_OUTBOX_DIR", dir.File("outbox"));
+    env.emplace("HAYSTACK_SCRATCH_DIR", dir.path().string());
     for (const char* name : {"RUN_ID", "USER_EMAIL", "CONTROL_STRATEGY", "HAYSTACK_CONFIG"}) {
       env.emplace(name, std::nullopt);
     }
@@ -44,26 +48,52 @@ TEST_CASE("batch mode refuses a missing or unknown RUN_ID and a bad CONTROL_STRA
   CHECK_THAT(strategy.stderr_text, Catch::Contains("\"severity\":\"ERROR\""));
 }
 
-TEST_CASE("run creates the run and says plainly that the agent is not built yet", "[cli]") {
+TEST_CASE("run executes the demo query on the embedded defaults; status and cancel read it",
+          "[cli]") {
   Cli cli;
   ProcessResult run = cli.Run({"run", "--query", "How would CD14+ monocytes respond to IFN-gamma?",
                                "--email", "ada@example.org"});
-  CHECK(run.exit_code == kExitUsage);
-  CHECK_THAT(run.stderr_text, Catch::Contains("agent"));
-  CHECK_THAT(run.stderr_text, Catch::Contains("not built yet"));
+  INFO(run.stderr_text);
+  REQUIRE(run.exit_code == kExitSuccess);
   REQUIRE(run.stdout_text.rfind("created run hay_", 0) == 0);
   const std::string id = run.stdout_text.substr(12, run.stdout_text.find('\n') - 12);
+  CHECK_THAT(run.stdout_text, Catch::Contains("completed"));
 
   ProcessResult status = cli.Run({"status", id});
   CHECK(status.exit_code == kExitSuccess);
-  CHECK_THAT(status.stdout_text, Catch::Contains("status     pending"));  // nothing faked
+  CHECK_THAT(status.stdout_text, Catch::Contains("status     completed"));
+  CHECK_THAT(status.stdout_text, Catch::Contains("ended      converged"));
+  CHECK_THAT(status.stdout_text,
+             Catch::Contains(cli.dir.File("artifacts/runs/" + id + "/output.h5ad")));
+  CHECK(std::filesystem::exists(cli.dir.File("outbox/" + id + ".run_completed.eml")));
 
   ProcessResult json = cli.Run({"status", id, "--json"});
   CHECK_THAT(json.stdout_text, Catch::Contains("\"run_id\":\"" + id + "\""));
 
-  CHECK(cli.Run({"cancel", id}).exit_code == kExitSuccess);
-  CHECK_THAT(cli.Run({"status", id}).stdout_text, Catch::Contains("cancel     requested at"));
+  // A finished run cannot be cancelled; an unknown one is a usage error.
+  CHECK(cli.Run({"cancel", id}).exit_code == kExitRunFailed);
   CHECK(cli.Run({"cancel", "hay_20261124_0123456789ab"}).exit_code == kExitUsage);
+}
+
+TEST_CASE(
+    "a missing atlas or knowledge base is a configuration error that leaves the run as it "
+    "was",
+    "[cli]") {
+  Cli cli;
+  ProcessResult no_atlas =
+      cli.Run({"run", "--query", "How would CD14+ monocytes respond to IFN-gamma?"},
+              {{"HAYSTACK_ATLAS_PATH", cli.dir.File("nowhere.h5ad")}});
+  CHECK(no_atlas.exit_code == kExitUsage);
+  CHECK_THAT(no_atlas.stderr_text, Catch::Contains("atlas_path"));
+  CHECK_THAT(no_atlas.stderr_text, Catch::Contains("nowhere.h5ad"));
+  const std::string id = no_atlas.stdout_text.substr(12, no_atlas.stdout_text.find('\n') - 12);
+  CHECK_THAT(cli.Run({"status", id}).stdout_text, Catch::Contains("status     pending"));
+
+  ProcessResult no_kb =
+      cli.Run({}, {{"RUN_ID", id}, {"HAYSTACK_KNOWLEDGE_BASE", cli.dir.File("kb.sqlite")}});
+  CHECK(no_kb.exit_code == kExitUsage);
+  CHECK_THAT(no_kb.stderr_text, Catch::Contains("knowledge_base"));
+  CHECK_THAT(cli.Run({"status", id}).stdout_text, Catch::Contains("status     pending"));
 }
 
 TEST_CASE("bad command lines and bad settings exit 2; --version and --help exit 0", "[cli]") {

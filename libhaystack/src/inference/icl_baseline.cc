@@ -89,36 +89,74 @@ std::vector<int64_t> ContextRows(int64_t rows, int64_t max_rows, uint64_t seed) 
   return all;
 }
 
-void AddRow(const ExpressionMatrix& m, int64_t r, std::vector<double>& acc) {
+// Sums of values and of squared values, per gene, of one block of rows.
+struct ColumnSums {
+  std::vector<double> sum;
+  std::vector<double> sum_squares;
+};
+
+void AddRow(const ExpressionMatrix& m, int64_t r, ColumnSums& acc) {
   if (const auto* dense = std::get_if<DenseMatrix>(&m)) {
     const auto row = dense->row(r);
-    for (size_t g = 0; g < row.size(); ++g) acc[g] += row[g];
+    for (size_t g = 0; g < row.size(); ++g) {
+      acc.sum[g] += row[g];
+      acc.sum_squares[g] += double{row[g]} * row[g];
+    }
     return;
   }
   const auto& csr = std::get<CsrMatrix>(m);
   for (int64_t k = csr.indptr[r]; k < csr.indptr[r + 1]; ++k) {
-    acc[static_cast<size_t>(csr.indices[k])] += csr.data[k];
+    const auto g = static_cast<size_t>(csr.indices[k]);
+    acc.sum[g] += csr.data[k];
+    acc.sum_squares[g] += double{csr.data[k]} * csr.data[k];
   }
 }
 
-std::vector<double> ColumnMeans(const ExpressionMatrix& m, const std::vector<int64_t>& rows,
-                                int threads) {
+// Per-gene mean and sample variance (ddof 1; 0 for a single row) of `rows`.
+struct ColumnMoments {
+  std::vector<double> mean;
+  std::vector<double> variance;
+  int64_t n = 0;
+};
+
+ColumnMoments Moments(const ExpressionMatrix& m, const std::vector<int64_t>& rows, int threads) {
   const auto genes = static_cast<size_t>(Cols(m));
   const int64_t n = static_cast<int64_t>(rows.size());
   const int64_t blocks = (n + kRowsPerBlock - 1) / kRowsPerBlock;
-  std::vector<std::vector<double>> partial(static_cast<size_t>(blocks),
-                                           std::vector<double>(genes, 0.0));
+  std::vector<ColumnSums> partial(
+      static_cast<size_t>(blocks),
+      ColumnSums{std::vector<double>(genes, 0.0), std::vector<double>(genes, 0.0)});
   ParallelBlocks(blocks, threads, [&](int64_t b) {
     auto& acc = partial[static_cast<size_t>(b)];
     const int64_t end = std::min(n, (b + 1) * kRowsPerBlock);
     for (int64_t i = b * kRowsPerBlock; i < end; ++i) AddRow(m, rows[static_cast<size_t>(i)], acc);
   });
-  std::vector<double> mean(genes, 0.0);
+  ColumnMoments out{std::vector<double>(genes, 0.0), std::vector<double>(genes, 0.0), n};
+  std::vector<double> sum_squares(genes, 0.0);
   for (const auto& acc : partial) {
-    for (size_t g = 0; g < genes; ++g) mean[g] += acc[g];
+    for (size_t g = 0; g < genes; ++g) {
+      out.mean[g] += acc.sum[g];
+      sum_squares[g] += acc.sum_squares[g];
+    }
   }
-  for (double& v : mean) v /= static_cast<double>(n);
-  return mean;
+  const auto count = static_cast<double>(n);
+  for (size_t g = 0; g < genes; ++g) {
+    out.mean[g] /= count;
+    if (n > 1) {
+      out.variance[g] =
+          std::max(0.0, (sum_squares[g] - count * out.mean[g] * out.mean[g]) / (count - 1));
+    }
+  }
+  return out;
+}
+
+// Welch's t of the difference of two means; ±inf for a difference without variance.
+double WelchT(double difference, const ColumnMoments& a, const ColumnMoments& b, size_t g) {
+  const double se2 =
+      a.variance[g] / static_cast<double>(a.n) + b.variance[g] / static_cast<double>(b.n);
+  if (se2 > 0) return difference / std::sqrt(se2);
+  if (difference == 0) return 0;
+  return difference > 0 ? HUGE_VAL : -HUGE_VAL;
 }
 
 // A zeroed rows × cols matrix. Large buffers ask for transparent huge pages first: in VMs a
@@ -154,15 +192,22 @@ absl::StatusOr<std::vector<double>> IclConditionEffect(const IclInputs& inputs,
   HAYSTACK_RETURN_IF_ERROR(CheckInputs(inputs));
   const int threads = ThreadCount(options.threads);
   const ExpressionMatrix& prompt = *inputs.prompt;
-  std::vector<double> effect = ColumnMeans(
+  const ColumnMoments shown = Moments(
       prompt, ContextRows(Rows(prompt), options.max_context_cells, options.seed ^ kPromptStream),
       threads);
   const ExpressionMatrix& reference = inputs.reference ? *inputs.reference : *inputs.query;
-  const std::vector<double> base = ColumnMeans(
+  const ColumnMoments base = Moments(
       reference,
       ContextRows(Rows(reference), options.max_context_cells, options.seed ^ kReferenceStream),
       threads);
-  for (size_t g = 0; g < effect.size(); ++g) effect[g] -= base[g];
+  std::vector<double> effect(shown.mean.size());
+  for (size_t g = 0; g < effect.size(); ++g) {
+    const double difference = shown.mean[g] - base.mean[g];
+    // Differences the prompt does not support are sampling noise, not the condition's effect.
+    const bool supported = options.min_effect_t <= 0 ||
+                           std::abs(WelchT(difference, shown, base, g)) >= options.min_effect_t;
+    effect[g] = supported ? difference : 0.0;
+  }
   return effect;
 }
 

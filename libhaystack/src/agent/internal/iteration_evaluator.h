@@ -1,0 +1,65 @@
+// Grounding evaluation of one iteration's predictions (DESIGN.md §5; docs/scoring.md):
+//   perturbational tasks: DE of the predictions against their control (the control prompt's
+//     predictions under synthetic control, the real query cells under query-as-control),
+//     enrichment of the DE lists, then the four components and the composite;
+//   observational tasks: the predicted cells against the real cells they were derived from,
+//     the query's marker and tissue genes and the mean profiles of other cell types.
+// Optional evidence that fails (enrichment, the knowledge base's network or literature) makes
+// its component unavailable and is reported; only missing or malformed predictions fail.
+#ifndef HAYSTACK_AGENT_INTERNAL_ITERATION_EVALUATOR_H_
+#define HAYSTACK_AGENT_INTERNAL_ITERATION_EVALUATOR_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "haystack/atlas/anndata.h"
+#include "haystack/atlas/cell_atlas.h"
+#include "haystack/core/logging.h"
+#include "haystack/core/query.h"
+#include "haystack/core/run_config.h"
+#include "haystack/core/scores.h"
+#include "haystack/knowledge/knowledge_base.h"
+
+namespace haystack::agent_internal {
+
+struct EvaluationInputs {
+  const StructuredQuery& query;
+  const RunConfig& config;
+  ControlStrategy control_strategy = ControlStrategy::kSyntheticControl;  // effective
+  const AnnData& predictions;
+  const AnnData* control_predictions = nullptr;  // synthetic control
+  const AnnData& query_cells;                    // the real cells the model transformed
+};
+
+struct Evaluation {
+  AnyGroundingScore score;
+  // Optional evidence that could not be used ("pathway enrichment failed: …").
+  std::vector<std::string> warnings;
+};
+
+class IterationEvaluator {
+ public:
+  // References must outlive the evaluator. `threads` for DE (0: all cores).
+  IterationEvaluator(const KnowledgeBase& knowledge, const CellAtlas& atlas, int threads,
+                     Logger logger);
+
+  // Errors are kind kEvaluation and name the artifact at fault.
+  absl::StatusOr<Evaluation> Evaluate(const EvaluationInputs& inputs) const;
+
+ private:
+  absl::StatusOr<Evaluation> Perturbational(const EvaluationInputs& inputs) const;
+  absl::StatusOr<Evaluation> Observational(const EvaluationInputs& inputs) const;
+  // Mean (log1p) profiles of up to a few other cell types of the atlas, over `genes`.
+  absl::StatusOr<std::vector<std::pair<std::string, std::vector<double>>>> OtherCellTypeProfiles(
+      const StructuredQuery& query, const std::vector<std::string>& genes) const;
+
+  const KnowledgeBase& knowledge_;
+  const CellAtlas& atlas_;
+  int threads_;
+  Logger logger_;
+};
+
+}  // namespace haystack::agent_internal
+
+#endif  // HAYSTACK_AGENT_INTERNAL_ITERATION_EVALUATOR_H_
