@@ -106,15 +106,11 @@ EnrichmentResult OverRepresentation(std::span<const GeneSet> sets,
   return result;
 }
 
-absl::StatusOr<EnrichmentResult> RunEnrichment(const KnowledgeBase& kb,
-                                               std::span<const std::string> tested_genes,
-                                               std::span<const std::string> up,
-                                               std::span<const std::string> down,
-                                               const EnrichmentOptions& options) {
+absl::StatusOr<std::vector<GeneSet>> ReadGeneSetCollections(
+    const KnowledgeBase& kb, std::vector<std::string>& collections) {
   auto available = kb.GeneSetCollections();
   if (!available.ok())
     return Annotate(available.status(), "enrichment: listing gene-set collections");
-  std::vector<std::string> collections = options.collections;
   if (collections.empty()) collections = *available;
   std::vector<GeneSet> sets;
   for (const std::string& c : collections) {
@@ -123,12 +119,21 @@ absl::StatusOr<EnrichmentResult> RunEnrichment(const KnowledgeBase& kb,
           "enrichment: gene-set collection {} is not in the knowledge base (it has: {})",
           QuoteForMessage(c), fmt::join(*available, ", ")));
     }
-    // Size bounds apply to the sets restricted to the universe, so read every size here.
     auto part = kb.GeneSets(c, 1, std::numeric_limits<int>::max());
     if (!part.ok())
       return Annotate(part.status(), fmt::format("enrichment: reading collection {}", c));
     for (GeneSet& s : *part) sets.push_back(std::move(s));
   }
+  return sets;
+}
+
+absl::StatusOr<EnrichmentResult> RunEnrichment(const KnowledgeBase& kb,
+                                               std::span<const std::string> tested_genes,
+                                               std::span<const std::string> up,
+                                               std::span<const std::string> down,
+                                               const EnrichmentOptions& options) {
+  std::vector<std::string> collections = options.collections;
+  HAYSTACK_ASSIGN_OR_RETURN(std::vector<GeneSet> sets, ReadGeneSetCollections(kb, collections));
   EnrichmentResult result = OverRepresentation(sets, tested_genes, up, down, options);
   result.collections = std::move(collections);
   return result;

@@ -7,7 +7,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "haystack/knowledge/knowledge_base.h"
 
@@ -71,12 +73,15 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
   absl::StatusOr<std::vector<std::string>> Column(std::string_view sql,
                                                   std::string_view param) const;
   absl::StatusOr<std::shared_ptr<const InteractionNetwork>> BuildNetwork() const;
+  // gene_id → symbol, read once; call with mu_ held.
+  absl::StatusOr<const std::unordered_map<int64_t, std::string>*> SymbolsById() const;
 
   mutable std::mutex mu_;
   std::unique_ptr<knowledge_internal::Database> db_;
   mutable std::map<std::string, std::unique_ptr<knowledge_internal::Statement>, std::less<>>
       statements_;
   mutable std::shared_ptr<const InteractionNetwork> network_;
+  mutable std::optional<std::unordered_map<int64_t, std::string>> symbols_by_id_;
   int64_t publication_corpus_ = 0;
 };
 

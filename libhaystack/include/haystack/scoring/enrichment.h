@@ -52,6 +52,12 @@ EnrichmentResult OverRepresentation(std::span<const GeneSet> sets,
                                     std::span<const std::string> down,
                                     const EnrichmentOptions& options);
 
+// Every set of `collections` (empty: every collection of `kb`, and `collections` is set to
+// them), all sizes: the size bounds apply within the universe, so they are applied later.
+// Errors: the knowledge base's (annotated), or an unknown collection name (EvaluationError).
+absl::StatusOr<std::vector<GeneSet>> ReadGeneSetCollections(const KnowledgeBase& kb,
+                                                            std::vector<std::string>& collections);
+
 // Reads the collections from `kb` and runs OverRepresentation. Errors: the knowledge base's
 // (annotated), or an unknown collection name (EvaluationError).
 absl::StatusOr<EnrichmentResult> RunEnrichment(const KnowledgeBase& kb,

@@ -81,8 +81,7 @@ absl::StatusOr<Evaluation> IterationEvaluator::Perturbational(
   if (!inputs.config.enable_pathway_enrichment) {
     score_inputs.enrichment_unavailable_reason =
         "pathway enrichment is disabled in the run config (enable_pathway_enrichment)";
-  } else if (auto enriched = scoring::RunEnrichment(knowledge_, de.genes, de.up, de.down, {});
-             enriched.ok()) {
+  } else if (auto enriched = Enrich(de); enriched.ok()) {
     enrichment = std::move(*enriched);
     score_inputs.enrichment = &*enrichment;
   } else {
@@ -111,6 +110,19 @@ absl::StatusOr<Evaluation> IterationEvaluator::Perturbational(
                             scoring::ScorePerturbational(knowledge_, score_inputs));
   evaluation.score = std::move(score);
   return evaluation;
+}
+
+absl::StatusOr<scoring::EnrichmentResult> IterationEvaluator::Enrich(
+    const scoring::DeResult& de) const {
+  if (!gene_sets_) {
+    collections_.clear();
+    HAYSTACK_ASSIGN_OR_RETURN(gene_sets_,
+                              scoring::ReadGeneSetCollections(knowledge_, collections_));
+  }
+  scoring::EnrichmentResult result =
+      scoring::OverRepresentation(*gene_sets_, de.genes, de.up, de.down, {});
+  result.collections = collections_;
+  return result;
 }
 
 absl::StatusOr<Evaluation> IterationEvaluator::Observational(const EvaluationInputs& inputs) const {

@@ -9,6 +9,7 @@
 #ifndef HAYSTACK_AGENT_INTERNAL_ITERATION_EVALUATOR_H_
 #define HAYSTACK_AGENT_INTERNAL_ITERATION_EVALUATOR_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@
 #include "haystack/core/run_config.h"
 #include "haystack/core/scores.h"
 #include "haystack/knowledge/knowledge_base.h"
+#include "haystack/scoring/differential_expression.h"
+#include "haystack/scoring/enrichment.h"
 
 namespace haystack::agent_internal {
 
@@ -54,10 +57,16 @@ class IterationEvaluator {
   absl::StatusOr<std::vector<std::pair<std::string, std::vector<double>>>> OtherCellTypeProfiles(
       const StructuredQuery& query, const std::vector<std::string>& genes) const;
 
+  // Enrichment of the DE lists against every gene-set collection, read once per run: reading
+  // the knowledge base's ~23,000 GO sets costs seconds, testing them milliseconds.
+  absl::StatusOr<scoring::EnrichmentResult> Enrich(const scoring::DeResult& de) const;
+
   const KnowledgeBase& knowledge_;
   const CellAtlas& atlas_;
   int threads_;
   Logger logger_;
+  mutable std::optional<std::vector<GeneSet>> gene_sets_;
+  mutable std::vector<std::string> collections_;
 };
 
 }  // namespace haystack::agent_internal
