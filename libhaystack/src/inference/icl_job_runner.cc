@@ -178,6 +178,16 @@ absl::Status IclJobRunner::CheckSpec(const InferenceJobSpec& spec) const {
       return InputError(fmt::format("spec.output_uri is the {} cells' file", name));
     }
   }
+  if (!spec.genes.empty()) {
+    std::map<std::string_view, int> seen;
+    for (const auto& gene : spec.genes) {
+      if (gene.empty()) return InputError("spec.genes holds an empty gene name");
+      if (++seen[gene] > 1) {
+        return InputError(fmt::format("spec.genes names {} twice", QuoteForMessage(gene)));
+      }
+    }
+  }
+  HAYSTACK_RETURN_IF_ERROR(OptionsFor(spec, defaults_).status());
   // Existence last: it may ask a remote store, and a malformed spec should not cost a request.
   for (const auto& [name, uri] : {std::pair<std::string, std::string>{"prompt", spec.prompt_uri},
                                   {"query", spec.query_uri},
@@ -193,16 +203,7 @@ absl::Status IclJobRunner::CheckSpec(const InferenceJobSpec& spec) const {
           fmt::format("the {} cells artifact {} does not exist", name, QuoteForMessage(uri)));
     }
   }
-  if (!spec.genes.empty()) {
-    std::map<std::string_view, int> seen;
-    for (const auto& gene : spec.genes) {
-      if (gene.empty()) return InputError("spec.genes holds an empty gene name");
-      if (++seen[gene] > 1) {
-        return InputError(fmt::format("spec.genes names {} twice", QuoteForMessage(gene)));
-      }
-    }
-  }
-  return OptionsFor(spec, defaults_).status();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<JobOutcome> IclJobRunner::Run(const InferenceJobSpec& spec, const StopToken& stop,
