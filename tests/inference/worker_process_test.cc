@@ -7,13 +7,10 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <mutex>
-#include <random>
 #include <thread>
 
 #include "catch2/catch.hpp"
 #include "fmt/format.h"
-#include "haystack/atlas/h5ad.h"
 #include "haystack/core/error.h"
 #include "haystack/inference/grpc_inference_backend.h"
 #include "haystack/inference/icl_baseline.h"
@@ -25,7 +22,6 @@
 namespace haystack {
 namespace {
 
-using testing::BackgroundProcess;
 using testing::Client;
 using testing::Genes;
 using testing::Inputs;
