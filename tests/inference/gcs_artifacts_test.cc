@@ -94,6 +94,54 @@ bool EmptyOrMissing(const std::filesystem::path& dir) {
   return !std::filesystem::exists(dir) || std::filesystem::is_empty(dir);
 }
 
+TEST_CASE("artifact access: fetch, create-only publish and scratch files, local and gs://",
+          "[gcs]") {
+  TempDir dir;
+  FakeGcs fake;
+  const MapEnvironment env({{"STORAGE_EMULATOR_HOST", fake.url()}});
+  const std::filesystem::path scratch_dir = dir.path() / "scratch";
+  GcsArtifactAccess access(env, Logger::Null(), scratch_dir);
+  const std::string local_uri = "file://" + dir.File("out/a.bin");
+  for (const std::string& uri : {GsUri("x/a.bin"), local_uri}) {
+    INFO(uri);
+    CHECK(access.CheckUri(uri).ok());
+    CHECK_FALSE(*access.Exists(uri));
+    CHECK(access.Fetch(uri).status().code() == absl::StatusCode::kNotFound);
+    std::filesystem::path scratch_path;
+    {
+      auto scratch = access.Scratch(uri);
+      REQUIRE(scratch.ok());
+      scratch_path = scratch->path();
+      testing::WriteFile(scratch_path, "bytes");
+      REQUIRE(access.Publish(scratch_path, uri).ok());
+      CHECK(access.Publish(scratch_path, uri).ok());  // the same bytes again: fine
+      testing::WriteFile(scratch_path, "other");
+      auto refused = access.Publish(scratch_path, uri);
+      CHECK(refused.code() == absl::StatusCode::kAlreadyExists);
+      CHECK(GetErrorKind(refused) == ErrorKind::kStorage);
+    }
+    CHECK_FALSE(std::filesystem::exists(scratch_path));  // removed with its LocalFile
+    CHECK(*access.Exists(uri));
+    std::filesystem::path fetched_path;
+    {
+      auto fetched = access.Fetch(uri);
+      REQUIRE(fetched.ok());
+      fetched_path = fetched->path();
+      CHECK(testing::ReadFile(fetched_path) == "bytes");
+    }
+    CHECK(std::filesystem::exists(fetched_path) == (uri == local_uri));  // only copies go
+  }
+  CHECK(EmptyOrMissing(scratch_dir));
+  for (const char* bad : {"gs://haystack-test", "gs://haystack-test/", "gs://Bad_Bucket/x",
+                          "gs://haystack-test/a/../b", "s3://b/x"}) {
+    INFO(bad);
+    auto status = access.CheckUri(bad);
+    CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(GetErrorKind(status) == ErrorKind::kStorage);
+    CHECK(Contains(status, bad));
+  }
+}
+
 TEST_CASE("gs:// artifacts: the worker process reads and writes GCS", "[gcs]") {
   GcsInputs g;
   const std::filesystem::path scratch = g.dir.path() / "worker-tmp";
