@@ -115,8 +115,12 @@ TEST_CASE("artifact access: fetch, create-only publish and scratch files, local 
       testing::WriteFile(scratch_path, "bytes");
       REQUIRE(access.Publish(scratch_path, uri).ok());
       CHECK(access.Publish(scratch_path, uri).ok());  // the same bytes again: fine
-      testing::WriteFile(scratch_path, "other");
-      auto refused = access.Publish(scratch_path, uri);
+      // Other bytes from a second scratch file (the first one is the published file's inode
+      // locally: it is linked, not copied).
+      auto other = access.Scratch(uri);
+      REQUIRE(other.ok());
+      testing::WriteFile(other->path(), "other");
+      auto refused = access.Publish(other->path(), uri);
       CHECK(refused.code() == absl::StatusCode::kAlreadyExists);
       CHECK(GetErrorKind(refused) == ErrorKind::kStorage);
     }
