@@ -132,7 +132,8 @@ absl::StatusOr<std::unique_ptr<RunExecutor>> MakeRunExecutor(const Settings& set
   HAYSTACK_RETURN_IF_ERROR(OpenLlm(settings, logger, *agent));
 
   HAYSTACK_ASSIGN_OR_RETURN(
-      agent->inference, OpenInferenceBackend(settings, env, logger.With({{"component", "inference"}})));
+      agent->inference,
+      OpenInferenceBackend(settings, env, logger.With({{"component", "inference"}})));
   HAYSTACK_ASSIGN_OR_RETURN(
       agent->artifacts,
       OpenArtifactStore(settings.GetString("artifact_root", "haystack-results"), env, SystemClock(),
