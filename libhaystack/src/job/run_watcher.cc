@@ -1,9 +1,16 @@
 #include "run_watcher.h"
 
+#include <algorithm>
+
 #include "absl/time/clock.h"
 #include "haystack/core/run.h"
 
 namespace haystack::job_internal {
+namespace {
+
+constexpr absl::Duration kListenSlice = absl::Milliseconds(100);
+
+}  // namespace
 
 RunWatcher::RunWatcher(RunStore& store, Lease lease, const StopToken& shutdown,
                        const JobTiming& timing, const Logger& logger)
@@ -28,9 +35,15 @@ void RunWatcher::Loop() {
   const StopToken quit = quit_.token();
   absl::Time next_heartbeat = absl::Now() + timing_.heartbeat;
   while (!quit.stop_requested()) {
-    // Wait for a hint or the poll interval, whichever comes first, without outliving quit.
+    // Wait for a hint or the poll interval, whichever comes first, without outliving quit:
+    // the listener cannot be interrupted, so it is asked in short slices (a finished run must
+    // not wait out a whole poll interval before the job can record its end).
     if (listener_ != nullptr) {
-      listener_->Wait(timing_.cancellation_poll);
+      const absl::Time poll_at = absl::Now() + timing_.cancellation_poll;
+      for (absl::Duration left = timing_.cancellation_poll;
+           left > absl::ZeroDuration() && !quit.stop_requested(); left = poll_at - absl::Now()) {
+        if (listener_->Wait(std::min(left, kListenSlice))) break;
+      }
     } else {
       quit.WaitFor(timing_.cancellation_poll);
     }
