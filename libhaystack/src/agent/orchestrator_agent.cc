@@ -146,6 +146,7 @@ class RunLoop {
   // ---- query analysis: the structured query, the seed and the query cells.
   absl::Status AnalyzeQuery() {
     const Run& run = context_.run;
+    const absl::Time started = services_.clock.Now();
     int64_t seed = run.random_seed ? *run.random_seed
                                    : config_.random_seed.value_or(SeedFromRunId(run.run_id));
     config_.random_seed = seed;
@@ -155,18 +156,18 @@ class RunLoop {
       if (decided_) effective_ = *run.control_strategy_effective;
     } else {
       HAYSTACK_RETURN_IF_ERROR(EnterPhase(RunPhase::kQueryAnalysis, std::nullopt));
-      const absl::Time started = services_.clock.Now();
       HAYSTACK_ASSIGN_OR_RETURN(query_, services_.analyzer.Analyze(run.raw_query));
       query_.control_strategy = context_.control_strategy;
       for (const std::string& note : query_.notes) {
         context_.recorder.Note("query_analysis", note, RunPhase::kQueryAnalysis).IgnoreError();
       }
-      phases_.push_back({RunPhase::kQueryAnalysis, std::nullopt, started, services_.clock.Now()});
     }
     HAYSTACK_ASSIGN_OR_RETURN(QueryCells cells, controls_.SelectQueryCells(query_, config_));
     HAYSTACK_RETURN_IF_ERROR(context_.stop.CheckNotStopped());
     HAYSTACK_ASSIGN_OR_RETURN(query_cells_uri_,
                               artifacts_.PutCells(kQueryCellsFile, services_.atlas, cells.cells));
+    // The query's analysis includes choosing and storing its query cells.
+    phases_.push_back({RunPhase::kQueryAnalysis, std::nullopt, started, services_.clock.Now()});
     if (!run.structured_query || !run.random_seed) {
       RunProgress progress;
       progress.structured_query = query_;
