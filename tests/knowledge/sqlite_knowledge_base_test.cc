@@ -84,6 +84,41 @@ TEST_CASE("gene sets: collections, members, membership and size filters") {
   CHECK_FALSE(none->has_value());
 }
 
+TEST_CASE("gene sets within a gene list equal the whole sets filtered, by SQL and by default") {
+  testing::TempDir dir;
+  auto kb = Open(BuildFixtureKb(dir, false));
+  const std::vector<std::string> genes = {"STAT1", "IRF1", "NFKBIA", "TNFAIP3", "NOT_A_GENE"};
+  for (const std::string collection : {"GO_BP", "GO_MF", "HALLMARK"}) {
+    INFO(collection);
+    auto all = kb->GeneSets(collection, 1, 1 << 30);
+    REQUIRE(all.ok());
+    std::vector<GeneSet> expected;
+    for (GeneSet set : *all) {
+      std::erase_if(set.genes, [&](const std::string& g) {
+        return std::find(genes.begin(), genes.end(), g) == genes.end();
+      });
+      if (!set.genes.empty()) expected.push_back(std::move(set));
+    }
+    auto within = kb->GeneSetsWithin(collection, genes);
+    REQUIRE(within.ok());
+    if (std::string(collection) != "GO_MF") CHECK(!within->empty());  // no GO_MF set has them
+    REQUIRE(within->size() == expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      CHECK((*within)[i].id == expected[i].id);
+      CHECK((*within)[i].name == expected[i].name);
+      CHECK((*within)[i].collection == expected[i].collection);
+      CHECK((*within)[i].genes == expected[i].genes);
+    }
+    // The interface's default (read everything, filter) gives the same answer.
+    auto by_default = kb->KnowledgeBase::GeneSetsWithin(collection, genes);
+    REQUIRE(by_default.ok());
+    REQUIRE(by_default->size() == expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      CHECK((*by_default)[i].genes == expected[i].genes);
+    }
+  }
+}
+
 TEST_CASE("terms and neighbours agree with the in-memory implementation") {
   testing::TempDir dir;
   auto kb = Open(BuildFixtureKb(dir, false));

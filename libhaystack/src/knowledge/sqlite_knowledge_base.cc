@@ -205,16 +205,47 @@ absl::StatusOr<std::vector<GeneSet>> SqliteKnowledgeBase::GeneSets(std::string_v
   return sets;
 }
 
-absl::StatusOr<const std::unordered_map<int64_t, std::string>*>
-SqliteKnowledgeBase::SymbolsById() const {
+absl::StatusOr<const std::unordered_map<int64_t, std::string>*> SqliteKnowledgeBase::SymbolsById()
+    const {
   if (symbols_by_id_) return &*symbols_by_id_;
   auto stmt = Query("SELECT gene_id, symbol FROM genes");
   if (!stmt.ok()) return stmt.status();
   std::unordered_map<int64_t, std::string> symbols;
-  HAYSTACK_RETURN_IF_ERROR(ForEachRow(
-      **stmt, [&](const Statement& row) { symbols.emplace(row.Int(0), row.Text(1)); }));
+  HAYSTACK_RETURN_IF_ERROR(
+      ForEachRow(**stmt, [&](const Statement& row) { symbols.emplace(row.Int(0), row.Text(1)); }));
   symbols_by_id_ = std::move(symbols);
   return &*symbols_by_id_;
+}
+
+absl::StatusOr<std::vector<GeneSet>> SqliteKnowledgeBase::GeneSetsWithin(
+    std::string_view collection, std::span<const std::string> genes) const {
+  std::lock_guard lock(mu_);
+  // Member rows by gene (index gene_set_members_by_gene), then the collection's sets by id.
+  auto by_symbol = Query(
+      "SELECT m.set_id, g.symbol FROM genes g JOIN gene_set_members m ON "
+      "m.gene_id = g.gene_id WHERE g.symbol = ?");
+  if (!by_symbol.ok()) return by_symbol.status();
+  std::unordered_map<int64_t, std::vector<std::string>> members;
+  for (const std::string& gene : genes) {
+    (*by_symbol)->Reset();
+    (*by_symbol)->Bind(1, gene);
+    HAYSTACK_RETURN_IF_ERROR(ForEachRow(
+        **by_symbol, [&](const Statement& row) { members[row.Int(0)].push_back(row.Text(1)); }));
+  }
+  auto sets_of = Query("SELECT set_id, id, name FROM gene_sets WHERE collection = ?");
+  if (!sets_of.ok()) return sets_of.status();
+  (*sets_of)->Bind(1, collection);
+  std::vector<GeneSet> sets;
+  HAYSTACK_RETURN_IF_ERROR(ForEachRow(**sets_of, [&](const Statement& row) {
+    auto found = members.find(row.Int(0));
+    if (found == members.end()) return;
+    std::vector<std::string> in_set = std::move(found->second);
+    std::sort(in_set.begin(), in_set.end());
+    in_set.erase(std::unique(in_set.begin(), in_set.end()), in_set.end());
+    sets.push_back({row.Text(1), row.Text(2), std::string(collection), std::move(in_set)});
+  }));
+  std::sort(sets.begin(), sets.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return sets;
 }
 
 absl::StatusOr<std::optional<GeneSet>> SqliteKnowledgeBase::GetGeneSet(std::string_view id) const {

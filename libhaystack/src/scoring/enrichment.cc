@@ -106,8 +106,13 @@ EnrichmentResult OverRepresentation(std::span<const GeneSet> sets,
   return result;
 }
 
-absl::StatusOr<std::vector<GeneSet>> ReadGeneSetCollections(
-    const KnowledgeBase& kb, std::vector<std::string>& collections) {
+namespace {
+
+// Reads every collection of `collections` (empty: all of them) with `read(collection)`.
+template <class Read>
+absl::StatusOr<std::vector<GeneSet>> ReadCollections(const KnowledgeBase& kb,
+                                                     std::vector<std::string>& collections,
+                                                     const Read& read) {
   auto available = kb.GeneSetCollections();
   if (!available.ok())
     return Annotate(available.status(), "enrichment: listing gene-set collections");
@@ -119,12 +124,28 @@ absl::StatusOr<std::vector<GeneSet>> ReadGeneSetCollections(
           "enrichment: gene-set collection {} is not in the knowledge base (it has: {})",
           QuoteForMessage(c), fmt::join(*available, ", ")));
     }
-    auto part = kb.GeneSets(c, 1, std::numeric_limits<int>::max());
+    auto part = read(c);
     if (!part.ok())
       return Annotate(part.status(), fmt::format("enrichment: reading collection {}", c));
     for (GeneSet& s : *part) sets.push_back(std::move(s));
   }
   return sets;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<GeneSet>> ReadGeneSetCollections(const KnowledgeBase& kb,
+                                                            std::vector<std::string>& collections) {
+  return ReadCollections(kb, collections, [&](const std::string& c) {
+    return kb.GeneSets(c, 1, std::numeric_limits<int>::max());
+  });
+}
+
+absl::StatusOr<std::vector<GeneSet>> ReadGeneSetCollectionsWithin(
+    const KnowledgeBase& kb, std::vector<std::string>& collections,
+    std::span<const std::string> genes) {
+  return ReadCollections(kb, collections,
+                         [&](const std::string& c) { return kb.GeneSetsWithin(c, genes); });
 }
 
 absl::StatusOr<EnrichmentResult> RunEnrichment(const KnowledgeBase& kb,

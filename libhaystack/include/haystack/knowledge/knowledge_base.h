@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -112,6 +113,12 @@ class KnowledgeBase {
   // All sets of a collection whose size lies in [min_size, max_size].
   virtual absl::StatusOr<std::vector<GeneSet>> GeneSets(std::string_view collection, int min_size,
                                                         int max_size) const = 0;
+  // The sets of a collection restricted to `genes`: members outside `genes` are dropped and
+  // sets left empty are omitted (what over-representation analysis over a universe needs).
+  // The default reads GeneSets(collection, 1, INT_MAX) and filters; SqliteKnowledgeBase reads
+  // only the member rows of `genes`, far less than a whole ontology.
+  virtual absl::StatusOr<std::vector<GeneSet>> GeneSetsWithin(
+      std::string_view collection, std::span<const std::string> genes) const;
   virtual absl::StatusOr<std::optional<GeneSet>> GetGeneSet(std::string_view id) const = 0;
   // Ids of the sets (any collection) that contain `symbol`.
   virtual absl::StatusOr<std::vector<std::string>> GeneSetsContaining(

@@ -37,6 +37,8 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
   absl::StatusOr<std::vector<std::string>> GeneSetCollections() const override;
   absl::StatusOr<std::vector<GeneSet>> GeneSets(std::string_view collection, int min_size,
                                                 int max_size) const override;
+  absl::StatusOr<std::vector<GeneSet>> GeneSetsWithin(
+      std::string_view collection, std::span<const std::string> genes) const override;
   absl::StatusOr<std::optional<GeneSet>> GetGeneSet(std::string_view id) const override;
   absl::StatusOr<std::vector<std::string>> GeneSetsContaining(
       std::string_view symbol) const override;

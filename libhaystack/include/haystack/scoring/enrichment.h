@@ -57,6 +57,12 @@ EnrichmentResult OverRepresentation(std::span<const GeneSet> sets,
 // Errors: the knowledge base's (annotated), or an unknown collection name (EvaluationError).
 absl::StatusOr<std::vector<GeneSet>> ReadGeneSetCollections(const KnowledgeBase& kb,
                                                             std::vector<std::string>& collections);
+// The same sets restricted to `genes` (KnowledgeBase::GeneSetsWithin): enough for any
+// OverRepresentation whose tested genes are among `genes`, with identical results, at a
+// fraction of the reading cost.
+absl::StatusOr<std::vector<GeneSet>> ReadGeneSetCollectionsWithin(
+    const KnowledgeBase& kb, std::vector<std::string>& collections,
+    std::span<const std::string> genes);
 
 // Reads the collections from `kb` and runs OverRepresentation. Errors: the knowledge base's
 // (annotated), or an unknown collection name (EvaluationError).

@@ -21,7 +21,8 @@ constexpr size_t kCellsPerProfile = 200;
 // The matrix of `data`, checked to have the columns `genes` in that order.
 absl::StatusOr<const ExpressionMatrix*> MatrixOver(const AnnData& data, std::string_view what,
                                                    const std::vector<std::string>& genes) {
-  if (!data.x) return EvaluationError(absl::StrCat(std::string(what), " hold no expression matrix (X)"));
+  if (!data.x)
+    return EvaluationError(absl::StrCat(std::string(what), " hold no expression matrix (X)"));
   if (data.var.index != genes) {
     return EvaluationError(absl::StrCat(std::string(what), " have ", data.var.index.size(),
                                         " genes that differ from the predictions' ", genes.size(),
@@ -116,8 +117,9 @@ absl::StatusOr<scoring::EnrichmentResult> IterationEvaluator::Enrich(
     const scoring::DeResult& de) const {
   if (!gene_sets_) {
     collections_.clear();
-    HAYSTACK_ASSIGN_OR_RETURN(gene_sets_,
-                              scoring::ReadGeneSetCollections(knowledge_, collections_));
+    // Restricted to the atlas's genes, which every prediction's tested genes are among.
+    HAYSTACK_ASSIGN_OR_RETURN(gene_sets_, scoring::ReadGeneSetCollectionsWithin(
+                                              knowledge_, collections_, atlas_.var().index));
   }
   scoring::EnrichmentResult result =
       scoring::OverRepresentation(*gene_sets_, de.genes, de.up, de.down, {});
