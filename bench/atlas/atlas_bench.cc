@@ -1,10 +1,12 @@
 // One atlas I/O measurement per run, printed as a JSON object (seconds, bytes, peak RSS):
 //   atlas_bench write-dense --out F [--cells 50000 --genes 5000 --gzip 0]
-//                           [--writer haystack|haystack-names|hdf5] [--fsync] [--fresh-pages]
+//                           [--writer haystack|haystack-serial|haystack-names|hdf5] [--fsync]
+//                           [--fresh-pages]
 //                           [--no-atomic]
 //       haystack: WriteH5ad of the whole AnnData (X + obs/var names); haystack-names: the same
-//       without X (the rest of the file alone); hdf5: X alone through the HDF5 C API
-//       (H5Dcreate2 contiguous + one H5Dwrite), the C twin of h5py's create_dataset.
+//       without X (the rest of the file alone); haystack-serial: WriteH5ad with
+//       background_writes off (X through H5Dwrite, then the rest); hdf5: X alone through the HDF5 C
+//       API (H5Dcreate2 contiguous + one H5Dwrite), the C twin of h5py's create_dataset.
 //       --fsync: the timed span ends after an fsync of the written file.
 //   atlas_bench open --atlas F
 //   atlas_bench gather --atlas F [--cells 50000 --seed 1 --threads 4]
@@ -93,6 +95,7 @@ int WriteDense(const std::string& out, int64_t cells, int64_t genes, int gzip,
   haystack::H5adWriteOptions options;
   options.gzip_level = gzip;
   options.atomic = atomic;
+  options.background_writes = writer != "haystack-serial";
   // On this VM, writing into page-cache pages the guest has not used recently costs several
   // times more than the copy itself (docs/atlas.md); pages freed by deleting a file are
   // reused cheaply. So every writer in compare.py first writes and deletes a scratch file of
@@ -233,7 +236,8 @@ int main(int argc, char** argv) {
   wd->add_option("--gzip", gzip);
   std::string writer = "haystack";
   bool do_fsync = false, fresh_pages = false, no_atomic = false;
-  wd->add_option("--writer", writer)->check(CLI::IsMember({"haystack", "haystack-names", "hdf5"}));
+  wd->add_option("--writer", writer)
+      ->check(CLI::IsMember({"haystack", "haystack-serial", "haystack-names", "hdf5"}));
   wd->add_flag("--fsync", do_fsync);
   wd->add_flag("--fresh-pages", fresh_pages);
   wd->add_flag("--no-atomic", no_atomic);

@@ -122,7 +122,9 @@ def fmt_bytes(b):
 WRITERS = [
     ("h5py raw", "X only", "h5py create_dataset, contiguous; no temp file"),
     ("HDF5 C raw", "X only", "H5Dcreate2 contiguous + H5Dwrite (atlas_bench --writer hdf5)"),
-    ("haystack", "X + obs/var names", "WriteH5ad: temp file + rename"),
+    ("haystack", "X + obs/var names", "WriteH5ad: temp file + rename, X from a helper thread"),
+    ("haystack serial", "X + obs/var names",
+     "WriteH5ad, background_writes off: X by H5Dwrite, then the rest"),
     ("haystack names", "obs/var names only", "WriteH5ad without X: the rest of the file"),
     ("anndata", "X + obs/var names", "anndata 0.8 write_h5ad; no temp file"),
 ]
@@ -144,6 +146,7 @@ def write_benchmark(a, bench, settle):
         if writer == "anndata":
             return py("anndata-write", dense, str(n), str(g), *flags)
         kind = {"HDF5 C raw": "hdf5", "haystack": "haystack",
+                "haystack serial": "haystack-serial",
                 "haystack names": "haystack-names"}[writer]
         cmd = [bench, "write-dense", "--out", dense, "--cells", str(n), "--genes", str(g),
                "--writer", kind] + [f"--{f}" if f == "fsync" else "--fresh-pages" for f in flags]
@@ -190,6 +193,10 @@ def write_benchmark(a, bench, settle):
               "  (goal >= 0.95)")
         print(f"  haystack (whole file) / HDF5 C raw X throughput: "
               f"{ratio('haystack', 'HDF5 C raw')}")
+        print(f"  haystack serial / h5py raw X         throughput: "
+              f"{ratio('haystack serial', 'h5py raw')}")
+        print(f"  haystack / haystack serial           throughput: "
+              f"{ratio('haystack', 'haystack serial')}")
         print(f"  HDF5 C raw X / h5py raw X            throughput: "
               f"{ratio('HDF5 C raw', 'h5py raw')}")
         print(f"  haystack / anndata (same file)       throughput: {ratio('haystack', 'anndata')}")

@@ -124,9 +124,9 @@ class Writer {
     int64_t total = 1;
     for (int64_t d : dims) total *= d;
     const size_t bytes = static_cast<size_t>(total) * 4;
-    const bool direct = direct_ != nullptr && std::endian::native == std::endian::little &&
-                        options_.gzip_level == 0 && options_.chunk_bytes == 0 &&
-                        bytes >= kDirectWriteMinBytes;
+    const bool direct = direct_ != nullptr && options_.background_writes &&
+                        std::endian::native == std::endian::little && options_.gzip_level == 0 &&
+                        options_.chunk_bytes == 0 && bytes >= kDirectWriteMinBytes;
     if (!direct) {
       return h5::WriteDataset(loc, name, mem_type, file_type, dims, data, layout_, path);
     }

@@ -36,6 +36,10 @@ struct H5adWriteOptions {
   // Write to "<path>.tmp-<pid>" and rename over `path` at the end, so that a reader never sees
   // a half-written file and a failed write leaves no file behind.
   bool atomic = true;
+  // Write uncompressed contiguous arrays of 4 MiB or more (dense X/layers, CSR data and
+  // indices) from a helper thread, overlapping HDF5's writing of the rest of the file (see
+  // WriteH5ad). false: everything through H5Dwrite on the calling thread.
+  bool background_writes = true;
 };
 
 struct H5adReadOptions {
