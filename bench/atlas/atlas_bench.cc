@@ -1,11 +1,20 @@
 // One atlas I/O measurement per run, printed as a JSON object (seconds, bytes, peak RSS):
 //   atlas_bench write-dense --out F [--cells 50000 --genes 5000 --gzip 0]
+//                           [--writer haystack|haystack-serial|haystack-names|hdf5] [--fsync]
+//                           [--fresh-pages]
+//                           [--no-atomic]
+//       haystack: WriteH5ad of the whole AnnData (X + obs/var names); haystack-names: the same
+//       without X (the rest of the file alone); haystack-serial: WriteH5ad with
+//       background_writes off (X through H5Dwrite, then the rest); hdf5: X alone through the HDF5 C
+//       API (H5Dcreate2 contiguous + one H5Dwrite), the C twin of h5py's create_dataset.
+//       --fsync: the timed span ends after an fsync of the written file.
 //   atlas_bench open --atlas F
 //   atlas_bench gather --atlas F [--cells 50000 --seed 1 --threads 4]
 //   atlas_bench sequential --atlas F --elements N   (N elements of X/data and X/indices read
 //                                                   front to back: the same bytes, in order)
 // compare.py runs these next to Python anndata/h5py and prints the ratios.
 #include <fcntl.h>
+#include <hdf5.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -50,7 +59,31 @@ void RecyclePageCache(const std::string& path, const void* data, size_t bytes) {
   unlink(path.c_str());
 }
 
-int WriteDense(const std::string& out, int64_t cells, int64_t genes, int gzip) {
+int FsyncFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) return -1;
+  const int rc = fsync(fd);
+  close(fd);
+  return rc;
+}
+
+// X alone through the HDF5 C API, as h5py's create_dataset does it.
+bool WriteRawHdf5(const std::string& out, const haystack::DenseMatrix& x) {
+  const hid_t file = H5Fcreate(out.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file < 0) return false;
+  const hsize_t dims[2] = {static_cast<hsize_t>(x.rows), static_cast<hsize_t>(x.cols)};
+  const hid_t space = H5Screate_simple(2, dims, nullptr);
+  const hid_t dset =
+      H5Dcreate2(file, "X", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  const bool ok = dset >= 0 && H5Dwrite(dset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                        x.values.data()) >= 0;
+  if (dset >= 0) H5Dclose(dset);
+  H5Sclose(space);
+  return H5Fclose(file) >= 0 && ok;
+}
+
+int WriteDense(const std::string& out, int64_t cells, int64_t genes, int gzip,
+               const std::string& writer, bool do_fsync, bool fresh_pages, bool atomic) {
   haystack::AnnData a;
   for (int64_t i = 0; i < cells; ++i) a.obs.index.push_back("cell" + std::to_string(i));
   for (int64_t j = 0; j < genes; ++j) a.var.index.push_back("gene" + std::to_string(j));
@@ -61,19 +94,36 @@ int WriteDense(const std::string& out, int64_t cells, int64_t genes, int gzip) {
   a.x = std::move(x);
   haystack::H5adWriteOptions options;
   options.gzip_level = gzip;
+  options.atomic = atomic;
+  options.background_writes = writer != "haystack-serial";
   // On this VM, writing into page-cache pages the guest has not used recently costs several
   // times more than the copy itself (docs/atlas.md); pages freed by deleting a file are
   // reused cheaply. So every writer in compare.py first writes and deletes a scratch file of
-  // the same size, and the timed write lands on recycled pages.
-  const auto& values = std::get<haystack::DenseMatrix>(*a.x).values;
-  RecyclePageCache(out + ".scratch", values.data(), values.size() * sizeof(float));
+  // the same size, and the timed write lands on recycled pages (--fresh-pages skips this).
+  const auto& dense = std::get<haystack::DenseMatrix>(*a.x);
+  if (!fresh_pages) {
+    RecyclePageCache(out + ".scratch", dense.values.data(), dense.values.size() * sizeof(float));
+  }
+  if (writer == "haystack-names") a.x.reset();  // (freeing 1 GB is not part of the write)
   std::remove(out.c_str());
+  double fsync_s = 0;
   const auto t = Clock::now();
-  if (absl::Status st = haystack::WriteH5ad(a, out, options); !st.ok()) return Fail(st);
+  if (writer == "hdf5") {
+    if (!WriteRawHdf5(out, dense)) return Fail(absl::UnavailableError("HDF5 write failed"));
+  } else {
+    if (absl::Status st = haystack::WriteH5ad(a, out, options); !st.ok()) return Fail(st);
+  }
+  if (do_fsync) {
+    const auto f = Clock::now();
+    if (FsyncFile(out) != 0) return Fail(absl::UnavailableError("fsync failed"));
+    fsync_s = Since(f);
+  }
   const double s = Since(t);
   const double bytes = static_cast<double>(cells * genes * 4);
-  std::printf("{\"seconds\": %.4f, \"bytes\": %.0f, \"gb_per_s\": %.4f, \"peak_rss\": %ld}\n", s,
-              bytes, bytes / s / 1e9, PeakRssBytes());
+  std::printf(
+      "{\"seconds\": %.4f, \"fsync_seconds\": %.4f, \"bytes\": %.0f, \"gb_per_s\": %.4f, "
+      "\"peak_rss\": %ld}\n",
+      s, fsync_s, bytes, bytes / s / 1e9, PeakRssBytes());
   return 0;
 }
 
@@ -184,6 +234,13 @@ int main(int argc, char** argv) {
   wd->add_option("--cells", cells);
   wd->add_option("--genes", genes);
   wd->add_option("--gzip", gzip);
+  std::string writer = "haystack";
+  bool do_fsync = false, fresh_pages = false, no_atomic = false;
+  wd->add_option("--writer", writer)
+      ->check(CLI::IsMember({"haystack", "haystack-serial", "haystack-names", "hdf5"}));
+  wd->add_flag("--fsync", do_fsync);
+  wd->add_flag("--fresh-pages", fresh_pages);
+  wd->add_flag("--no-atomic", no_atomic);
   auto* op = app.add_subcommand("open");
   op->add_option("--atlas", atlas)->required();
   auto* ga = app.add_subcommand("gather");
@@ -197,7 +254,7 @@ int main(int argc, char** argv) {
   sq->add_option("--atlas", atlas)->required();
   sq->add_option("--elements", elements)->required();
   CLI11_PARSE(app, argc, argv);
-  if (*wd) return WriteDense(out, cells, genes, gzip);
+  if (*wd) return WriteDense(out, cells, genes, gzip, writer, do_fsync, fresh_pages, !no_atomic);
   if (*op) return Open(atlas);
   if (*ga) return Gather(atlas, cells, seed, threads, indices_file);
   return Sequential(atlas, elements);

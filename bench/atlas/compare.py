@@ -3,10 +3,19 @@
 Run with Debian's /usr/bin/python3 (anndata 0.8, h5py 3.7):
   /usr/bin/python3 bench/atlas/compare.py --build-dir build [--workdir /tmp/haystack-atlas-bench]
       [--atlas-cells 2000000] [--gather-cells 50000] [--dense-cells 50000 --dense-genes 5000]
+      [--write-reps 5] [--fsync-reps 3] [--fresh-pages] [--skip-write] [--skip-atlas]
 
 Each measurement runs in its own process (peak RSS = that process's ru_maxrss). The page cache
-is warm: files are read once before they are timed (say --drop-caches to drop it instead,
-which needs root and affects everything else on the machine).
+is warm for reads: files are read once before they are timed (say --drop-caches to drop it
+instead, which needs root and affects everything else on the machine).
+
+Writes: every writer writes a new file (the target is deleted first) in the same directory.
+The writers run interleaved, in a rotating order, --write-reps times without fsync (the
+page-cache write) and --fsync-reps times with an fsync of the written file inside the timed
+span (the data reaches the disk: the I/O limit); medians, ranges and paired per-round ratios
+are printed. Before each timed write the writer writes and deletes a scratch file of X's size
+so that the write lands on recycled page-cache pages (docs/atlas.md: this VM charges 5-30x for
+pages the guest has not used recently); --fresh-pages adds a round without that step.
 """
 import argparse
 import json
@@ -33,6 +42,14 @@ def rss():
 
 # ---- Python workers (run in their own process) ----------------------------------------
 
+def fsync_path(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def recycle_page_cache(path, array):
     """Writes `array`'s bytes to a scratch file and deletes it (see atlas_bench write-dense)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -44,28 +61,35 @@ def recycle_page_cache(path, array):
 def worker(args):
     import numpy as np
     kind = args[0]
-    if kind == "h5py-write":
-        import h5py
+    if kind in ("h5py-write", "anndata-write"):
         path, n, g = args[1], int(args[2]), int(args[3])
-        x = np.random.default_rng(1).uniform(0, 4, size=(n, g)).astype(np.float32)
-        recycle_page_cache(path + ".scratch", x)
+        do_fsync, fresh = "fsync" in args[4:], "fresh" in args[4:]
+        x = np.random.default_rng(1).random((n, g), dtype=np.float32) * np.float32(4)
+        if kind == "anndata-write":
+            import anndata as ad
+            import pandas as pd
+            a = ad.AnnData(X=x, obs=pd.DataFrame(index=[f"cell{i}" for i in range(n)]),
+                           var=pd.DataFrame(index=[f"gene{j}" for j in range(g)]))
+        else:
+            import h5py
+        if not fresh:
+            recycle_page_cache(path + ".scratch", x)
+        if os.path.exists(path):
+            os.remove(path)
+        fsync_s = 0.0
         t = time.perf_counter()
-        with h5py.File(path, "w") as f:
-            f.create_dataset("X", data=x)
+        if kind == "anndata-write":
+            a.write_h5ad(path)
+        else:
+            with h5py.File(path, "w") as f:
+                f.create_dataset("X", data=x)
+        if do_fsync:
+            f0 = time.perf_counter()
+            fsync_path(path)
+            fsync_s = time.perf_counter() - f0
         s = time.perf_counter() - t
-        print(json.dumps({"seconds": s, "gb_per_s": x.nbytes / s / 1e9, "peak_rss": rss()}))
-    elif kind == "anndata-write":
-        import anndata as ad
-        import pandas as pd
-        path, n, g = args[1], int(args[2]), int(args[3])
-        x = np.random.default_rng(1).uniform(0, 4, size=(n, g)).astype(np.float32)
-        a = ad.AnnData(X=x, obs=pd.DataFrame(index=[f"cell{i}" for i in range(n)]),
-                       var=pd.DataFrame(index=[f"gene{j}" for j in range(g)]))
-        recycle_page_cache(path + ".scratch", x)
-        t = time.perf_counter()
-        a.write_h5ad(path)
-        s = time.perf_counter() - t
-        print(json.dumps({"seconds": s, "gb_per_s": x.nbytes / s / 1e9, "peak_rss": rss()}))
+        print(json.dumps({"seconds": s, "fsync_seconds": fsync_s, "gb_per_s": x.nbytes / s / 1e9,
+                          "peak_rss": rss()}))
     elif kind == "anndata-open":
         import anndata as ad
         before = rss()
@@ -94,6 +118,90 @@ def fmt_bytes(b):
     return f"{b / 2**20:,.0f} MiB"
 
 
+# (name, what it writes, how it writes: every writer makes a new file in --workdir)
+WRITERS = [
+    ("h5py raw", "X only", "h5py create_dataset, contiguous; no temp file"),
+    ("HDF5 C raw", "X only", "H5Dcreate2 contiguous + H5Dwrite (atlas_bench --writer hdf5)"),
+    ("haystack", "X + obs/var names", "WriteH5ad: temp file + rename, X from a helper thread"),
+    ("haystack serial", "X + obs/var names",
+     "WriteH5ad, background_writes off: X by H5Dwrite, then the rest"),
+    ("haystack names", "obs/var names only", "WriteH5ad without X: the rest of the file"),
+    ("anndata", "X + obs/var names", "anndata 0.8 write_h5ad; no temp file"),
+]
+
+
+def median(v):
+    v = sorted(v)
+    m = len(v) // 2
+    return v[m] if len(v) % 2 else (v[m - 1] + v[m]) / 2
+
+
+def write_benchmark(a, bench, settle):
+    n, g = a.dense_cells, a.dense_genes
+    dense = os.path.join(a.workdir, "dense.h5ad")
+
+    def run(writer, flags):
+        if writer == "h5py raw":
+            return py("h5py-write", dense, str(n), str(g), *flags)
+        if writer == "anndata":
+            return py("anndata-write", dense, str(n), str(g), *flags)
+        kind = {"HDF5 C raw": "hdf5", "haystack": "haystack",
+                "haystack serial": "haystack-serial",
+                "haystack names": "haystack-names"}[writer]
+        cmd = [bench, "write-dense", "--out", dense, "--cells", str(n), "--genes", str(g),
+               "--writer", kind] + [f"--{f}" if f == "fsync" else "--fresh-pages" for f in flags]
+        return child(cmd)
+
+    variants = [("page cache (no fsync), recycled pages", [], a.write_reps),
+                ("durable (fsync inside the timed span), recycled pages", ["fsync"],
+                 a.fsync_reps)]
+    if a.fresh_pages:
+        variants.append(("page cache (no fsync), fresh pages", ["fresh"], a.write_reps))
+    print(f"\n## write {n:,} x {g:,} float32 ({fmt_bytes(n * g * 4)}), contiguous, "
+          "no compression; target a new file in " + a.workdir)
+    for name, what, how in WRITERS:
+        print(f"  {name:15s} {what:20s} {how}")
+    for label, flags, reps in variants:
+        if reps <= 0:
+            continue
+        times = {w[0]: [] for w in WRITERS}
+        fsyncs = {w[0]: [] for w in WRITERS}
+        for r in range(reps):
+            order = WRITERS[r % len(WRITERS):] + WRITERS[:r % len(WRITERS)]
+            for name, _, _ in order:
+                settle()
+                res = run(name, flags)
+                times[name].append(res["seconds"])
+                fsyncs[name].append(res.get("fsync_seconds", 0.0))
+                if os.path.exists(dense):
+                    os.remove(dense)
+        print(f"\n### {label}: {reps} interleaved rounds, load average "
+              f"{os.getloadavg()[0]:.1f} at the end")
+        for name, _, _ in WRITERS:
+            t = times[name]
+            gbs = n * g * 4 / median(t) / 1e9
+            extra = f"  (fsync median {median(fsyncs[name]):.3f} s)" if "fsync" in flags else ""
+            print(f"  {name:15s} median {median(t):.3f} s  range {min(t):.3f}-{max(t):.3f} s  "
+                  f"{gbs:.2f} GB/s of X{extra}")
+
+        def ratio(num, den):
+            # throughput ratio = time ratio inverted; per round (paired) and of the medians
+            paired = [b / h for h, b in zip(times[num], times[den])]
+            return (f"{median(times[den]) / median(times[num]):.2f}x of medians, paired per round "
+                    f"median {median(paired):.2f}x (range {min(paired):.2f}-{max(paired):.2f})")
+        print(f"  haystack (whole file) / h5py raw X   throughput: {ratio('haystack', 'h5py raw')}"
+              "  (goal >= 0.95)")
+        print(f"  haystack (whole file) / HDF5 C raw X throughput: "
+              f"{ratio('haystack', 'HDF5 C raw')}")
+        print(f"  haystack serial / h5py raw X         throughput: "
+              f"{ratio('haystack serial', 'h5py raw')}")
+        print(f"  haystack / haystack serial           throughput: "
+              f"{ratio('haystack', 'haystack serial')}")
+        print(f"  HDF5 C raw X / h5py raw X            throughput: "
+              f"{ratio('HDF5 C raw', 'h5py raw')}")
+        print(f"  haystack / anndata (same file)       throughput: {ratio('haystack', 'anndata')}")
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         worker(sys.argv[2:])
@@ -108,6 +216,9 @@ def main():
     p.add_argument("--drop-caches", action="store_true")
     p.add_argument("--skip-write", action="store_true")
     p.add_argument("--skip-atlas", action="store_true")
+    p.add_argument("--write-reps", type=int, default=5)
+    p.add_argument("--fsync-reps", type=int, default=3)
+    p.add_argument("--fresh-pages", action="store_true")
     a = p.parse_args()
     os.makedirs(a.workdir, exist_ok=True)
     bench = os.path.join(a.build_dir, "bench/atlas/atlas_bench")
@@ -124,25 +235,7 @@ def main():
 
     print(f"# atlas I/O benchmark ({os.cpu_count()} cores, page cache {cache})")
     if not a.skip_write:
-        n, g = a.dense_cells, a.dense_genes
-        dense = os.path.join(a.workdir, "dense.h5ad")
-        settle()
-        cpp = child([bench, "write-dense", "--out", dense, "--cells", str(n), "--genes", str(g)])
-        os.remove(dense)
-        settle()
-        raw = py("h5py-write", dense, str(n), str(g))
-        os.remove(dense)
-        settle()
-        ann = py("anndata-write", dense, str(n), str(g))
-        os.remove(dense)
-        print(f"\n## write {n:,} x {g:,} float32 ({fmt_bytes(n * g * 4)}), contiguous, no compression")
-        print("  (each writer first writes and deletes a scratch file of the same size, so that the")
-        print("   timed write lands on recycled page-cache pages; see docs/atlas.md)")
-        for name, r in (("haystack WriteH5ad ", cpp), ("h5py create_dataset", raw),
-                        ("anndata write_h5ad ", ann)):
-            print(f"  {name}    {r['seconds']:.3f} s  {r['gb_per_s']:.3f} GB/s")
-        print(f"  ratio haystack / h5py raw = {cpp['gb_per_s'] / raw['gb_per_s']:.2f}x (goal >= 0.95)")
-        print(f"  ratio haystack / anndata  = {cpp['gb_per_s'] / ann['gb_per_s']:.2f}x")
+        write_benchmark(a, bench, settle)
 
     if a.skip_atlas:
         return

@@ -36,6 +36,10 @@ struct H5adWriteOptions {
   // Write to "<path>.tmp-<pid>" and rename over `path` at the end, so that a reader never sees
   // a half-written file and a failed write leaves no file behind.
   bool atomic = true;
+  // Write uncompressed contiguous arrays of 4 MiB or more (dense X/layers, CSR data and
+  // indices) from a helper thread, overlapping HDF5's writing of the rest of the file (see
+  // WriteH5ad). false: everything through H5Dwrite on the calling thread.
+  bool background_writes = true;
 };
 
 struct H5adReadOptions {
@@ -50,7 +54,10 @@ struct H5adReadOptions {
 absl::StatusOr<AnnData> ReadH5ad(const std::string& path, const H5adReadOptions& options = {});
 
 // Validates `data` (AnnData::Validate) and writes it. Empty obsm/varm/layers/uns are written
-// as empty dict groups, as anndata does.
+// as empty dict groups, as anndata does. Uncompressed contiguous arrays of 4 MiB or more (dense
+// X and layers, CSR data and indices) are written by a helper thread with pwrite into the file
+// space HDF5 allocated for them, while HDF5 writes the rest of the file (names, metadata) on
+// the calling thread; the file is the same as with H5Dwrite.
 absl::Status WriteH5ad(const AnnData& data, const std::string& path,
                        const H5adWriteOptions& options = {});
 

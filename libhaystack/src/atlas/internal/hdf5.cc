@@ -513,6 +513,27 @@ absl::Status WriteDataset(hid_t loc, const std::string& name, hid_t mem_type, hi
   return absl::OkStatus();
 }
 
+absl::StatusOr<uint64_t> CreateAllocatedDataset(hid_t loc, const std::string& name, hid_t file_type,
+                                                const std::vector<int64_t>& dims,
+                                                std::string_view path) {
+  std::vector<hsize_t> hdims(dims.begin(), dims.end());
+  Handle space(H5Screate_simple(static_cast<int>(hdims.size()), hdims.data(), nullptr));
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+  if (H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS) < 0 ||
+      H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY) < 0 ||
+      H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER) < 0) {
+    return Error(absl::StatusCode::kInternal, Cat(path, ": cannot set the layout"));
+  }
+  Handle dset(
+      H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT));
+  if (!dset.valid()) return Error(absl::StatusCode::kInternal, Cat(path, ": cannot create"));
+  const haddr_t offset = H5Dget_offset(dset.get());
+  if (offset == HADDR_UNDEF) {
+    return Error(absl::StatusCode::kInternal, Cat(path, ": no file offset"));
+  }
+  return static_cast<uint64_t>(offset);
+}
+
 absl::Status WriteStrings(hid_t loc, const std::string& name,
                           const std::vector<std::string>& values, const Layout& layout,
                           std::string_view path) {

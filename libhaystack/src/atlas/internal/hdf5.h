@@ -38,6 +38,12 @@ class Handle {
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
   void Reset();
+  // Gives up ownership (e.g. to close a file with a checked H5Fclose).
+  hid_t Release() {
+    const hid_t id = id_;
+    id_ = H5I_INVALID_HID;
+    return id;
+  }
 
  private:
   hid_t id_ = H5I_INVALID_HID;
@@ -125,6 +131,12 @@ struct Layout {
 absl::Status WriteDataset(hid_t loc, const std::string& name, hid_t mem_type, hid_t file_type,
                           const std::vector<int64_t>& dims, const void* data, const Layout& layout,
                           std::string_view path);
+// Creates a contiguous dataset of `dims` whose file space is allocated now (and never
+// filled), and returns its byte offset in the file, for the caller to write its bytes itself
+// (pwrite) as HDF5 would: the file is then indistinguishable from an H5Dwrite one.
+absl::StatusOr<uint64_t> CreateAllocatedDataset(hid_t loc, const std::string& name, hid_t file_type,
+                                                const std::vector<int64_t>& dims,
+                                                std::string_view path);
 absl::Status WriteStrings(hid_t loc, const std::string& name,
                           const std::vector<std::string>& values, const Layout& layout,
                           std::string_view path);
