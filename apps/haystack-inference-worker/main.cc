@@ -1,14 +1,18 @@
 // haystack-inference-worker: the reference implementation of haystack.inference.v1 with the CPU
 // in-context baseline. It serves SubmitJob/WatchJob/GetJob/CancelJob and grpc.health.v1,
-// reads and writes .h5ad artifacts by URI (local paths and file://), and stops gracefully on
+// reads and writes .h5ad artifacts by URI (local paths, file:// and gs://, with GCS access
+// from the environment as the orchestrator's artifact store has it), and stops gracefully on
 // SIGTERM/SIGINT (running jobs end CANCELLED). docs/inference.md describes the contract; a GPU
 // worker implements the same proto with STACK.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "CLI/CLI.hpp"
+#include "haystack/core/environment.h"
 #include "haystack/core/logging.h"
+#include "haystack/inference/gcs_artifact_access.h"
 #include "haystack/inference/icl_job_runner.h"
 #include "haystack/inference/inference_worker.h"
 #include "haystack/job/shutdown_signals.h"
@@ -42,6 +46,7 @@ int main(int argc, char** argv) {
   options.listen_address = "127.0.0.1:50051";
   haystack::IclOptions icl;
   std::string port_file;
+  std::string scratch_dir;
   double heartbeat_seconds = 5;
   double grace_seconds = 10;
   std::string log_format = "auto";
@@ -49,6 +54,8 @@ int main(int argc, char** argv) {
   app.add_option("--listen", options.listen_address, "address to listen on (port 0: any)")
       ->capture_default_str();
   app.add_option("--port-file", port_file, "write the bound port to this file once serving");
+  app.add_option("--scratch-dir", scratch_dir,
+                 "local copies of gs:// artifacts while a job runs (default: TMPDIR or /tmp)");
   app.add_option("--threads", icl.threads, "threads per job (0: all cores)")->capture_default_str();
   app.add_option("--max-running-jobs", options.max_running_jobs, "jobs computing at once")
       ->capture_default_str()
@@ -80,7 +87,11 @@ int main(int argc, char** argv) {
   const haystack::Logger logger = haystack::Logger::Create(log_options);
   options.heartbeat_interval = absl::Seconds(heartbeat_seconds);
 
-  haystack::IclJobRunner runner(icl);
+  // gs:// artifacts: endpoint and credentials from the environment, as OpenArtifactStore reads
+  // them (STORAGE_EMULATOR_HOST, GOOGLE_APPLICATION_CREDENTIALS, the metadata server).
+  haystack::IclJobRunner runner(icl, std::make_shared<haystack::GcsArtifactAccess>(
+                                         haystack::ProcessEnvironment(),
+                                         logger.With({{"component", "artifacts"}}), scratch_dir));
   auto worker = haystack::InferenceWorker::Start(runner, options, logger);
   if (!worker.ok()) {
     std::cerr << "haystack-inference-worker: " << worker.status().message() << "\n";

@@ -7,111 +7,29 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <mutex>
-#include <random>
 #include <thread>
 
 #include "catch2/catch.hpp"
 #include "fmt/format.h"
-#include "haystack/atlas/h5ad.h"
 #include "haystack/core/error.h"
 #include "haystack/inference/grpc_inference_backend.h"
 #include "haystack/inference/icl_baseline.h"
 #include "haystack/inference/local_icl_backend.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
+#include "worker_fixtures.h"
 
 namespace haystack {
 namespace {
 
-using testing::BackgroundProcess;
+using testing::Client;
+using testing::Genes;
+using testing::Inputs;
+using testing::ReadX;
 using testing::TempDir;
-
-// The worker process; `port` 0 lets the OS choose (then read from the port file).
-class WorkerProcess {
- public:
-  WorkerProcess(const TempDir& dir, int port = 0) {
-    const std::string port_file = dir.File(fmt::format("port-{}", counter_++));
-    process_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{
-        HAYSTACK_INFERENCE_WORKER, "--listen", fmt::format("127.0.0.1:{}", port), "--port-file",
-        port_file, "--heartbeat-seconds", "0.2", "--threads", "2", "--log-format", "text"});
-    for (int i = 0; i < 600 && !std::filesystem::exists(port_file); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    INFO(process_->Stderr());
-    REQUIRE(std::filesystem::exists(port_file));
-    port_ = std::stoi(testing::ReadFile(port_file));
-  }
-  int port() const { return port_; }
-  BackgroundProcess& process() { return *process_; }
-  // How many jobs the worker started computing (its log has one line per start).
-  int JobsRun() const {
-    const std::string log = process_->Stderr();
-    int n = 0;
-    for (size_t at = log.find("job running"); at != std::string::npos;
-         at = log.find("job running", at + 1)) {
-      ++n;
-    }
-    return n;
-  }
-
- private:
-  static inline int counter_ = 0;
-  std::unique_ptr<BackgroundProcess> process_;
-  int port_ = 0;
-};
-
-std::vector<std::string> Genes(int n, const std::string& prefix = "GENE") {
-  std::vector<std::string> genes;
-  for (int i = 0; i < n; ++i) genes.push_back(fmt::format("{}{}", prefix, i));
-  return genes;
-}
-
-DenseMatrix RandomExpression(int64_t rows, int64_t cols, uint64_t seed, float offset = 0.f) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> value(0.f, 3.f);
-  DenseMatrix m(rows, cols);
-  for (float& v : m.values) v = (rng() % 10 < 4) ? value(rng) + offset : 0.f;
-  return m;
-}
-
-std::string WriteCells(const TempDir& dir, const std::string& name, const DenseMatrix& x,
-                       std::vector<std::string> genes) {
-  AnnData data;
-  data.x = x;
-  for (int64_t i = 0; i < x.rows; ++i) data.obs.index.push_back(fmt::format("{}-{}", name, i));
-  data.var.index = std::move(genes);
-  const std::string path = dir.File(name + ".h5ad");
-  const absl::Status written = WriteH5ad(data, path);
-  INFO(written.message());
-  REQUIRE(written.ok());
-  return path;
-}
-
-struct Inputs {
-  DenseMatrix prompt, control, query;
-  std::string prompt_path, control_path, query_path;
-};
-
-Inputs WriteInputs(const TempDir& dir, int64_t query_cells = 300) {
-  Inputs in;
-  in.prompt = RandomExpression(80, 20, 1, 0.7f);
-  in.control = RandomExpression(60, 20, 2);
-  in.query = RandomExpression(query_cells, 20, 3);
-  in.prompt_path = WriteCells(dir, "prompt", in.prompt, Genes(20));
-  in.control_path = WriteCells(dir, "control", in.control, Genes(20));
-  in.query_path = WriteCells(dir, "query", in.query, Genes(20));
-  return in;
-}
-
-std::unique_ptr<GrpcInferenceBackend> Client(int port, GrpcInferenceOptions options = {}) {
-  options.target = fmt::format("grpc://127.0.0.1:{}", port);
-  options.initial_backoff = absl::Milliseconds(50);
-  options.max_backoff = absl::Milliseconds(300);
-  auto client = GrpcInferenceBackend::Create(options, Logger::Null());
-  REQUIRE(client.ok());
-  return *std::move(client);
-}
+using testing::WorkerProcess;
+using testing::WriteCells;
+using testing::WriteInputs;
 
 InferenceRequest Request(const TempDir& dir, const Inputs& in, const std::string& run_id,
                          std::map<std::string, std::string> extra = {}) {
@@ -124,14 +42,6 @@ InferenceRequest Request(const TempDir& dir, const Inputs& in, const std::string
   request.parameters.seed = 3;
   request.parameters.extra = std::move(extra);
   return request;
-}
-
-DenseMatrix ReadX(const std::string& path) {
-  auto data = ReadH5ad(path);
-  INFO(data.status().message());
-  REQUIRE(data.ok());
-  REQUIRE(data->x.has_value());
-  return std::get<DenseMatrix>(*data->x);
 }
 
 TEST_CASE("worker process: submit, watch and result with real .h5ad files", "[worker]") {
@@ -333,9 +243,9 @@ TEST_CASE("worker process: bad inputs give clear errors and the worker keeps ser
     CHECK(std::string(result.status().message()).find(needle) != std::string::npos);
   };
   InferenceRequest base = Request(dir, in, "run-bad");
-  SECTION("gs:// URI (no GCS store in the worker yet)") {
-    base.prompt_uri = "gs://bucket/prompt.h5ad";
-    expect(base, absl::StatusCode::kInvalidArgument, "GCS");
+  SECTION("unsupported URI scheme") {
+    base.prompt_uri = "s3://bucket/prompt.h5ad";
+    expect(base, absl::StatusCode::kInvalidArgument, "unsupported scheme");
   }
   SECTION("malformed file:// URI") {
     base.query_uri = "file://otherhost/data/q.h5ad";

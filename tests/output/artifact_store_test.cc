@@ -164,6 +164,30 @@ TEST_CASE("different bytes under an existing name are refused, never overwritten
   CHECK(f.fake.Object("prod/runs/hay_1/report.md") == "# Old\n");
 }
 
+TEST_CASE("Exists asks for metadata only; a missing object or bucket is false") {
+  GcsFixture f;
+  REQUIRE(f.store.Put("runs/hay_1/log.json", "{}", "application/json").ok());
+  auto present = f.store.Exists("runs/hay_1/log.json");
+  REQUIRE(present.ok());
+  CHECK(*present);
+  auto missing = f.store.Exists("runs/hay_1/nope.json");
+  REQUIRE(missing.ok());
+  CHECK_FALSE(*missing);
+  GcsArtifactStore other_bucket{
+      GcsOptions{.location = {"no-such-bucket", ""}, .endpoint = f.fake.url()}, f.http, f.auth,
+      Logger::Null()};
+  auto no_bucket = other_bucket.Exists("runs/hay_1/log.json");
+  REQUIRE(no_bucket.ok());
+  CHECK_FALSE(*no_bucket);
+  CHECK(f.store.Exists("../x").status().code() == absl::StatusCode::kInvalidArgument);
+
+  testing::TempDir dir;
+  LocalArtifactStore local(dir.path());
+  REQUIRE(local.Put("a/b.txt", "b", "text/plain").ok());
+  CHECK(*local.Exists("a/b.txt"));
+  CHECK_FALSE(*local.Exists("a/c.txt"));
+}
+
 TEST_CASE("an expired token is refreshed and the upload completes") {
   GcsFixture f;
   const std::string data = RandomBytes(2 * (1 << 20), 3);

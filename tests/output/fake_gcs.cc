@@ -77,6 +77,7 @@ FakeGcs::FakeGcs() {
   s.Post(R"(/upload/storage/v1/b/([^/]+)/o)", [this](const httplib::Request& req,
                                                      httplib::Response& res) {
     if (!Authorized(req, res)) return;
+    if (!KnownBucket(req, res)) return;
     const bool create_only = req.get_param_value("ifGenerationMatch") == "0";
     const std::string type = req.get_param_value("uploadType");
     if (type == "multipart") {
@@ -213,6 +214,7 @@ FakeGcs::FakeGcs() {
   s.Get(R"(/storage/v1/b/([^/]+)/o/(.+))",
         [this](const httplib::Request& req, httplib::Response& res) {
           if (!Authorized(req, res)) return;
+          if (!KnownBucket(req, res)) return;
           const std::string name = req.matches[2];
           std::lock_guard lock(mu_);
           auto it = objects_.find(name);
@@ -234,6 +236,15 @@ FakeGcs::FakeGcs() {
           res.set_content(Resource(name), "application/json");
         });
   server_.Start();
+}
+
+bool FakeGcs::KnownBucket(const httplib::Request& req, httplib::Response& res) {
+  if (req.matches[1] == kBucket) return true;
+  // What GCS answers for a bucket that does not exist.
+  res.status = 404;
+  res.set_content(R"({"error":{"code":404,"message":"The specified bucket does not exist."}})",
+                  "application/json");
+  return false;
 }
 
 void FakeGcs::IssueToken(std::string_view prefix, httplib::Response& res) {

@@ -55,6 +55,7 @@ class FakeGcs {
   std::vector<std::string> AuthorizationHeaders();
   std::vector<std::string> ChunkRanges();  // Content-Range of every chunk PUT received
 
+  // The one bucket that exists; requests for any other answer 404, as GCS does.
   static constexpr char kBucket[] = "haystack-test";
 
  private:
@@ -69,6 +70,8 @@ class FakeGcs {
   // Answers a token request with a new token "<prefix><n>" that requests may then carry.
   void IssueToken(std::string_view prefix, httplib::Response& res);
   bool Authorized(const httplib::Request& req, httplib::Response& res);
+  // Requests name the bucket in matches[1]; only kBucket exists (others answer 404).
+  bool KnownBucket(const httplib::Request& req, httplib::Response& res);
   std::string Resource(const std::string& name);
   // Finishes an upload: precondition, checksum, store. Returns the HTTP status.
   int Commit(const std::string& name, std::string data, const std::string& crc32c,

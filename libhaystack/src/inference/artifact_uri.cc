@@ -36,8 +36,8 @@ absl::StatusOr<std::filesystem::path> LocalArtifactPath(std::string_view uri) {
   if (scheme != "file") {
     if (scheme == "gs") {
       return UriError(uri,
-                      "gs:// artifacts need the GCS artifact store, which this worker does not "
-                      "have yet; use a local path or a file:// URI");
+                      "gs:// artifacts need GCS access (GcsArtifactAccess), which this backend "
+                      "was not given; use a local path or a file:// URI");
     }
     return UriError(uri, "unsupported scheme (expected a local path or file://)");
   }

@@ -12,6 +12,7 @@
 #include "haystack/core/error.h"
 #include "haystack/core/text.h"
 #include "haystack/inference/artifact_uri.h"
+#include "internal/existing_output.h"
 
 namespace haystack {
 namespace {
@@ -23,30 +24,39 @@ absl::Status InputError(std::string_view message) {
 // An input file as the job uses it: its expression and gene names.
 struct Input {
   std::string name;  // "prompt", "reference", "query"
-  std::filesystem::path path;
+  std::string uri;
   AnnData data;
 };
 
-absl::StatusOr<Input> ReadInput(std::string_view name, const std::string& uri) {
-  HAYSTACK_ASSIGN_OR_RETURN(std::filesystem::path path, LocalArtifactPath(uri));
+absl::StatusOr<Input> ReadInput(ArtifactAccess& artifacts, std::string_view name,
+                                const std::string& uri) {
+  auto file = artifacts.Fetch(uri);
+  if (!file.ok()) {
+    // Gone since CheckSpec, or the store failed: keep the storage code, say which input.
+    return MakeError(ErrorKind::kInference,
+                     file.status().code() == absl::StatusCode::kNotFound
+                         ? absl::StatusCode::kFailedPrecondition
+                         : file.status().code(),
+                     fmt::format("the {} cells ({}) cannot be fetched: {}", name, uri,
+                                 std::string(file.status().message())));
+  }
   H5adReadOptions options;
   options.read_layers = false;
   options.read_obsm = false;
   options.read_uns = false;
-  auto data = ReadH5ad(path.string(), options);
+  auto data = ReadH5ad(file->path().string(), options);
   if (!data.ok()) {
     return MakeError(ErrorKind::kInference,
                      data.status().code() == absl::StatusCode::kDataLoss
                          ? absl::StatusCode::kInvalidArgument
                          : data.status().code(),
-                     fmt::format("the {} cells ({}) cannot be read: {}", name, path.string(),
+                     fmt::format("the {} cells ({}) cannot be read: {}", name, uri,
                                  std::string(data.status().message())));
   }
   if (!data->x.has_value()) {
-    return InputError(
-        fmt::format("the {} cells ({}) have no expression matrix X", name, path.string()));
+    return InputError(fmt::format("the {} cells ({}) have no expression matrix X", name, uri));
   }
-  return Input{std::string(name), std::move(path), *std::move(data)};
+  return Input{std::string(name), uri, *std::move(data)};
 }
 
 // The columns of `input` in the order of `genes`; the identity needs no copy.
@@ -57,7 +67,7 @@ absl::StatusOr<ExpressionMatrix> SelectGenes(Input& input, const std::vector<std
   for (size_t c = 0; c < names.size(); ++c) {
     if (!column_of.emplace(names[c], static_cast<int64_t>(c)).second) {
       return InputError(fmt::format("the {} cells ({}) name gene {} twice in var", input.name,
-                                    input.path.string(), QuoteForMessage(names[c])));
+                                    input.uri, QuoteForMessage(names[c])));
     }
   }
   std::vector<int64_t> columns;
@@ -76,8 +86,8 @@ absl::StatusOr<ExpressionMatrix> SelectGenes(Input& input, const std::vector<std
       listed += (i ? ", " : "") + QuoteForMessage(missing[i]);
     }
     return InputError(fmt::format("the {} cells ({}) lack {} of the {} requested genes: {}{}",
-                                  input.name, input.path.string(), missing.size(), genes.size(),
-                                  listed, missing.size() > 5 ? ", ..." : ""));
+                                  input.name, input.uri, missing.size(), genes.size(), listed,
+                                  missing.size() > 5 ? ", ..." : ""));
   }
   const ExpressionMatrix& x = *input.data.x;
   const DenseMatrix dense = std::holds_alternative<DenseMatrix>(x)
@@ -128,10 +138,34 @@ absl::StatusOr<IclOptions> OptionsFor(const InferenceJobSpec& spec, IclOptions o
   return options;
 }
 
+// Two URIs name the same artifact if they are the same local file (after resolving file://,
+// relative paths and links) or the same remote URI.
+std::string SameArtifactKey(const std::string& uri) {
+  auto path = LocalArtifactPath(uri);
+  if (!path.ok()) return uri;
+  std::error_code ec;
+  return "file:" + std::filesystem::weakly_canonical(*path, ec).string();
+}
+
+// The output artifact exists: OK if it holds this job's predictions (reuse it), else the
+// AlreadyExists error of CheckExistingOutput.
+absl::Status ReuseExistingOutput(ArtifactAccess& artifacts, const std::string& uri,
+                                 const inference_internal::ExpectedOutput& expected) {
+  auto file = artifacts.Fetch(uri);
+  if (!file.ok()) return Annotate(file.status(), "reading the existing output");
+  return inference_internal::CheckExistingOutput(file->path(), uri, expected);
+}
+
 }  // namespace
 
+IclJobRunner::IclJobRunner(IclOptions defaults, std::shared_ptr<ArtifactAccess> artifacts)
+    : defaults_(defaults),
+      artifacts_(artifacts ? std::move(artifacts) : std::make_shared<LocalArtifactAccess>()) {}
+
 absl::Status IclJobRunner::CheckSpec(const InferenceJobSpec& spec) const {
-  std::map<std::string, std::filesystem::path> inputs;
+  if (spec.output_uri.empty()) return InputError("spec.output_uri is empty");
+  HAYSTACK_RETURN_IF_ERROR(artifacts_->CheckUri(spec.output_uri));
+  const std::string output = SameArtifactKey(spec.output_uri);
   for (const auto& [name, uri] : {std::pair<std::string, std::string>{"prompt", spec.prompt_uri},
                                   {"query", spec.query_uri},
                                   {"reference", spec.reference_uri}}) {
@@ -139,21 +173,8 @@ absl::Status IclJobRunner::CheckSpec(const InferenceJobSpec& spec) const {
       if (name == "reference") continue;
       return InputError(fmt::format("spec.{}_uri is empty", name));
     }
-    HAYSTACK_ASSIGN_OR_RETURN(std::filesystem::path path, LocalArtifactPath(uri));
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) {
-      return MakeError(ErrorKind::kInference, absl::StatusCode::kFailedPrecondition,
-                       fmt::format("the {} cells artifact {} does not exist", name,
-                                   QuoteForMessage(path.string())));
-    }
-    inputs[name] = std::filesystem::weakly_canonical(path, ec);
-  }
-  if (spec.output_uri.empty()) return InputError("spec.output_uri is empty");
-  HAYSTACK_ASSIGN_OR_RETURN(std::filesystem::path output, LocalArtifactPath(spec.output_uri));
-  std::error_code ec;
-  const std::filesystem::path canonical_output = std::filesystem::weakly_canonical(output, ec);
-  for (const auto& [name, path] : inputs) {
-    if (path == canonical_output) {
+    HAYSTACK_RETURN_IF_ERROR(artifacts_->CheckUri(uri));
+    if (SameArtifactKey(uri) == output) {
       return InputError(fmt::format("spec.output_uri is the {} cells' file", name));
     }
   }
@@ -166,7 +187,23 @@ absl::Status IclJobRunner::CheckSpec(const InferenceJobSpec& spec) const {
       }
     }
   }
-  return OptionsFor(spec, defaults_).status();
+  HAYSTACK_RETURN_IF_ERROR(OptionsFor(spec, defaults_).status());
+  // Existence last: it may ask a remote store, and a malformed spec should not cost a request.
+  for (const auto& [name, uri] : {std::pair<std::string, std::string>{"prompt", spec.prompt_uri},
+                                  {"query", spec.query_uri},
+                                  {"reference", spec.reference_uri}}) {
+    if (uri.empty()) continue;
+    auto exists = artifacts_->Exists(uri);
+    if (!exists.ok()) {
+      return Annotate(exists.status(), fmt::format("checking the {} cells artifact", name));
+    }
+    if (!*exists) {
+      return MakeError(
+          ErrorKind::kInference, absl::StatusCode::kFailedPrecondition,
+          fmt::format("the {} cells artifact {} does not exist", name, QuoteForMessage(uri)));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<JobOutcome> IclJobRunner::Run(const InferenceJobSpec& spec, const StopToken& stop,
@@ -177,11 +214,11 @@ absl::StatusOr<JobOutcome> IclJobRunner::Run(const InferenceJobSpec& spec, const
     if (progress) progress(JobProgress{done, total, std::string(stage)});
   };
   report(0, 0, "reading inputs");
-  HAYSTACK_ASSIGN_OR_RETURN(Input query, ReadInput("query", spec.query_uri));
-  HAYSTACK_ASSIGN_OR_RETURN(Input prompt, ReadInput("prompt", spec.prompt_uri));
+  HAYSTACK_ASSIGN_OR_RETURN(Input query, ReadInput(*artifacts_, "query", spec.query_uri));
+  HAYSTACK_ASSIGN_OR_RETURN(Input prompt, ReadInput(*artifacts_, "prompt", spec.prompt_uri));
   std::optional<Input> reference;
   if (!spec.reference_uri.empty()) {
-    HAYSTACK_ASSIGN_OR_RETURN(reference, ReadInput("reference", spec.reference_uri));
+    HAYSTACK_ASSIGN_OR_RETURN(reference, ReadInput(*artifacts_, "reference", spec.reference_uri));
   }
   HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
 
@@ -212,20 +249,6 @@ absl::StatusOr<JobOutcome> IclJobRunner::Run(const InferenceJobSpec& spec, const
     HAYSTACK_ASSIGN_OR_RETURN(reference_x, SelectGenes(*reference, genes));
   }
 
-  report(0, query_cells, "predicting");
-  HAYSTACK_ASSIGN_OR_RETURN(DenseMatrix predicted,
-                            PredictIcl(IclInputs{.prompt = &prompt_x,
-                                                 .reference = reference_x ? &*reference_x : nullptr,
-                                                 .query = &query_x},
-                                       options, stop, [&](int64_t done, int64_t total) {
-                                         report(done, total, "predicting");
-                                       }));
-
-  report(query_cells, query_cells, "writing output");
-  AnnData out;
-  out.x = std::move(predicted);
-  out.obs = std::move(query_obs);
-  out.var.index = genes;
   UnsValue::Dict info;
   info["backend"] = kIclBaselineBackendName;
   info["model_version"] = kIclBaselineModelVersion;
@@ -239,19 +262,59 @@ absl::StatusOr<JobOutcome> IclJobRunner::Run(const InferenceJobSpec& spec, const
   info["reference_cells"] = reference_x ? Rows(*reference_x) : int64_t{0};
   info["reference"] = reference_x ? "reference" : "query";
   info["query_cells"] = query_cells;
-  out.uns["haystack_inference"] = std::move(info);
-  HAYSTACK_ASSIGN_OR_RETURN(const std::filesystem::path output, LocalArtifactPath(spec.output_uri));
-  std::error_code ec;
-  if (output.has_parent_path()) std::filesystem::create_directories(output.parent_path(), ec);
-  HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
-  if (absl::Status written = WriteH5ad(out, output.string()); !written.ok()) {
-    return Annotate(written, fmt::format("writing the predictions to {}", output.string()));
+  const UnsValue info_value(std::move(info));
+  const inference_internal::ExpectedOutput expected{
+      .cells = &query_obs.index, .genes = &genes, .info = &info_value};
+  const JobOutcome outcome{.output_uri = spec.output_uri,
+                           .cells = query_cells,
+                           .genes = static_cast<int64_t>(genes.size()),
+                           .backend = kIclBaselineBackendName,
+                           .model_version = kIclBaselineModelVersion};
+
+  // A re-executed job whose earlier attempt already wrote the output: reuse it (or refuse to
+  // replace it) without computing again.
+  auto exists = artifacts_->Exists(spec.output_uri);
+  if (!exists.ok()) return Annotate(exists.status(), "checking the output artifact");
+  if (*exists) {
+    report(query_cells, query_cells, "reusing the existing output");
+    HAYSTACK_RETURN_IF_ERROR(ReuseExistingOutput(*artifacts_, spec.output_uri, expected));
+    return outcome;
   }
-  return JobOutcome{.output_uri = spec.output_uri,
-                    .cells = query_cells,
-                    .genes = static_cast<int64_t>(genes.size()),
-                    .backend = kIclBaselineBackendName,
-                    .model_version = kIclBaselineModelVersion};
+
+  report(0, query_cells, "predicting");
+  HAYSTACK_ASSIGN_OR_RETURN(DenseMatrix predicted,
+                            PredictIcl(IclInputs{.prompt = &prompt_x,
+                                                 .reference = reference_x ? &*reference_x : nullptr,
+                                                 .query = &query_x},
+                                       options, stop, [&](int64_t done, int64_t total) {
+                                         report(done, total, "predicting");
+                                       }));
+
+  report(query_cells, query_cells, "writing output");
+  AnnData out;
+  out.x = std::move(predicted);
+  out.obs = query_obs;  // a copy: `expected` still points at its names
+  out.var.index = genes;
+  out.uns["haystack_inference"] = info_value;
+  // Written to a scratch file (removed on every path out), then published create-only.
+  HAYSTACK_ASSIGN_OR_RETURN(const LocalFile scratch, artifacts_->Scratch(spec.output_uri));
+  HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
+  H5adWriteOptions write_options;
+  write_options.atomic = false;  // the scratch file is private until published
+  if (absl::Status written = WriteH5ad(out, scratch.path().string(), write_options);
+      !written.ok()) {
+    return Annotate(written, fmt::format("writing the predictions for {}", spec.output_uri));
+  }
+  HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
+  absl::Status published = artifacts_->Publish(scratch.path(), spec.output_uri);
+  if (published.code() == absl::StatusCode::kAlreadyExists) {
+    // Another attempt of this job published first; HDF5 bytes differ between writes (object
+    // timestamps), so compare contents, not bytes.
+    HAYSTACK_RETURN_IF_ERROR(ReuseExistingOutput(*artifacts_, spec.output_uri, expected));
+  } else if (!published.ok()) {
+    return Annotate(published, fmt::format("publishing the predictions to {}", spec.output_uri));
+  }
+  return outcome;
 }
 
 }  // namespace haystack

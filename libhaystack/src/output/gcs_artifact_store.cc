@@ -338,4 +338,17 @@ absl::StatusOr<std::string> GcsArtifactStore::Get(std::string_view path) {
   return std::move(response.body);
 }
 
+absl::StatusOr<bool> GcsArtifactStore::Exists(std::string_view path) {
+  HAYSTACK_RETURN_IF_ERROR(ValidateArtifactPath(path));
+  const std::string name = ObjectName(path);
+  HttpRequest request{.url = absl::StrCat(options_.endpoint, "/storage/v1/b/",
+                                          options_.location.bucket, "/o/", UrlEncode(name)),
+                      .idempotent = true};
+  HAYSTACK_ASSIGN_OR_RETURN(HttpResponse response, Send(std::move(request), /*retry=*/true));
+  // 404 is both "no such object" and "no such bucket": either way there is nothing to read.
+  if (response.status == 404) return false;
+  if (response.status != 200) return HttpFailure(response, "reading the metadata of", name);
+  return true;
+}
+
 }  // namespace haystack

@@ -62,4 +62,15 @@ absl::StatusOr<std::string> LocalArtifactStore::Get(std::string_view path) {
   return ReadWholeFile(Uri(path));
 }
 
+absl::StatusOr<bool> LocalArtifactStore::Exists(std::string_view path) {
+  HAYSTACK_RETURN_IF_ERROR(ValidateArtifactPath(path));
+  std::error_code ec;
+  const bool exists = std::filesystem::is_regular_file(Uri(path), ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return MakeError(ErrorKind::kStorage, absl::StatusCode::kUnavailable,
+                     absl::StrCat("cannot tell whether ", Uri(path), " exists: ", ec.message()));
+  }
+  return exists;
+}
+
 }  // namespace haystack

@@ -1,6 +1,14 @@
 // The CPU baseline as a JobRunner: reads the job's .h5ad inputs, aligns their genes, runs
 // PredictIcl (icl_baseline.h) and writes the predictions .h5ad atomically. Used in-process by
-// LocalIclBackend and served over gRPC by haystack-inference-worker.
+// LocalIclBackend and served over gRPC by haystack-inference-worker. Artifacts are reached by
+// URI through an ArtifactAccess (local paths and file:// by default; gs:// with
+// GcsArtifactAccess).
+//
+// The output is create-only on every scheme. If the output artifact already exists (a
+// re-executed job whose earlier attempt wrote it), the job reads it: when it holds this job's
+// predictions (same cells, genes and uns["haystack_inference"], i.e. the same inputs' shapes,
+// seed and options) it is reused and nothing is computed or written; otherwise the job fails
+// with AlreadyExists (kind kStorage) naming the URI and the difference.
 //
 // Output file: X = predictions (query cells × genes, float32, dense), obs = the query file's
 // obs (same cells, same order), var index = the genes, uns["haystack_inference"] = {backend,
@@ -10,6 +18,9 @@
 #ifndef HAYSTACK_INFERENCE_ICL_JOB_RUNNER_H_
 #define HAYSTACK_INFERENCE_ICL_JOB_RUNNER_H_
 
+#include <memory>
+
+#include "haystack/inference/artifact_access.h"
 #include "haystack/inference/icl_baseline.h"
 #include "haystack/inference/job_runner.h"
 
@@ -18,7 +29,8 @@ namespace haystack {
 class IclJobRunner final : public JobRunner {
  public:
   // `defaults` apply where the job's parameters do not say otherwise (seed and extra).
-  explicit IclJobRunner(IclOptions defaults = {}) : defaults_(defaults) {}
+  // `artifacts` null: LocalArtifactAccess (local paths and file:// only).
+  explicit IclJobRunner(IclOptions defaults = {}, std::shared_ptr<ArtifactAccess> artifacts = {});
 
   absl::Status CheckSpec(const InferenceJobSpec& spec) const override;
   absl::StatusOr<JobOutcome> Run(const InferenceJobSpec& spec, const StopToken& stop,
@@ -26,6 +38,7 @@ class IclJobRunner final : public JobRunner {
 
  private:
   IclOptions defaults_;
+  std::shared_ptr<ArtifactAccess> artifacts_;
 };
 
 }  // namespace haystack

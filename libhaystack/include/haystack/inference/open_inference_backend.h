@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "haystack/core/environment.h"
 #include "haystack/core/logging.h"
 #include "haystack/core/settings.h"
 #include "haystack/inference/inference_backend.h"
@@ -17,6 +18,17 @@ namespace haystack {
 
 // ConfigurationError naming the key and where its value came from for an unknown endpoint or
 // an invalid number.
+//
+// With `env`, the local backend also reads and writes gs:// artifacts (GcsArtifactAccess): GCS
+// endpoint and credentials come from `env` exactly as OpenArtifactStore reads them
+// (STORAGE_EMULATOR_HOST / CLOUD_STORAGE_EMULATOR_ENDPOINT, GOOGLE_APPLICATION_CREDENTIALS,
+// the metadata server); scratch files go to the system temporary directory. The needed
+// variables are copied, so `env` need not outlive the backend. Without `env`, the local
+// backend handles local paths and file:// only. A gRPC backend passes URIs through to its
+// worker, which has its own GCS access.
+absl::StatusOr<std::unique_ptr<InferenceBackend>> OpenInferenceBackend(const Settings& settings,
+                                                                       const Environment& env,
+                                                                       Logger logger);
 absl::StatusOr<std::unique_ptr<InferenceBackend>> OpenInferenceBackend(const Settings& settings,
                                                                        Logger logger);
 

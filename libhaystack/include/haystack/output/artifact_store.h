@@ -37,6 +37,10 @@ class ArtifactStore {
   // Reads `path` back, verifying its checksum where the backend provides one.
   virtual absl::StatusOr<std::string> Get(std::string_view path) = 0;
 
+  // Whether `path` exists, without reading it (a metadata request on GCS), so that a caller can
+  // refuse a missing input cheaply. Errors only when that cannot be told (kStorage).
+  virtual absl::StatusOr<bool> Exists(std::string_view path) = 0;
+
   // The URI `path` has (or would have) in this store.
   virtual std::string Uri(std::string_view path) const = 0;
 };

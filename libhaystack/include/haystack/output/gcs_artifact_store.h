@@ -46,6 +46,7 @@ class GcsArtifactStore final : public ArtifactStore {
   absl::StatusOr<ArtifactInfo> Put(std::string_view path, std::string_view contents,
                                    std::string_view content_type) override;
   absl::StatusOr<std::string> Get(std::string_view path) override;
+  absl::StatusOr<bool> Exists(std::string_view path) override;
   std::string Uri(std::string_view path) const override;
 
  private:
