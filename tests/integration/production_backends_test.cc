@@ -98,13 +98,15 @@ Env SendGridEnv(const FakeSendGrid& sendgrid) {
 
 // One completed run, one email with the run's id, the run's record on PostgreSQL.
 void CheckCompletedRun(Orchestration& o, const std::string& id, FakeSendGrid& sendgrid,
-                       const std::string& worker_endpoint) {
+                       const ProcessResult& result) {
   const Run run = o.Get(id);
   CHECK(run.status == RunStatus::kCompleted);
   CHECK(run.termination_reason == TerminationReason::kConverged);
   REQUIRE_FALSE(run.iterations.empty());
   CHECK(NumberedOneToN(run));
-  CHECK_THAT(run.iterations.front().inference_backend, Catch::Contains(worker_endpoint.substr(7)));
+  // Inference went to the worker process (only the gRPC backend submits jobs).
+  CHECK_THAT(result.stderr_text, Catch::Contains("inference job submitted"));
+  CHECK_THAT(run.iterations.front().inference_backend, Catch::Contains("cpu-icl-baseline"));
   REQUIRE(sendgrid.bodies().size() == 1);
   CHECK_THAT(sendgrid.bodies().front(), Catch::Contains(id));
   auto notifications = o.store().ListNotifications(id);
@@ -128,7 +130,7 @@ TEST_CASE("PostgreSQL + SendGrid + the gRPC worker process, local artifacts: the
   ProcessResult result = o.Execute(id);
   INFO(result.stderr_text << worker.Stderr());
   REQUIRE(result.exit_code == kExitSuccess);
-  CheckCompletedRun(o, id, sendgrid, worker.endpoint());
+  CheckCompletedRun(o, id, sendgrid, result);
   CHECK(o.OutboxFiles().empty());
 
   const fs::path dir = o.RunDir(id);
@@ -165,7 +167,7 @@ TEST_CASE("PostgreSQL + Cloud Storage + SendGrid + the gRPC worker process: the 
   ProcessResult result = o.Execute(id);
   INFO(result.stderr_text << worker.Stderr());
   REQUIRE(result.exit_code == kExitSuccess);
-  CheckCompletedRun(o, id, sendgrid, worker.endpoint());
+  CheckCompletedRun(o, id, sendgrid, result);
 
   const Run run = o.Get(id);
   const std::string base = prefix + "/runs/" + id + "/";

@@ -99,6 +99,8 @@ void KillAndResume(RunPhase phase, int iteration) {
       CHECK(o.OutboxFiles().empty());
     } else {
       // Only on a machine too slow to start the process within the 6 s lease.
+      std::cout << "the re-execution started after the lease expired; exit " << early.exit_code
+                << "\n";
       WARN("the re-execution started after the lease expired; exit " << early.exit_code);
     }
     // Once the lease expired, a re-execution claims the run and finishes it.
