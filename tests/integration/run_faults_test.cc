@@ -189,7 +189,8 @@ TEST_CASE("cancel during inference: exit 0, cancelled within 2 s, one email, ite
   CHECK(o.Get(id).status == RunStatus::kCancelled);
 }
 
-TEST_CASE("SIGTERM during inference: exit 75, lease released; a re-execution resumes", "[faults]") {
+TEST_CASE("SIGTERM during inference: exit 75 with the lease released, then a re-execution resumes",
+          "[faults]") {
   Orchestration o;
   const std::string id = o.CreateRun(kThreeIterations);
   auto job = o.Start(id, {{"HAYSTACK_INFERENCE_MAX_CELLS_PER_SECOND", kPace}});
