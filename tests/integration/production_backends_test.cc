@@ -189,6 +189,35 @@ TEST_CASE("PostgreSQL + Cloud Storage + SendGrid + the gRPC worker process: the 
   CHECK(python.exit_code == 0);
 }
 
+TEST_CASE("PostgreSQL: cancel during inference with the default settings, cancelled within 2 s",
+          "[production]") {
+  const std::string postgres = PostgresUrl();
+  if (postgres.empty()) return;
+  Orchestration o(postgres);
+  const std::string id = o.CreateRun();
+  // Default cancel_poll_seconds: the NOTIFY hint is what makes it quick.
+  auto job = o.Start(id, {{"HAYSTACK_INFERENCE_MAX_CELLS_PER_SECOND", "100"}});
+  REQUIRE(o.WaitFor(
+      id,
+      [](const Run& run) {
+        return run.current_phase == RunPhase::kInference && run.current_iteration == 1;
+      },
+      milliseconds(60'000)));
+  ProcessResult cancel = o.Cli({"cancel", id});
+  const auto requested = std::chrono::steady_clock::now();
+  INFO(cancel.stderr_text);
+  REQUIRE(cancel.exit_code == kExitSuccess);
+  ProcessResult done = job->Wait(milliseconds(30'000));
+  INFO(done.stderr_text);
+  CHECK(done.exit_code == kExitSuccess);
+  CHECK(std::chrono::steady_clock::now() - requested < milliseconds(2'000));
+  const Run run = o.Get(id);
+  CHECK(run.status == RunStatus::kCancelled);
+  CHECK(run.iterations.empty());
+  CHECK(o.OutboxFiles() == std::vector<std::string>{id + ".run_cancelled.eml"});
+  CHECK_FALSE(fs::exists(fs::path(o.RunDir(id)) / "iterations" / "1"));
+}
+
 // Restarts the shared PostgreSQL server, so it runs on its own (RUN_SERIAL in CMakeLists.txt)
 // rather than among the suite's discovered tests.
 TEST_CASE("PostgreSQL restarted during inference: the run completes, or exits 75 and resumes",

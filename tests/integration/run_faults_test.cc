@@ -118,6 +118,12 @@ void KillAndResume(RunPhase phase, int iteration) {
   for (size_t i = 0; i < at_kill.iterations.size(); ++i) {
     CHECK(final_run.iterations[i] == at_kill.iterations[i]);
   }
+  // The killed process could not remove its scratch directory; say so (informational).
+  for (const auto& entry : fs::directory_iterator(o.dir.path())) {
+    if (entry.path().filename().string().rfind("haystack-" + id, 0) == 0) {
+      std::cout << "scratch left by an execution: " << entry.path().string() << "\n";
+    }
+  }
   // A further re-execution of the finished run changes nothing and sends nothing.
   ProcessResult again = o.Execute(id);
   CHECK(again.exit_code == kExitSuccess);
