@@ -48,7 +48,7 @@ TEST_CASE("batch mode refuses a missing or unknown RUN_ID and a bad CONTROL_STRA
   CHECK_THAT(strategy.stderr_text, Catch::Contains("\"severity\":\"ERROR\""));
 }
 
-TEST_CASE("run executes the demo query on the embedded defaults; status and cancel read it",
+TEST_CASE("run executes the demo query on the embedded defaults, and status and cancel read it",
           "[cli]") {
   Cli cli;
   ProcessResult run = cli.Run({"run", "--query", "How would CD14+ monocytes respond to IFN-gamma?",
@@ -96,7 +96,7 @@ TEST_CASE(
   CHECK_THAT(cli.Run({"status", id}).stdout_text, Catch::Contains("status     pending"));
 }
 
-TEST_CASE("bad command lines and bad settings exit 2; --version and --help exit 0", "[cli]") {
+TEST_CASE("bad command lines and bad settings exit 2, --version and --help exit 0", "[cli]") {
   Cli cli;
   CHECK(cli.Run({"--version"}).stdout_text.rfind("haystack-orchestrator ", 0) == 0);
   CHECK(cli.Run({"--help"}).exit_code == kExitSuccess);
