@@ -231,7 +231,7 @@ TEST_CASE("a perturbation outside the knowledge base is not accepted from the mo
   CHECK(GetErrorKind(result.status()) == ErrorKind::kEntityResolution);
 }
 
-TEST_CASE("429 with Retry-After is retried; a 401 falls back without leaking the key") {
+TEST_CASE("429 with Retry-After is retried, a 401 falls back without leaking the key") {
   SECTION("429 then success") {
     Harness h;
     h.server.Push({.status = 429,

@@ -126,7 +126,7 @@ TEST_CASE("query_as_control compares with the query cells and carries the penalt
 }
 
 TEST_CASE(
-    "a SIGTERM during inference exits 75; the next execution resumes without redoing "
+    "a SIGTERM during inference exits 75, the next execution resumes without redoing "
     "finished iterations or emailing twice",
     "[run][resume]") {
   RunFixture f;

@@ -26,7 +26,7 @@ struct Fixture {
       [this](absl::Duration d) { sleeps.push_back(d); }, /*jitter_seed=*/7};
 };
 
-TEST_CASE("a GET returns status, headers and body; the connection is reused") {
+TEST_CASE("a GET returns status, headers and body, the connection is reused") {
   LoopbackServer server;
   std::atomic<int> calls{0};
   std::vector<std::string> remote_ports;

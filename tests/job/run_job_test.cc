@@ -224,7 +224,7 @@ TEST_CASE("a run held by a live lease elsewhere exits 75 without touching it", "
   CHECK(h.store->GetRun(id)->lease_owner == "another-worker");
 }
 
-TEST_CASE("an email that cannot be sent is recorded; the run's outcome stands", "[job]") {
+TEST_CASE("an email that cannot be sent is recorded, the run's outcome stands", "[job]") {
   HAYSTACK_JOB_HARNESS(h);
   const std::string id = h.fixture.CreatePendingRun(*h.store);
   h.notifier.set_fail(true);

@@ -11,7 +11,7 @@
 namespace haystack::testing {
 namespace {
 
-TEST_CASE("SIGTERM checkpoints and exits 75; the next execution resumes", "[job][process]") {
+TEST_CASE("SIGTERM checkpoints and exits 75, the next execution resumes", "[job][process]") {
   const Backend backend = GENERATE(Backend::kSqlite, Backend::kPostgres);
   StoreFixture fixture(backend);
   if (!fixture.available()) return;

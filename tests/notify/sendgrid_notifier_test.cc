@@ -151,7 +151,7 @@ TEST_CASE("429 waits until X-RateLimit-Reset, 500 backs off, then the email is a
   CHECK(f.sleeps[1] <= absl::Seconds(2));
 }
 
-TEST_CASE("a hang past the timeout is retried; persistent 5xx is a transient failure") {
+TEST_CASE("a hang past the timeout is retried, persistent 5xx is a transient failure") {
   Fixture f;
   f.fake.Queue([](httplib::Response& res) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));

@@ -164,7 +164,7 @@ TEST_CASE("different bytes under an existing name are refused, never overwritten
   CHECK(f.fake.Object("prod/runs/hay_1/report.md") == "# Old\n");
 }
 
-TEST_CASE("Exists asks for metadata only; a missing object or bucket is false") {
+TEST_CASE("Exists asks for metadata only, a missing object or bucket is false") {
   GcsFixture f;
   REQUIRE(f.store.Put("runs/hay_1/log.json", "{}", "application/json").ok());
   auto present = f.store.Exists("runs/hay_1/log.json");
@@ -291,7 +291,7 @@ TEST_CASE("a service-account key signs an RS256 JWT that the token endpoint acce
       absl::StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("the artifact location picks the store; emulator variables switch auth off") {
+TEST_CASE("the artifact location picks the store, emulator variables switch auth off") {
   FakeGcs fake;
   FakeClock clock;
   testing::TempDir dir;

@@ -109,7 +109,7 @@ std::vector<std::string> Labels() {
   return labels;
 }
 
-TEST_CASE("a planted effect on the expected pathway scores high; shuffled gene labels score low") {
+TEST_CASE("a planted effect on the expected pathway scores high, shuffled gene labels score low") {
   const InMemoryKnowledgeBase kb = MakeKnowledgeBase();
   const Scored planted = ScoreWithLabels(kb, Labels());
   INFO(planted.score.components[0].rationale);

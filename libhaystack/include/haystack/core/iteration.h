@@ -31,7 +31,7 @@ struct IterationRecord {
   std::optional<std::string> control_prompt_path;
   std::optional<std::string> control_prediction_path;
 
-  std::string inference_backend;  // e.g. "local-icl-baseline", "grpc://worker:50051"
+  std::string inference_backend;  // as the backend reports it: "cpu-icl-baseline mean-shift-v2"
   std::optional<absl::Time> started_at;
   std::optional<absl::Time> finished_at;
 

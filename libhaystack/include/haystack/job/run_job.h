@@ -29,7 +29,7 @@ struct JobTiming {
   absl::Duration lease = absl::Minutes(5);
   absl::Duration heartbeat = absl::Seconds(60);
   // Polling interval behind the store's cancellation hint.
-  absl::Duration cancellation_poll = absl::Seconds(2);
+  absl::Duration cancellation_poll = absl::Seconds(1);
 };
 
 struct JobResult {

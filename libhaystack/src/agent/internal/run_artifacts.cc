@@ -1,11 +1,14 @@
 #include "internal/run_artifacts.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "haystack/atlas/h5ad.h"
 #include "haystack/core/error.h"
@@ -37,11 +40,28 @@ absl::Status WriteLocalFile(const std::filesystem::path& path, std::string_view 
   return absl::OkStatus();
 }
 
+// Scratch directories of earlier executions of the run whose process is gone (kill -9, a
+// preempted machine): "haystack-<run_id>-<pid>" with no live <pid>.
+void RemoveStaleScratch(const std::filesystem::path& scratch_root, std::string_view run_id) {
+  const std::string prefix = absl::StrCat("haystack-", std::string(run_id), "-");
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(scratch_root, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    int64_t pid = 0;
+    if (!absl::SimpleAtoi(name.substr(prefix.size()), &pid) || pid <= 0) continue;
+    if (pid == getpid() || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    std::error_code ignored;
+    std::filesystem::remove_all(entry.path(), ignored);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<RunArtifacts> RunArtifacts::Create(ArtifactStore& store, std::string run_id,
                                                   const std::filesystem::path& scratch_root,
                                                   Logger logger) {
+  RemoveStaleScratch(scratch_root, run_id);
   std::error_code ec;
   std::filesystem::path scratch =
       scratch_root / absl::StrCat("haystack-", run_id, "-", static_cast<int64_t>(getpid()));
