@@ -73,6 +73,19 @@ TEST_CASE("the demo query converges with the interferon-gamma response enriched"
   REQUIRE(predictions.ok());
   CHECK(output->x == predictions->x);
   CHECK(output->obs.index == predictions->obs.index);
+  // Per-cell context comes from the atlas (through its column mapping), cell by cell.
+  const DataFrameColumn* donors = output->obs.Find("donor_id");
+  const DataFrameColumn* source = predictions->obs.Find("donor_id");
+  REQUIRE(donors != nullptr);
+  REQUIRE(source != nullptr);
+  const auto& out_donors = std::get<Categorical>(donors->values);
+  const auto& in_donors = std::get<Categorical>(source->values);
+  REQUIRE(out_donors.codes.size() == in_donors.codes.size());
+  for (size_t i = 0; i < out_donors.codes.size(); ++i) {
+    CHECK(out_donors.ValueAt(i) == in_donors.ValueAt(i));
+  }
+  CHECK(output->obs.Find("tissue") != nullptr);
+  CHECK(output->obs.Find("disease") != nullptr);
   const UnsValue* haystack = output->uns.count("haystack") ? &output->uns.at("haystack") : nullptr;
   REQUIRE(haystack != nullptr);
   CHECK(haystack->Find("run_id")->as<std::string>() == id);

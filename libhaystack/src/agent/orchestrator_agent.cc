@@ -14,6 +14,7 @@
 #include "internal/iteration_evaluator.h"
 #include "internal/run_artifacts.h"
 #include "internal/run_outputs.h"
+#include "internal/sampling.h"
 #include "internal/termination.h"
 
 namespace haystack {
@@ -26,12 +27,10 @@ using agent_internal::RunArtifacts;
 
 constexpr std::string_view kQueryCellsFile = "query_cells.h5ad";
 
-// A seed for runs that name none: derived from the run id (FNV-1a), so that a re-execution
-// draws the same cells without having to find it anywhere but the id. Recorded at once.
+// A seed for runs that name none: derived from the run id, so that a re-execution draws the
+// same cells without having to find it anywhere but the id. Recorded at once.
 int64_t SeedFromRunId(std::string_view run_id) {
-  uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : run_id) hash = (hash ^ c) * 1099511628211ULL;
-  return static_cast<int64_t>(hash & 0x7fffffffffffffffULL);
+  return static_cast<int64_t>(agent_internal::StableHash(run_id) & 0x7fffffffffffffffULL);
 }
 
 std::vector<int> Scores(const std::vector<IterationRecord>& iterations) {
@@ -166,6 +165,7 @@ class RunLoop {
     HAYSTACK_RETURN_IF_ERROR(context_.stop.CheckNotStopped());
     HAYSTACK_ASSIGN_OR_RETURN(query_cells_uri_,
                               artifacts_.PutCells(kQueryCellsFile, services_.atlas, cells.cells));
+    query_cell_indices_ = std::move(cells.cells);
     // The query's analysis includes choosing and storing its query cells.
     phases_.push_back({RunPhase::kQueryAnalysis, std::nullopt, started, services_.clock.Now()});
     if (!run.structured_query || !run.random_seed) {
@@ -173,11 +173,12 @@ class RunLoop {
       progress.structured_query = query_;
       progress.random_seed = seed;
       HAYSTACK_RETURN_IF_ERROR(context_.recorder.UpdateProgress(progress));
-      logger_.Notice("query analysed", {{"task_type", std::string(EnumName(query_.task_type))},
-                                        {"cell_type", query_.cell_type_cl_id.value_or("")},
-                                        {"perturbation", query_.perturbation_resolved.value_or("")},
-                                        {"query_cells", static_cast<int64_t>(cells.cells.size())},
-                                        {"analyzer", query_.analyzer}});
+      logger_.Notice("query analysed",
+                     {{"task_type", std::string(EnumName(query_.task_type))},
+                      {"cell_type", query_.cell_type_cl_id.value_or("")},
+                      {"perturbation", query_.perturbation_resolved.value_or("")},
+                      {"query_cells", static_cast<int64_t>(query_cell_indices_.size())},
+                      {"analyzer", query_.analyzer}});
     }
     return absl::OkStatus();
   }
@@ -371,9 +372,13 @@ class RunLoop {
     HAYSTACK_ASSIGN_OR_RETURN(
         AnnData best_predictions,
         artifacts_.ReadAnnData(RunArtifacts::IterationFile(best, "predictions.h5ad")));
+    // The predictions' rows are the query cells, in order.
+    HAYSTACK_ASSIGN_OR_RETURN(
+        agent_internal::CellContext context,
+        agent_internal::ReadCellContext(services_.atlas, query_cell_indices_));
     HAYSTACK_ASSIGN_OR_RETURN(
         agent_internal::FinalOutputs outputs,
-        agent_internal::WriteRunOutputs(artifacts_, report, best_predictions));
+        agent_internal::WriteRunOutputs(artifacts_, report, best_predictions, std::move(context)));
     logger_.Notice("outputs written", {{"termination_reason", std::string(EnumName(reason))},
                                        {"best_iteration", best},
                                        {"score", *report.run.final_score},
@@ -414,6 +419,7 @@ class RunLoop {
   bool decided_ = false;
   ControlStrategy effective_ = ControlStrategy::kSyntheticControl;
   std::string query_cells_uri_;
+  std::vector<int64_t> query_cell_indices_;  // atlas rows, the order of every prediction
   std::optional<AnnData> query_cells_;
   std::vector<IterationRecord> history_;
   std::vector<PhaseTiming> phases_;

@@ -5,7 +5,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
@@ -103,6 +105,21 @@ absl::StatusOr<bool> CreateFileAtomically(const std::filesystem::path& path,
   }
   SyncDirectory(path);
   return true;
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return MakeError(ErrorKind::kStorage, absl::StatusCode::kNotFound,
+                     absl::StrCat("cannot open ", path.string()));
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad()) {
+    return MakeError(ErrorKind::kStorage, absl::StatusCode::kDataLoss,
+                     absl::StrCat("cannot read ", path.string()));
+  }
+  return std::move(out).str();
 }
 
 }  // namespace haystack

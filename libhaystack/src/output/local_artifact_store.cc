@@ -1,32 +1,11 @@
 #include "haystack/output/local_artifact_store.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "haystack/core/error.h"
 #include "haystack/output/atomic_file.h"
 #include "haystack/output/crc32c.h"
 
 namespace haystack {
-namespace {
-
-absl::StatusOr<std::string> ReadWholeFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeError(ErrorKind::kStorage, absl::StatusCode::kNotFound,
-                     absl::StrCat("cannot open ", path.string()));
-  }
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) {
-    return MakeError(ErrorKind::kStorage, absl::StatusCode::kDataLoss,
-                     absl::StrCat("cannot read ", path.string()));
-  }
-  return std::move(out).str();
-}
-
-}  // namespace
 
 LocalArtifactStore::LocalArtifactStore(std::filesystem::path root)
     : root_(std::filesystem::absolute(std::move(root)).lexically_normal()) {}

@@ -1,8 +1,9 @@
-// Writing a local file so that a reader never sees half of it.
+// Local files: written so that a reader never sees half of one, and read whole.
 #ifndef HAYSTACK_OUTPUT_ATOMIC_FILE_H_
 #define HAYSTACK_OUTPUT_ATOMIC_FILE_H_
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -21,6 +22,10 @@ absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_
 // existing file alone) in that case, true if `path` was created.
 absl::StatusOr<bool> CreateFileAtomically(const std::filesystem::path& path,
                                           std::string_view contents);
+
+// The whole contents of `path`. kStorage errors: kNotFound when it cannot be opened, kDataLoss
+// when reading fails.
+absl::StatusOr<std::string> ReadWholeFile(const std::filesystem::path& path);
 
 }  // namespace haystack
 

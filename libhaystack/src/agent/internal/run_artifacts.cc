@@ -5,29 +5,18 @@
 
 #include <cerrno>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "haystack/atlas/h5ad.h"
 #include "haystack/core/error.h"
+#include "haystack/output/atomic_file.h"
 
 namespace haystack::agent_internal {
 namespace {
 
 constexpr std::string_view kH5adContentType = "application/x-hdf5";
-
-absl::StatusOr<std::string> ReadLocalFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (!in || in.bad()) {
-    return MakeError(ErrorKind::kStorage, absl::StatusCode::kDataLoss,
-                     absl::StrCat("cannot read the scratch file ", path.string()));
-  }
-  return std::move(out).str();
-}
 
 absl::Status WriteLocalFile(const std::filesystem::path& path, std::string_view contents) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -120,7 +109,7 @@ absl::StatusOr<std::string> RunArtifacts::Store(std::string_view name, std::stri
 absl::StatusOr<std::string> RunArtifacts::PutFile(std::string_view name,
                                                   const std::filesystem::path& local,
                                                   std::string_view content_type) {
-  auto contents = ReadLocalFile(local);
+  auto contents = ReadWholeFile(local);
   std::error_code ec;
   std::filesystem::remove(local, ec);
   if (!contents.ok()) return contents.status();
@@ -130,6 +119,13 @@ absl::StatusOr<std::string> RunArtifacts::PutFile(std::string_view name,
 absl::StatusOr<std::string> RunArtifacts::PutCells(std::string_view name, const CellAtlas& atlas,
                                                    std::span<const int64_t> cells,
                                                    const GatherOptions& options) {
+  // A re-execution redoing a step finds the cells an earlier attempt stored from the same
+  // recorded choices: no need to gather and encode them again.
+  if (auto exists = store_->Exists(Path(name)); exists.ok() && *exists) {
+    logger_.Notice("an earlier attempt already stored these cells; keeping them",
+                   {{"artifact", Uri(name)}});
+    return Uri(name);
+  }
   const std::filesystem::path local = ScratchFile(name);
   if (absl::Status written = atlas.WriteSubset(cells, local.string(), options); !written.ok()) {
     std::error_code ec;

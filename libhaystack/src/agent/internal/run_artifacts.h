@@ -7,7 +7,8 @@
 //
 // A re-executed job regenerates the same files from the same recorded choices; where an earlier
 // attempt already stored one (byte-identical or not: HDF5 and the reports embed timestamps) the
-// stored object is kept and used, with a note in the log, instead of failing the run.
+// stored object is kept and used, with a note in the log, instead of failing the run. Cells
+// (the costly gather) are not even regenerated when their file exists.
 #ifndef HAYSTACK_AGENT_INTERNAL_RUN_ARTIFACTS_H_
 #define HAYSTACK_AGENT_INTERNAL_RUN_ARTIFACTS_H_
 

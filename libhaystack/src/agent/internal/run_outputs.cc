@@ -4,26 +4,22 @@
 #include "haystack/output/anndata_output.h"
 
 namespace haystack::agent_internal {
-namespace {
 
-// The predictions carry the query cells' obs (the atlas's columns); these are the context
-// columns output.h5ad keeps per cell.
-std::vector<std::string> ObsStrings(const DataFrame& obs, std::string_view column) {
-  const DataFrameColumn* found = obs.Find(column);
-  if (found == nullptr) return {};
-  std::vector<std::string> out;
-  if (const auto* categorical = std::get_if<Categorical>(&found->values)) {
-    out.reserve(categorical->codes.size());
-    for (size_t i = 0; i < categorical->codes.size(); ++i) {
-      out.emplace_back(categorical->ValueAt(i).value_or(""));
+absl::StatusOr<CellContext> ReadCellContext(const CellAtlas& atlas,
+                                            const std::vector<int64_t>& cells) {
+  CellContext context;
+  for (auto [field, values] : {std::pair{AtlasField::kDonor, &context.donor_id},
+                               std::pair{AtlasField::kTissue, &context.tissue},
+                               std::pair{AtlasField::kDisease, &context.disease}}) {
+    if (!atlas.HasField(field)) continue;
+    values->reserve(cells.size());
+    for (int64_t cell : cells) {
+      HAYSTACK_ASSIGN_OR_RETURN(std::string value, atlas.ValueOf(field, cell));
+      values->push_back(std::move(value));
     }
-  } else if (const auto* strings = std::get_if<std::vector<std::string>>(&found->values)) {
-    out = *strings;
   }
-  return out;
+  return context;
 }
-
-}  // namespace
 
 FinalOutputs PlannedOutputs(const RunArtifacts& artifacts) {
   return {.anndata_uri = artifacts.Uri("output.h5ad"),
@@ -33,7 +29,7 @@ FinalOutputs PlannedOutputs(const RunArtifacts& artifacts) {
 }
 
 absl::StatusOr<FinalOutputs> WriteRunOutputs(RunArtifacts& artifacts, const RunReportInput& report,
-                                             const AnnData& best_predictions) {
+                                             const AnnData& best_predictions, CellContext context) {
   if (!best_predictions.x) {
     return MakeError(ErrorKind::kStorage, absl::StatusCode::kDataLoss,
                      "the best iteration's predictions hold no expression matrix");
@@ -42,9 +38,9 @@ absl::StatusOr<FinalOutputs> WriteRunOutputs(RunArtifacts& artifacts, const RunR
   prediction.predictions = *best_predictions.x;
   prediction.cell_ids = best_predictions.obs.index;
   prediction.gene_symbols = best_predictions.var.index;
-  prediction.donor_id = ObsStrings(best_predictions.obs, "donor_id");
-  prediction.tissue = ObsStrings(best_predictions.obs, "tissue_ontology_term_id");
-  prediction.disease = ObsStrings(best_predictions.obs, "disease_ontology_term_id");
+  prediction.donor_id = std::move(context.donor_id);
+  prediction.tissue = std::move(context.tissue);
+  prediction.disease = std::move(context.disease);
   HAYSTACK_ASSIGN_OR_RETURN(AnnData output, BuildOutputAnnData(report.run, prediction));
 
   FinalOutputs outputs;

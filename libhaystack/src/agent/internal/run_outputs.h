@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "haystack/atlas/anndata.h"
+#include "haystack/atlas/cell_atlas.h"
 #include "haystack/core/run.h"
 #include "haystack/output/run_report.h"
 #include "internal/run_artifacts.h"
@@ -21,11 +22,24 @@ struct FinalOutputs {
   std::string log_uri;
 };
 
+// Per predicted cell (the query cells, in order), the context output.h5ad keeps; each empty or
+// one value per cell.
+struct CellContext {
+  std::vector<std::string> donor_id;
+  std::vector<std::string> tissue;
+  std::vector<std::string> disease;
+};
+
+// The context of `cells` as the atlas names it (through its column mapping); a field the atlas
+// lacks stays empty.
+absl::StatusOr<CellContext> ReadCellContext(const CellAtlas& atlas,
+                                            const std::vector<int64_t>& cells);
+
 // The run as it will read once completed (`report.run` holds its final state and output
-// URIs), and the best iteration's predictions. Files are written in this order: output.h5ad,
-// report.md, report.html, log.json.
+// URIs), the best iteration's predictions and their cells' context. Files are written in this
+// order: output.h5ad, report.md, report.html, log.json.
 absl::StatusOr<FinalOutputs> WriteRunOutputs(RunArtifacts& artifacts, const RunReportInput& report,
-                                             const AnnData& best_predictions);
+                                             const AnnData& best_predictions, CellContext context);
 
 // The URIs WriteRunOutputs will use, to put into the record before rendering.
 FinalOutputs PlannedOutputs(const RunArtifacts& artifacts);
