@@ -1,4 +1,6 @@
 // Round trips of .h5ad files: C++ → C++, C++ → Python anndata 0.8, Python anndata → C++.
+#include <filesystem>
+
 #include "catch2/catch.hpp"
 #include "haystack/atlas/h5ad.h"
 #include "python_dump.h"
@@ -52,9 +54,10 @@ TEST_CASE("A dense X round-trips, also chunked") {
   CHECK(FirstDifference(RunAnndataReference({"dump", dir.File("d.h5ad")}), CanonicalJson(a)) == "");
 }
 
-TEST_CASE("Large arrays written with direct writes read back equal, here and in Python") {
-  // Above 4 MiB, contiguous X and CSR data/indices are written with pwrite into the space HDF5
-  // allocated for them, next to HDF5 writing the rest (h5ad_writer.cc).
+TEST_CASE("Large arrays written durably read back equal, here and in Python") {
+  // With sync, contiguous X and CSR data/indices above 4 MiB are written by a helper thread with
+  // pwrite into the space HDF5 allocated for them, next to HDF5 writing the rest, and the file
+  // is fsynced (h5ad_writer.cc); without, everything goes through H5Dwrite.
   TempDir dir;
   AnnData a;
   const int64_t rows = 1050, cols = 1000;  // 4.2 MB of float32
@@ -75,21 +78,40 @@ TEST_CASE("Large arrays written with direct writes read back equal, here and in 
     csr.indptr.push_back(static_cast<int64_t>(csr.data.size()));
   }
   a.layers["counts"] = csr;
-  for (bool atomic : {true, false}) {
-    H5adWriteOptions options;
-    options.atomic = atomic;
-    const std::string path = dir.File(atomic ? "big_atomic.h5ad" : "big.h5ad");
-    absl::Status written = WriteH5ad(a, path, options);
-    INFO(written.ToString());
-    REQUIRE(written.ok());
-    absl::StatusOr<AnnData> read = ReadH5ad(path);
-    INFO(read.status().ToString());
-    REQUIRE(read.ok());
-    CHECK(*read == a);
-    if (atomic) {  // (the Python dump of 2 M values takes a while: once)
-      CHECK(FirstDifference(RunAnndataReference({"dump", path}), CanonicalJson(a)) == "");
+  // Every combination of the options that change how the bytes reach the file: atomic (temp
+  // file + rename), sync (durable on return: writeback started per piece, fsync, directory
+  // fsync) and background writes (helper thread or H5Dwrite).
+  // Every combination of the options that change how the bytes reach the file: atomic (temp
+  // file + rename) and sync (helper thread, writeback, fsync of file and directory).
+  for (const bool atomic : {true, false}) {
+    for (const bool sync : {false, true}) {
+      H5adWriteOptions options;
+      options.atomic = atomic;
+      options.sync = sync;
+      const std::string name =
+          std::string("big") + (atomic ? "_atomic" : "") + (sync ? "_sync" : "") + ".h5ad";
+      const std::string path = dir.File(name);
+      INFO(name);
+      absl::Status written = WriteH5ad(a, path, options);
+      INFO(written.ToString());
+      REQUIRE(written.ok());
+      absl::StatusOr<AnnData> read = ReadH5ad(path);
+      INFO(read.status().ToString());
+      REQUIRE(read.ok());
+      CHECK(*read == a);
+      if (atomic && sync) {  // (the Python dump of 2 M values takes a while: once)
+        CHECK(FirstDifference(RunAnndataReference({"dump", path}), CanonicalJson(a)) == "");
+      }
     }
   }
+  // Nothing but the finished files: no temporary file survives any of the writes.
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    INFO(entry.path().string());
+    CHECK(entry.path().extension() == ".h5ad");
+    ++files;
+  }
+  CHECK(files == 4);
 }
 
 TEST_CASE("Python anndata 0.8 reads files written here with types intact") {

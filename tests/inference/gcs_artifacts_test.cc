@@ -134,6 +134,8 @@ TEST_CASE("artifact access: fetch, create-only publish and scratch files, local 
       CHECK(testing::ReadFile(fetched_path) == "bytes");
     }
     CHECK(std::filesystem::exists(fetched_path) == (uri == local_uri));  // only copies go
+    // A local scratch file becomes the artifact (worth writing durably); a bucket's is copied.
+    CHECK(access.PublishesInPlace(uri) == (uri == local_uri));
   }
   CHECK(EmptyOrMissing(scratch_dir));
   for (const char* bad : {"gs://haystack-test", "gs://haystack-test/", "gs://Bad_Bucket/x",

@@ -111,6 +111,10 @@ absl::StatusOr<LocalFile> GcsArtifactAccess::Scratch(std::string_view uri) {
                               inference_internal::ScratchName(FileStem(location.prefix)));
 }
 
+bool GcsArtifactAccess::PublishesInPlace(std::string_view uri) const {
+  return !IsGcsUri(uri) && local_.PublishesInPlace(uri);
+}
+
 absl::Status GcsArtifactAccess::Publish(const std::filesystem::path& file, std::string_view uri) {
   if (!IsGcsUri(uri)) return local_.Publish(file, uri);
   HAYSTACK_ASSIGN_OR_RETURN(const Object object, Resolve(uri));

@@ -301,6 +301,7 @@ absl::StatusOr<JobOutcome> IclJobRunner::Run(const InferenceJobSpec& spec, const
   HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
   H5adWriteOptions write_options;
   write_options.atomic = false;  // the scratch file is private until published
+  write_options.sync = artifacts_->PublishesInPlace(spec.output_uri);
   if (absl::Status written = WriteH5ad(out, scratch.path().string(), write_options);
       !written.ok()) {
     return Annotate(written, fmt::format("writing the predictions for {}", spec.output_uri));

@@ -36,10 +36,14 @@ struct H5adWriteOptions {
   // Write to "<path>.tmp-<pid>" and rename over `path` at the end, so that a reader never sees
   // a half-written file and a failed write leaves no file behind.
   bool atomic = true;
-  // Write uncompressed contiguous arrays of 4 MiB or more (dense X/layers, CSR data and
-  // indices) from a helper thread, overlapping HDF5's writing of the rest of the file (see
-  // WriteH5ad). false: everything through H5Dwrite on the calling thread.
-  bool background_writes = true;
+  // Make the file durable before returning: its bytes reach the disk (fsync) before the
+  // rename, and the directory entry after it. Uncompressed contiguous arrays of 4 MiB or more
+  // (dense X and layers, CSR data and indices) are then written by a helper thread in 2 MiB
+  // pieces whose writeback to disk starts as each is copied, while HDF5 writes the rest of
+  // the file: the disk works during the write instead of only in the final fsync. Same
+  // guarantee as write + fsync, sooner (docs/atlas.md, "Writing"). Without `sync` everything
+  // goes through H5Dwrite on the calling thread, the fastest way into the page cache.
+  bool sync = false;
 };
 
 struct H5adReadOptions {
@@ -54,10 +58,8 @@ struct H5adReadOptions {
 absl::StatusOr<AnnData> ReadH5ad(const std::string& path, const H5adReadOptions& options = {});
 
 // Validates `data` (AnnData::Validate) and writes it. Empty obsm/varm/layers/uns are written
-// as empty dict groups, as anndata does. Uncompressed contiguous arrays of 4 MiB or more (dense
-// X and layers, CSR data and indices) are written by a helper thread with pwrite into the file
-// space HDF5 allocated for them, while HDF5 writes the rest of the file (names, metadata) on
-// the calling thread; the file is the same as with H5Dwrite.
+// as empty dict groups, as anndata does. With `sync`, returns only when the file is on disk;
+// the file's contents are the same either way.
 absl::Status WriteH5ad(const AnnData& data, const std::string& path,
                        const H5adWriteOptions& options = {});
 

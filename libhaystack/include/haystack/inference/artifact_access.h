@@ -72,6 +72,12 @@ class ArtifactAccess {
   // If `uri` already holds the same bytes, succeeds; if it holds other bytes, fails with
   // AlreadyExists (kind kStorage) naming the URI.
   virtual absl::Status Publish(const std::filesystem::path& file, std::string_view uri) = 0;
+
+  // Whether Publish(file, uri) makes the scratch file itself the artifact (an fsync and a
+  // link) rather than copying its bytes elsewhere. A writer can then write it durably
+  // (H5adWriteOptions::sync), so that its writeback overlaps the writing instead of following
+  // it in Publish's fsync; for a copied file that would be wasted disk time.
+  virtual bool PublishesInPlace(std::string_view uri) const = 0;
 };
 
 // Local paths and file:// URIs: inputs are read in place; outputs are written beside the
@@ -84,6 +90,7 @@ class LocalArtifactAccess final : public ArtifactAccess {
   absl::StatusOr<LocalFile> Fetch(std::string_view uri) override;
   absl::StatusOr<LocalFile> Scratch(std::string_view uri) override;
   absl::Status Publish(const std::filesystem::path& file, std::string_view uri) override;
+  bool PublishesInPlace(std::string_view /*uri*/) const override { return true; }
 };
 
 }  // namespace haystack

@@ -40,6 +40,7 @@ class GcsArtifactAccess final : public ArtifactAccess {
   absl::StatusOr<LocalFile> Fetch(std::string_view uri) override;
   absl::StatusOr<LocalFile> Scratch(std::string_view uri) override;
   absl::Status Publish(const std::filesystem::path& file, std::string_view uri) override;
+  bool PublishesInPlace(std::string_view uri) const override;
 
  private:
   struct Object {

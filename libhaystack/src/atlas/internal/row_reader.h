@@ -1,6 +1,7 @@
 // Reads rows of X (CSR or dense) from an open .h5ad file by row index: the gather behind
 // H5adAtlas. Unfiltered contiguous datasets are read with pread() straight into the result
-// (several threads, adjacent rows merged into one read); anything else goes through HDF5.
+// (several threads, adjacent rows merged into one read, rows not in the page cache requested
+// from the kernel up front); anything else goes through HDF5.
 #ifndef HAYSTACK_SRC_ATLAS_INTERNAL_ROW_READER_H_
 #define HAYSTACK_SRC_ATLAS_INTERNAL_ROW_READER_H_
 
@@ -58,6 +59,10 @@ class RowReader {
   };
   template <class T>
   absl::Status ReadSpans(const ArraySource& src, const std::vector<Span>& spans, T* out) const;
+  // For a direct source: starts the asynchronous read (POSIX_FADV_WILLNEED) of every span with
+  // a page not in the page cache (mincore), so that a cold gather keeps the disk's queue full.
+  // A warm one costs one mincore. Best effort: failures only skip the hint.
+  void Prefetch(const ArraySource& src, const std::vector<Span>& spans) const;
 
   bool sparse_ = false;
   int64_t rows_ = 0;
