@@ -105,6 +105,16 @@ bool Orchestration::WaitFor(const std::string& run_id, const std::function<bool(
   return false;
 }
 
+bool Orchestration::WaitForPhase(const std::string& run_id, RunPhase phase, int iteration,
+                                 std::chrono::milliseconds timeout) {
+  return WaitFor(
+      run_id,
+      [&](const Run& run) {
+        return run.current_phase == phase && run.current_iteration == iteration;
+      },
+      timeout);
+}
+
 std::vector<std::string> Orchestration::OutboxFiles() const {
   std::vector<std::string> names;
   std::error_code ec;

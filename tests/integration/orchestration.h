@@ -56,6 +56,9 @@ class Orchestration {
   // Polls the run record every few milliseconds until `done` holds; false after `timeout`.
   bool WaitFor(const std::string& run_id, const std::function<bool(const Run&)>& done,
                std::chrono::milliseconds timeout);
+  // WaitFor the run to be in `phase` of `iteration`.
+  bool WaitForPhase(const std::string& run_id, RunPhase phase, int iteration,
+                    std::chrono::milliseconds timeout);
 
   // File names in the outbox.
   std::vector<std::string> OutboxFiles() const;

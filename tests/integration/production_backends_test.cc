@@ -197,12 +197,7 @@ TEST_CASE("PostgreSQL: cancel during inference with the default settings, cancel
   const std::string id = o.CreateRun();
   // Default cancel_poll_seconds: the NOTIFY hint is what makes it quick.
   auto job = o.Start(id, {{"HAYSTACK_INFERENCE_MAX_CELLS_PER_SECOND", "100"}});
-  REQUIRE(o.WaitFor(
-      id,
-      [](const Run& run) {
-        return run.current_phase == RunPhase::kInference && run.current_iteration == 1;
-      },
-      milliseconds(60'000)));
+  REQUIRE(o.WaitForPhase(id, RunPhase::kInference, 1, milliseconds(60'000)));
   ProcessResult cancel = o.Cli({"cancel", id});
   const auto requested = std::chrono::steady_clock::now();
   INFO(cancel.stderr_text);
@@ -235,12 +230,7 @@ TEST_CASE("PostgreSQL restarted during inference: the run completes, or exits 75
   auto job = o.Start(id, {{"HAYSTACK_INFERENCE_MAX_CELLS_PER_SECOND", "150"},
                           {"HAYSTACK_LEASE_SECONDS", "5"},
                           {"HAYSTACK_HEARTBEAT_SECONDS", "1"}});
-  REQUIRE(o.WaitFor(
-      id,
-      [](const Run& run) {
-        return run.current_phase == RunPhase::kInference && run.current_iteration == 1;
-      },
-      milliseconds(60'000)));
+  REQUIRE(o.WaitForPhase(id, RunPhase::kInference, 1, milliseconds(60'000)));
   ProcessResult restart =
       RunProcess({"/bin/sh", "-c", std::string(ctl) + " -w -t 60 -m fast restart"});
   INFO(restart.stdout_text << restart.stderr_text);

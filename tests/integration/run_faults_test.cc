@@ -159,12 +159,7 @@ TEST_CASE("cancel during inference: exit 0, cancelled within 2 s, one email, ite
   // SQLite has no notification hint: the job polls, here every half second.
   auto job = o.Start(id, {{"HAYSTACK_INFERENCE_MAX_CELLS_PER_SECOND", "100"},
                           {"HAYSTACK_CANCEL_POLL_SECONDS", "0.5"}});
-  REQUIRE(o.WaitFor(
-      id,
-      [](const Run& run) {
-        return run.current_phase == RunPhase::kInference && run.current_iteration == 1;
-      },
-      milliseconds(60'000)));
+  REQUIRE(o.WaitForPhase(id, RunPhase::kInference, 1, milliseconds(60'000)));
   const fs::path iteration_dir = fs::path(o.RunDir(id)) / "iterations" / "1";
   CHECK(fs::exists(iteration_dir / "prompt.h5ad"));
 
@@ -200,12 +195,7 @@ TEST_CASE("SIGTERM during inference: exit 75 with the lease released, then a re-
   Orchestration o;
   const std::string id = o.CreateRun(kThreeIterations);
   auto job = o.Start(id, {{"HAYSTACK_INFERENCE_MAX_CELLS_PER_SECOND", kPace}});
-  REQUIRE(o.WaitFor(
-      id,
-      [](const Run& run) {
-        return run.current_phase == RunPhase::kInference && run.current_iteration == 2;
-      },
-      milliseconds(90'000)));
+  REQUIRE(o.WaitForPhase(id, RunPhase::kInference, 2, milliseconds(90'000)));
   job->Signal(SIGTERM);
   ProcessResult stopped = job->Wait(milliseconds(30'000));
   INFO(stopped.stderr_text);
