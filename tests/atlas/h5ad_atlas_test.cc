@@ -1,6 +1,12 @@
 // H5adAtlas: metadata queries and gathers against the in-memory AnnData they come from.
 #include "haystack/atlas/h5ad_atlas.h"
 
+#include <fcntl.h>
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
 #include <random>
 
 #include "catch2/catch.hpp"
@@ -154,10 +160,8 @@ TEST_CASE("H5adAtlas gathers rows equal to the in-memory matrix, in any order") 
   }
 }
 
-TEST_CASE("H5adAtlas gathers many random rows of a larger atlas") {
-  TempDir dir;
-  std::mt19937_64 rng(7);
-  const int n = 3000, g = 50;
+// n cells × g genes, about 20% non-zero; `counts` makes the values whole numbers.
+AnnData MakeRandomAtlas(int n, int g, bool counts, std::mt19937_64& rng) {
   AnnData a;
   std::vector<std::string> ct, donor;
   for (int i = 0; i < n; ++i) {
@@ -170,22 +174,133 @@ TEST_CASE("H5adAtlas gathers many random rows of a larger atlas") {
                    {"donor_id", Categorical::FromStrings(donor), std::nullopt}};
   DenseMatrix x(n, g);
   std::uniform_real_distribution<float> u(0, 1);
-  for (float& v : x.values) v = u(rng) < 0.2f ? u(rng) * 5 : 0.f;
+  for (float& v : x.values) {
+    if (u(rng) < 0.2f) v = counts ? std::floor(u(rng) * 20) + 1 : u(rng) * 5;
+  }
   a.x = ToCsr(x);
+  return a;
+}
+
+std::vector<int64_t> RandomCells(size_t k, int n, std::mt19937_64& rng) {
+  std::vector<int64_t> cells(k);
+  for (auto& c : cells) c = static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
+  return cells;
+}
+
+// Replaces dataset `path` of the file with a contiguous one of `type` holding `values`.
+template <class T>
+void Rewrite(const std::string& file_path, const char* path, hid_t type,
+             const std::vector<T>& values) {
+  hid_t file = H5Fopen(file_path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  REQUIRE(file >= 0);
+  REQUIRE(H5Ldelete(file, path, H5P_DEFAULT) >= 0);
+  const hsize_t n = values.size();
+  hid_t space = H5Screate_simple(1, &n, nullptr);
+  hid_t d = H5Dcreate2(file, path, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  REQUIRE(d >= 0);
+  const hid_t memory = std::is_same_v<T, int64_t> ? H5T_NATIVE_INT64 : H5T_NATIVE_INT32;
+  REQUIRE(H5Dwrite(d, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0);
+  H5Dclose(d);
+  H5Sclose(space);
+  H5Fclose(file);
+}
+
+// Evicts `path` from the page cache (its pages must be written first), so that the next read
+// takes the cold path: missing rows are requested from the kernel up front.
+void EvictFromPageCache(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  REQUIRE(fdatasync(fd) == 0);
+  REQUIRE(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0);
+  close(fd);
+}
+
+TEST_CASE("H5adAtlas gathers many random rows of a larger atlas") {
+  TempDir dir;
+  std::mt19937_64 rng(7);
+  const int n = 3000;
+  const AnnData a = MakeRandomAtlas(n, 50, false, rng);
   H5adWriteOptions wo;
   wo.force_int64_indptr = true;
-  REQUIRE(WriteH5ad(a, dir.File("big.h5ad"), wo).ok());
-  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(dir.File("big.h5ad"));
-  REQUIRE(atlas.ok());
-  std::vector<int64_t> cells(1000);
-  for (auto& c : cells) c = static_cast<int64_t>(rng() % n);
-  absl::StatusOr<ExpressionMatrix> rows = (*atlas)->GatherRows(cells);
-  REQUIRE(rows.ok());
-  CHECK(*rows == TakeRows(*a.x, cells));
-  // A contiguous block is one read per array and still exact.
+  const std::string path = dir.File("big.h5ad");
+  REQUIRE(WriteH5ad(a, path, wo).ok());
+  const std::vector<int64_t> cells = RandomCells(1000, n, rng);
   std::vector<int64_t> block(500);
   for (size_t i = 0; i < block.size(); ++i) block[i] = 1000 + static_cast<int64_t>(i);
-  CHECK(*(*atlas)->GatherRows(block) == TakeRows(*a.x, block));
+  for (bool cold : {false, true}) {
+    for (int threads : {1, 4}) {
+      INFO((cold ? "cold" : "warm") << ", threads " << threads);
+      H5adAtlasOptions options;
+      options.io_threads = threads;
+      absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(path, options);
+      REQUIRE(atlas.ok());
+      if (cold) EvictFromPageCache(path);
+      absl::StatusOr<ExpressionMatrix> rows = (*atlas)->GatherRows(cells);
+      REQUIRE(rows.ok());
+      CHECK(*rows == TakeRows(*a.x, cells));
+      // A contiguous block is one read per array and still exact.
+      CHECK(*(*atlas)->GatherRows(block) == TakeRows(*a.x, block));
+    }
+  }
+}
+
+TEST_CASE("Gathers convert int64 column indices and integer counts") {
+  TempDir dir;
+  std::mt19937_64 rng(11);
+  const int n = 600;
+  const AnnData a = MakeRandomAtlas(n, 40, true, rng);
+  const std::string path = dir.File("counts.h5ad");
+  REQUIRE(WriteH5ad(a, path).ok());
+  const CsrMatrix& x = std::get<CsrMatrix>(*a.x);
+  Rewrite(path, "/X/indices", H5T_STD_I64LE,
+          std::vector<int64_t>(x.indices.begin(), x.indices.end()));
+  std::vector<int32_t> counts;
+  for (float v : x.data) counts.push_back(static_cast<int32_t>(v));
+  Rewrite(path, "/X/data", H5T_STD_I32LE, counts);
+  const std::vector<int64_t> cells = RandomCells(300, n, rng);
+  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(path);
+  REQUIRE(atlas.ok());
+  absl::StatusOr<ExpressionMatrix> rows = (*atlas)->GatherRows(cells);
+  INFO(rows.status().ToString());
+  REQUIRE(rows.ok());
+  CHECK(*rows == TakeRows(*a.x, cells));
+}
+
+// Where X/data starts in the file.
+haddr_t DataOffset(const std::string& path) {
+  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  REQUIRE(file >= 0);
+  hid_t data = H5Dopen2(file, "/X/data", H5P_DEFAULT);
+  const haddr_t offset = H5Dget_offset(data);
+  H5Dclose(data);
+  H5Fclose(file);
+  REQUIRE(offset != HADDR_UNDEF);
+  return offset;
+}
+
+TEST_CASE("A gather from a file truncated after opening is a storage error") {
+  TempDir dir;
+  std::mt19937_64 rng(3);
+  const int n = 3000;
+  const std::string path = dir.File("cut.h5ad");
+  const std::vector<int64_t> few = {5, 2900}, many = RandomCells(1000, n, rng);
+  for (int threads : {1, 4}) {
+    REQUIRE(WriteH5ad(MakeRandomAtlas(n, 50, false, rng), path).ok());
+    const haddr_t offset = DataOffset(path);
+    H5adAtlasOptions options;
+    options.io_threads = threads;
+    absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(path, options);
+    REQUIRE(atlas.ok());
+    std::filesystem::resize_file(path, offset + 4 * 1000);  // X/data ends within row ~100
+    for (const auto* cells : {&few, &many}) {
+      INFO("threads " << threads << ", " << cells->size() << " cells");
+      absl::StatusOr<ExpressionMatrix> rows = (*atlas)->GatherRows(*cells);
+      REQUIRE_FALSE(rows.ok());
+      CHECK(GetErrorKind(rows.status()) == ErrorKind::kStorage);
+      CHECK_THAT(std::string(rows.status().message()),
+                 Catch::Contains("/X/data") && Catch::Contains("end of file"));
+    }
+  }
 }
 
 TEST_CASE("A column mapping lets an atlas use its own column names") {

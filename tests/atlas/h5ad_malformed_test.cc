@@ -135,6 +135,47 @@ TEST_CASE("Column indices out of range are rejected, also when gathering") {
   CHECK_THAT(std::string(rows.status().message()), Catch::Contains("out of range"));
 }
 
+// Replaces dataset `path` with a 1-D int64 one holding `values`.
+void ReplaceWithInt64s(hid_t file, const char* path, const std::vector<int64_t>& values) {
+  REQUIRE(H5Ldelete(file, path, H5P_DEFAULT) >= 0);
+  const hsize_t n = values.size();
+  hid_t space = H5Screate_simple(1, &n, nullptr);
+  hid_t d = H5Dcreate2(file, path, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  REQUIRE(d >= 0);
+  REQUIRE(H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0);
+  H5Dclose(d);
+  H5Sclose(space);
+}
+
+// Codes are read straight into 32 bits when the file's type fits (anndata's int8) and through
+// 64 bits otherwise; both name the bad code as stored, for the reader and the atlas.
+TEST_CASE("Categorical codes out of range are named with the value stored") {
+  TempDir dir;
+  // cell_type has 3 categories.
+  const std::string narrow = Damaged(dir, "narrow.h5ad", [](hid_t f) {
+    WriteInts(f, "/obs/cell_type/codes", {2, 0, 3, -1, 1, 0});
+  });
+  const std::string wide = Damaged(dir, "wide.h5ad", [](hid_t f) {
+    ReplaceWithInt64s(f, "/obs/cell_type/codes", {2, 0, 2, -1, int64_t{1} << 40, 0});
+  });
+  for (const auto& [path, fragment] :
+       {std::pair<std::string, std::string>{narrow, "/obs/cell_type/codes[2] = 3 is out of range"},
+        {wide, "/obs/cell_type/codes[4] = 1099511627776 is out of range"}}) {
+    ExpectError(path, absl::StatusCode::kInvalidArgument, fragment);
+    absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(path, FixtureAtlasOptions());
+    REQUIRE_FALSE(atlas.ok());
+    CHECK_THAT(std::string(atlas.status().message()), Catch::Contains(fragment));
+  }
+  // Valid int64 codes read as the int8 ones do.
+  const std::string valid = Damaged(dir, "valid.h5ad", [](hid_t f) {
+    ReplaceWithInt64s(f, "/obs/cell_type/codes", {2, 0, 2, -1, 1, 0});
+  });
+  absl::StatusOr<AnnData> read = ReadH5ad(valid);
+  REQUIRE(read.ok());
+  CHECK(std::get<Categorical>(read->obs.Find("cell_type")->values).codes ==
+        std::vector<int32_t>{2, 0, 2, -1, 1, 0});
+}
+
 TEST_CASE("Shapes that disagree are named") {
   TempDir dir;
   ExpectError(

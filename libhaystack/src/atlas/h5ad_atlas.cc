@@ -88,7 +88,8 @@ class H5adAtlas final : public CellAtlas {
     HAYSTACK_ASSIGN_OR_RETURN(atlas->var_, h5ad_internal::ReadDataFrame(file, "var", "/var"));
     HAYSTACK_ASSIGN_OR_RETURN(
         atlas->rows_,
-        atlas_internal::RowReader::Open(file, path, n_cells, atlas->var_.rows(), options.io_threads,
+        atlas_internal::RowReader::Open(file, path, n_cells, atlas->var_.rows(),
+                                        atlas_internal::ReadBatchOptions{options.io_threads},
                                         options.chunk_cache_bytes, &atlas->hdf5_mutex_));
     return std::unique_ptr<CellAtlas>(std::move(atlas));
   }
@@ -111,7 +112,7 @@ class H5adAtlas final : public CellAtlas {
   mutable std::mutex hdf5_mutex_;
   DataFrame obs_;  // all columns, no index
   DataFrame var_;
-  atlas_internal::ObsIndex fields_;
+  atlas_internal::ObsIndex fields_;  // refers to obs_'s categorical columns
   std::unique_ptr<atlas_internal::RowReader> rows_;
 };
 

@@ -3,8 +3,8 @@
 // Opening reads obs (all columns, as categorical codes where the column is categorical or a
 // string column) and var once, plus X's row pointers; obs names and expression are read on
 // demand. Gathers read only the bytes of the requested rows: with an unfiltered contiguous X
-// (what WriteH5ad writes by default) rows are read with positional reads straight into the
-// result; chunked or compressed X goes through HDF5 with a chunk cache.
+// (what WriteH5ad writes by default) the rows are read as one batch of positional reads
+// straight into the result; chunked or compressed X goes through HDF5 with a chunk cache.
 #ifndef HAYSTACK_ATLAS_H5AD_ATLAS_H_
 #define HAYSTACK_ATLAS_H5AD_ATLAS_H_
 

@@ -126,17 +126,30 @@ absl::StatusOr<Categorical> ReadCategorical(hid_t g, const std::string& path) {
       (info.element != h5::ElementClass::kInteger && info.element != h5::ElementClass::kUnsigned)) {
     return h5::FormatError(Cat(kpath, ": expected 1-D integer codes"));
   }
+  const int64_t n_cat = static_cast<int64_t>(cat.categories.size());
+  auto check = [&](const auto& codes) -> absl::Status {
+    for (size_t i = 0; i < codes.size(); ++i) {
+      if (codes[i] < -1 || codes[i] >= n_cat) {
+        return h5::FormatError(
+            Cat(kpath, "[", i, "] = ", codes[i], " is out of range for ", n_cat, " categories"));
+      }
+    }
+    return absl::OkStatus();
+  };
+  const bool fits_int32 = info.element_size < 4 ||
+                          (info.element_size == 4 && info.element == h5::ElementClass::kInteger);
+  if (fits_int32) {
+    // The usual case (anndata stores int8 codes): read straight into the result, no wider copy
+    // of a column that has a value per cell.
+    HAYSTACK_RETURN_IF_ERROR(h5::ReadAll(d.get(), kpath, &cat.codes));
+    HAYSTACK_RETURN_IF_ERROR(check(cat.codes));
+    return cat;
+  }
+  // Wider codes: HDF5 would clip out-of-range values; read them whole to report them as stored.
   std::vector<int64_t> codes;
   HAYSTACK_RETURN_IF_ERROR(h5::ReadAll(d.get(), kpath, &codes));
-  const int64_t n_cat = static_cast<int64_t>(cat.categories.size());
-  cat.codes.resize(codes.size());
-  for (size_t i = 0; i < codes.size(); ++i) {
-    if (codes[i] < -1 || codes[i] >= n_cat) {
-      return h5::FormatError(
-          Cat(kpath, "[", i, "] = ", codes[i], " is out of range for ", n_cat, " categories"));
-    }
-    cat.codes[i] = static_cast<int32_t>(codes[i]);
-  }
+  HAYSTACK_RETURN_IF_ERROR(check(codes));
+  cat.codes.assign(codes.begin(), codes.end());
   return cat;
 }
 

@@ -68,18 +68,24 @@ absl::StatusOr<ObsIndex> ObsIndex::Build(const DataFrame& obs, int64_t rows,
           ErrorKind::kStorage, absl::StatusCode::kInvalidArgument,
           Cat(what, ": obs column '", column, "' has ", c->size(), " rows, expected ", rows));
     }
-    index.fields_[Slot(field)] = AsCategorical(*c);
+    const auto* categorical = std::get_if<Categorical>(&c->values);
+    if (categorical != nullptr && !c->mask) {
+      index.fields_[Slot(field)] = categorical;  // used in place: a code per cell is not copied
+    } else {
+      index.converted_.push_back(std::make_unique<Categorical>(AsCategorical(*c)));
+      index.fields_[Slot(field)] = index.converted_.back().get();
+    }
   }
   return index;
 }
 
 absl::StatusOr<const Categorical*> ObsIndex::Field(AtlasField field) const {
-  const auto& f = fields_[Slot(field)];
-  if (!f) {
+  const Categorical* f = fields_[Slot(field)];
+  if (f == nullptr) {
     return RetrievalError(Cat(what_, ": the atlas has no '", mapping_.ColumnFor(field),
                               "' column (field ", DefaultColumnName(field), ")"));
   }
-  return &*f;
+  return f;
 }
 
 absl::StatusOr<std::vector<GroupCount>> ObsIndex::Values(AtlasField field) const {

@@ -4,7 +4,7 @@
 #define HAYSTACK_SRC_ATLAS_INTERNAL_OBS_INDEX_H_
 
 #include <array>
-#include <optional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -17,14 +17,15 @@ namespace haystack::atlas_internal {
 
 class ObsIndex {
  public:
-  // Converts the mapped columns of `obs` (with `rows` rows) to categoricals. A missing
+  // Indexes the mapped columns of `obs` (with `rows` rows) as categoricals: categorical columns
+  // are used in place, so `obs` must outlive the index; others are converted. A missing
   // required column is an error naming it, the field and the columns obs has; `what` names
   // the source (file) in messages.
   static absl::StatusOr<ObsIndex> Build(const DataFrame& obs, int64_t rows,
                                         const AtlasColumnMapping& mapping, std::string_view what);
 
   int64_t rows() const { return rows_; }
-  bool Has(AtlasField field) const { return fields_[Slot(field)].has_value(); }
+  bool Has(AtlasField field) const { return fields_[Slot(field)] != nullptr; }
 
   absl::StatusOr<std::vector<GroupCount>> Values(AtlasField field) const;
   absl::StatusOr<std::string> ValueOf(AtlasField field, int64_t cell) const;
@@ -41,7 +42,8 @@ class ObsIndex {
   int64_t rows_ = 0;
   std::string what_;
   AtlasColumnMapping mapping_;
-  std::array<std::optional<Categorical>, std::size(kAllAtlasFields)> fields_;
+  std::array<const Categorical*, std::size(kAllAtlasFields)> fields_{};  // nullptr: absent
+  std::vector<std::unique_ptr<Categorical>> converted_;  // the columns that were not categorical
 };
 
 }  // namespace haystack::atlas_internal

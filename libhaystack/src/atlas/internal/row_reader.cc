@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <thread>
 
 #include "haystack/core/error.h"
 #include "internal/cat.h"
@@ -77,13 +76,14 @@ void ResizeLarge(std::vector<T>& v, size_t n) {
 
 absl::StatusOr<std::unique_ptr<RowReader>> RowReader::Open(hid_t file, const std::string& file_path,
                                                            int64_t rows, int64_t cols,
-                                                           int io_threads,
+                                                           const ReadBatchOptions& io,
                                                            int64_t chunk_cache_bytes,
                                                            std::mutex* hdf5_mutex) {
   std::unique_ptr<RowReader> r(new RowReader());
   r->rows_ = rows;
   r->cols_ = cols;
-  r->io_threads_ = std::max(1, io_threads);
+  r->file_path_ = file_path;
+  r->io_ = io;
   r->hdf5_mutex_ = hdf5_mutex;
   if (!h5::HasChild(file, "X")) return h5::FormatError(Cat(file_path, ": the atlas has no X"));
   HAYSTACK_ASSIGN_OR_RETURN(h5::ObjectKind kind, h5::KindOf(file, "X", "/X"));
@@ -142,67 +142,14 @@ RowReader::~RowReader() {
 }
 
 template <class T>
-absl::Status RowReader::ReadElements(const ArraySource& src, int64_t begin, int64_t count,
-                                     T* out) const {
-  if (count == 0) return absl::OkStatus();
-  const bool same_type = (std::is_same_v<T, float> && src.type == ArraySource::Type::kFloat32) ||
-                         (std::is_same_v<T, int32_t> && src.type == ArraySource::Type::kInt32);
-  if (src.direct) {
-    const size_t width = SizeOf(src.type);
-    std::vector<char> scratch;
-    char* dst = reinterpret_cast<char*>(out);
-    if (!same_type) {
-      scratch.resize(static_cast<size_t>(count) * width);
-      dst = scratch.data();
-    }
-    size_t want = static_cast<size_t>(count) * width;
-    off_t at = static_cast<off_t>(src.offset + static_cast<uint64_t>(begin) * width);
-    size_t done = 0;
-    while (done < want) {
-      const ssize_t n = pread(fd_, dst + done, want - done, at + static_cast<off_t>(done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        return MakeError(ErrorKind::kStorage, absl::StatusCode::kDataLoss,
-                         Cat(src.path, ": short read at elements [", begin, ", ", begin + count,
-                             ")", n < 0 ? Cat(": ", std::strerror(errno)) : " (file truncated?)"));
-      }
-      done += static_cast<size_t>(n);
-    }
-    if (!same_type) {
-      if (src.type == ArraySource::Type::kInt64) {
-        for (int64_t i = 0; i < count; ++i) {
-          int64_t v;
-          std::memcpy(&v, scratch.data() + i * 8, 8);
-          if constexpr (std::is_same_v<T, int32_t>) {
-            // Out-of-range indices become -1, which the caller's range check rejects.
-            out[i] = v < 0 || v > std::numeric_limits<int32_t>::max() ? -1 : static_cast<T>(v);
-          } else {
-            out[i] = static_cast<T>(v);
-          }
-        }
-      } else if (src.type == ArraySource::Type::kInt32) {
-        for (int64_t i = 0; i < count; ++i) {
-          int32_t v;
-          std::memcpy(&v, scratch.data() + i * 4, 4);
-          out[i] = static_cast<T>(v);
-        }
-      } else {
-        for (int64_t i = 0; i < count; ++i) {
-          float v;
-          std::memcpy(&v, scratch.data() + i * 4, 4);
-          out[i] = static_cast<T>(v);
-        }
-      }
-    }
-    return absl::OkStatus();
-  }
+absl::Status RowReader::ReadThroughHdf5(const ArraySource& src, const Span& span, T* out) const {
   std::lock_guard<std::mutex> lock(*hdf5_mutex_);
   h5::SilenceErrorPrinting();  // per thread: this may not be the thread that opened the file
   if (!sparse_) {
     // Dense X: the span is whole rows; select them as a 2-D hyperslab.
     Handle fspace(H5Dget_space(src.dataset.get()));
-    const hsize_t start[2] = {static_cast<hsize_t>(begin / cols_), 0};
-    const hsize_t n[2] = {static_cast<hsize_t>(count / cols_), static_cast<hsize_t>(cols_)};
+    const hsize_t start[2] = {static_cast<hsize_t>(span.src_begin / cols_), 0};
+    const hsize_t n[2] = {static_cast<hsize_t>(span.count / cols_), static_cast<hsize_t>(cols_)};
     Handle mspace(H5Screate_simple(2, n, nullptr));
     if (H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, n, nullptr) < 0 ||
         H5Dread(src.dataset.get(), MemType<T>(), mspace.get(), fspace.get(), H5P_DEFAULT, out) <
@@ -211,66 +158,60 @@ absl::Status RowReader::ReadElements(const ArraySource& src, int64_t begin, int6
     }
     return absl::OkStatus();
   }
-  return h5::ReadRange1d(src.dataset.get(), MemType<T>(), begin, count, out, src.path);
-}
-
-void RowReader::Prefetch(const ArraySource& src, const std::vector<Span>& spans) const {
-  if (!src.direct || spans.empty()) return;
-  const uint64_t width = SizeOf(src.type);
-  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  // Spans are in file order: one mapping of their extent (address space only, nothing is read)
-  // tells which of its pages are in the page cache.
-  const uint64_t lo =
-      (src.offset + static_cast<uint64_t>(spans.front().src_begin) * width) / page * page;
-  const uint64_t hi =
-      src.offset + static_cast<uint64_t>(spans.back().src_begin + spans.back().count) * width;
-  const size_t length = static_cast<size_t>(hi - lo);
-  void* map = mmap(nullptr, length, PROT_READ, MAP_SHARED, fd_, static_cast<off_t>(lo));
-  if (map == MAP_FAILED) return;  // only a hint: the reads work without it
-  std::vector<unsigned char> resident((length + page - 1) / page);
-  const bool known = mincore(map, length, resident.data()) == 0;
-  munmap(map, length);
-  if (!known) return;
-  for (const Span& sp : spans) {
-    const uint64_t begin = src.offset + static_cast<uint64_t>(sp.src_begin) * width;
-    const uint64_t end = begin + static_cast<uint64_t>(sp.count) * width;
-    for (uint64_t p = (begin - lo) / page; p <= (end - 1 - lo) / page; ++p) {
-      if ((resident[p] & 1) == 0) {
-        (void)posix_fadvise(fd_, static_cast<off_t>(begin), static_cast<off_t>(end - begin),
-                            POSIX_FADV_WILLNEED);
-        break;
-      }
-    }
-  }
+  return h5::ReadRange1d(src.dataset.get(), MemType<T>(), span.src_begin, span.count, out,
+                         src.path);
 }
 
 template <class T>
 absl::Status RowReader::ReadSpans(const ArraySource& src, const std::vector<Span>& spans,
-                                  T* out) const {
-  const int threads = src.direct ? std::min<int>(io_threads_, static_cast<int>(spans.size())) : 1;
-  if (threads <= 1) {
-    for (const Span& s : spans) {
-      HAYSTACK_RETURN_IF_ERROR(ReadElements(src, s.src_begin, s.count, out + s.dst_begin));
+                                  int64_t total, T* out) const {
+  if (!src.direct) {
+    for (const Span& sp : spans) {
+      HAYSTACK_RETURN_IF_ERROR(ReadThroughHdf5(src, sp, out + sp.dst_begin));
     }
     return absl::OkStatus();
   }
-  // Each thread takes a contiguous share of the (sorted) spans, so each still reads forward.
-  std::vector<absl::Status> status(static_cast<size_t>(threads));
-  std::vector<std::thread> pool;
-  const size_t per =
-      (spans.size() + static_cast<size_t>(threads) - 1) / static_cast<size_t>(threads);
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      const size_t b = static_cast<size_t>(t) * per;
-      const size_t e = std::min(spans.size(), b + per);
-      for (size_t i = b; i < e && status[static_cast<size_t>(t)].ok(); ++i) {
-        status[static_cast<size_t>(t)] =
-            ReadElements(src, spans[i].src_begin, spans[i].count, out + spans[i].dst_begin);
-      }
-    });
+  // The bytes land in `out` when the file holds T, else in a scratch buffer of the file's type,
+  // laid out like `out`, converted below.
+  const bool same_type = (std::is_same_v<T, float> && src.type == ArraySource::Type::kFloat32) ||
+                         (std::is_same_v<T, int32_t> && src.type == ArraySource::Type::kInt32);
+  const uint64_t width = SizeOf(src.type);
+  std::vector<char> scratch;
+  char* landing = reinterpret_cast<char*>(out);
+  if (!same_type) {
+    scratch.resize(static_cast<size_t>(total) * width);
+    landing = scratch.data();
   }
-  for (auto& th : pool) th.join();
-  for (const auto& st : status) HAYSTACK_RETURN_IF_ERROR(st);
+  std::vector<ReadRequest> requests;
+  requests.reserve(spans.size());
+  for (const Span& sp : spans) {
+    requests.push_back({src.offset + static_cast<uint64_t>(sp.src_begin) * width,
+                        static_cast<size_t>(sp.count) * width,
+                        landing + static_cast<uint64_t>(sp.dst_begin) * width});
+  }
+  HAYSTACK_RETURN_IF_ERROR(ReadBatch(fd_, requests, io_, Cat(file_path_, " ", src.path)));
+  if (same_type) return absl::OkStatus();
+  for (int64_t i = 0; i < total; ++i) {
+    const char* from = scratch.data() + static_cast<size_t>(i) * width;
+    if (src.type == ArraySource::Type::kInt64) {
+      int64_t v;
+      std::memcpy(&v, from, 8);
+      if constexpr (std::is_same_v<T, int32_t>) {
+        // Out-of-range indices become -1, which the caller's range check rejects.
+        out[i] = v < 0 || v > std::numeric_limits<int32_t>::max() ? -1 : static_cast<T>(v);
+      } else {
+        out[i] = static_cast<T>(v);
+      }
+    } else if (src.type == ArraySource::Type::kInt32) {
+      int32_t v;
+      std::memcpy(&v, from, 4);
+      out[i] = static_cast<T>(v);
+    } else {
+      float v;
+      std::memcpy(&v, from, 4);
+      out[i] = static_cast<T>(v);
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -302,26 +243,23 @@ absl::StatusOr<ExpressionMatrix> RowReader::Gather(std::span<const int64_t> cell
     }
   }
   if (!sparse_) {
-    Prefetch(data_, spans);
     DenseMatrix m;
     m.rows = static_cast<int64_t>(n);
     m.cols = cols_;
     ResizeLarge(m.values, n * static_cast<size_t>(cols_));
-    HAYSTACK_RETURN_IF_ERROR(ReadSpans(data_, spans, m.values.data()));
+    HAYSTACK_RETURN_IF_ERROR(
+        ReadSpans(data_, spans, static_cast<int64_t>(m.values.size()), m.values.data()));
     return ExpressionMatrix(std::move(m));
   }
-  // Ask the kernel for every missing piece of both arrays at once: it then reads them with many
-  // requests in flight, instead of one per reading thread as the preads come.
-  Prefetch(data_, spans);
-  Prefetch(indices_, spans);
   CsrMatrix m;
   m.rows = static_cast<int64_t>(n);
   m.cols = cols_;
   m.indptr = std::move(out_ptr);
-  ResizeLarge(m.data, static_cast<size_t>(m.indptr.back()));
-  ResizeLarge(m.indices, static_cast<size_t>(m.indptr.back()));
-  HAYSTACK_RETURN_IF_ERROR(ReadSpans(data_, spans, m.data.data()));
-  HAYSTACK_RETURN_IF_ERROR(ReadSpans(indices_, spans, m.indices.data()));
+  const int64_t nnz = m.indptr.back();
+  ResizeLarge(m.data, static_cast<size_t>(nnz));
+  ResizeLarge(m.indices, static_cast<size_t>(nnz));
+  HAYSTACK_RETURN_IF_ERROR(ReadSpans(data_, spans, nnz, m.data.data()));
+  HAYSTACK_RETURN_IF_ERROR(ReadSpans(indices_, spans, nnz, m.indices.data()));
   // The file is untrusted: check the gathered column indices.
   for (int64_t r = 0; r < m.rows; ++r) {
     for (int64_t k = m.indptr[static_cast<size_t>(r)]; k < m.indptr[static_cast<size_t>(r) + 1];

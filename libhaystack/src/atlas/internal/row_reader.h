@@ -1,7 +1,7 @@
 // Reads rows of X (CSR or dense) from an open .h5ad file by row index: the gather behind
-// H5adAtlas. Unfiltered contiguous datasets are read with pread() straight into the result
-// (several threads, adjacent rows merged into one read, rows not in the page cache requested
-// from the kernel up front); anything else goes through HDF5.
+// H5adAtlas. Unfiltered contiguous datasets are read as one batch of positioned reads straight
+// into the result (read_batch.h: pread threads, missing pages requested up front; adjacent rows
+// merged into one read); anything else goes through HDF5.
 #ifndef HAYSTACK_SRC_ATLAS_INTERNAL_ROW_READER_H_
 #define HAYSTACK_SRC_ATLAS_INTERNAL_ROW_READER_H_
 
@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "haystack/core/matrix.h"
 #include "internal/hdf5.h"
+#include "internal/read_batch.h"
 
 namespace haystack::atlas_internal {
 
@@ -30,10 +31,11 @@ struct ArraySource {
 
 class RowReader {
  public:
-  // `file` stays owned by the caller and must outlive the reader; `fd` is a read-only
-  // descriptor of the same file, owned by the reader. `hdf5_mutex` serialises HDF5 calls.
+  // `file` stays owned by the caller and must outlive the reader, which opens its own read-only
+  // descriptor of `file_path` for the direct reads. `hdf5_mutex` serialises HDF5 calls.
   static absl::StatusOr<std::unique_ptr<RowReader>> Open(hid_t file, const std::string& file_path,
-                                                         int64_t rows, int64_t cols, int io_threads,
+                                                         int64_t rows, int64_t cols,
+                                                         const ReadBatchOptions& io,
                                                          int64_t chunk_cache_bytes,
                                                          std::mutex* hdf5_mutex);
   ~RowReader();
@@ -48,21 +50,19 @@ class RowReader {
 
  private:
   RowReader() = default;
-  // Copies elements [begin, begin + count) of `src` into `out` (converted to T).
-  template <class T>
-  absl::Status ReadElements(const ArraySource& src, int64_t begin, int64_t count, T* out) const;
   // A piece of work: `count` elements from element `src_begin` to position `dst_begin`.
   struct Span {
     int64_t src_begin;
     int64_t dst_begin;
     int64_t count;
   };
+  // Reads the spans of `src` into `out` (converted to T); `total` is the length of `out`.
   template <class T>
-  absl::Status ReadSpans(const ArraySource& src, const std::vector<Span>& spans, T* out) const;
-  // For a direct source: starts the asynchronous read (POSIX_FADV_WILLNEED) of every span with
-  // a page not in the page cache (mincore), so that a cold gather keeps the disk's queue full.
-  // A warm one costs one mincore. Best effort: failures only skip the hint.
-  void Prefetch(const ArraySource& src, const std::vector<Span>& spans) const;
+  absl::Status ReadSpans(const ArraySource& src, const std::vector<Span>& spans, int64_t total,
+                         T* out) const;
+  // One span of a source that is not direct, through HDF5.
+  template <class T>
+  absl::Status ReadThroughHdf5(const ArraySource& src, const Span& span, T* out) const;
 
   bool sparse_ = false;
   int64_t rows_ = 0;
@@ -70,8 +70,9 @@ class RowReader {
   std::vector<int64_t> indptr_;
   ArraySource data_;
   ArraySource indices_;
+  std::string file_path_;
   int fd_ = -1;
-  int io_threads_ = 1;
+  ReadBatchOptions io_;
   std::mutex* hdf5_mutex_ = nullptr;
 };
 
