@@ -1,26 +1,135 @@
 // JSON parsing, primitive values, timestamps and the object reader.
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "absl/time/clock.h"
 #include "fmt/format.h"
 #include "haystack/core/json.h"
 #include "haystack/core/text.h"
+#include "rapidjson/encodedstream.h"
 #include "rapidjson/error/en.h"
+#include "rapidjson/memorystream.h"
+#include "rapidjson/reader.h"
 
 namespace haystack {
 
+namespace {
+
+// Forwards parse events to the document being built and refuses to open a container past the
+// depth limit, which stops the parser there (kParseErrorTermination).
+class DepthLimitedHandler {
+ public:
+  using Ch = char;
+  DepthLimitedHandler(rapidjson::Document& doc, int max_depth) : doc_(doc), max_depth_(max_depth) {}
+
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned i) { return doc_.Uint(i); }
+  bool Int64(int64_t i) { return doc_.Int64(i); }
+  bool Uint64(uint64_t i) { return doc_.Uint64(i); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool RawNumber(const Ch* s, rapidjson::SizeType n, bool copy) {
+    return doc_.RawNumber(s, n, copy);
+  }
+  bool String(const Ch* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool Key(const Ch* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool StartObject() { return Open() && doc_.StartObject(); }
+  bool EndObject(rapidjson::SizeType n) {
+    --depth_;
+    return doc_.EndObject(n);
+  }
+  bool StartArray() { return Open() && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) {
+    --depth_;
+    return doc_.EndArray(n);
+  }
+
+  bool too_deep() const { return too_deep_; }
+
+ private:
+  bool Open() {
+    if (depth_ >= max_depth_) {
+      too_deep_ = true;
+      return false;
+    }
+    ++depth_;
+    return true;
+  }
+
+  rapidjson::Document& doc_;
+  int max_depth_;
+  int depth_ = 0;
+  bool too_deep_ = false;
+};
+
+// Where the first number token longer than `max_chars` starts, if there is one (strings are
+// skipped, so long digit runs inside them are fine).
+std::optional<size_t> OverlongNumber(std::string_view text, size_t max_chars) {
+  bool in_string = false;
+  size_t run = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      run = 0;
+    } else if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E') {
+      if (++run > max_chars) return i + 1 - run;
+    } else {
+      run = 0;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 absl::StatusOr<rapidjson::Document> ParseJsonDocument(std::string_view text, std::string_view what,
-                                                      ErrorKind kind) {
-  rapidjson::Document doc;
+                                                      ErrorKind kind, const JsonLimits& limits) {
+  if (text.size() > limits.max_bytes) {
+    return InvalidInputError(kind, fmt::format("{}: the JSON document is {} bytes; the limit is {}",
+                                               what, text.size(), limits.max_bytes));
+  }
+  if (auto at = OverlongNumber(text, limits.max_number_chars)) {
+    return InvalidInputError(kind, fmt::format("{}: a number longer than {} characters at byte {}",
+                                               what, limits.max_number_chars, *at));
+  }
+  // kParseIterativeFlag: the parser keeps its state on the heap, never on the call stack.
   // kParseValidateEncodingFlag rejects invalid UTF-8; kParseStopWhenDoneFlag is not set, so
   // trailing garbage after the document is an error too.
-  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNanAndInfFlag |
-            rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
-  if (doc.HasParseError()) {
-    return InvalidInputError(
-        kind, fmt::format("{}: malformed JSON at byte {}: {}", what, doc.GetErrorOffset(),
-                          rapidjson::GetParseError_En(doc.GetParseError())));
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
+                              rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseNanAndInfFlag | rapidjson::kParseFullPrecisionFlag;
+  rapidjson::Document doc;
+  rapidjson::ParseResult result;
+  bool too_deep = false;
+  auto generate = [&](rapidjson::Document& target) {
+    rapidjson::MemoryStream memory(text.data(), text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(memory);
+    DepthLimitedHandler handler(target, limits.max_depth);
+    rapidjson::Reader reader;
+    result = reader.Parse<kFlags>(input, handler);
+    too_deep = handler.too_deep();
+    return !result.IsError();
+  };
+  doc.Populate(generate);
+  if (too_deep) {
+    return InvalidInputError(kind, fmt::format("{}: JSON nested deeper than {} levels (at byte {})",
+                                               what, limits.max_depth, result.Offset()));
+  }
+  if (result.IsError()) {
+    return InvalidInputError(kind,
+                             fmt::format("{}: malformed JSON at byte {}: {}", what, result.Offset(),
+                                         rapidjson::GetParseError_En(result.Code())));
   }
   return doc;
 }
@@ -83,6 +192,122 @@ void WriteJson(JsonWriter& w, double value) {
   }
 }
 void WriteJson(JsonWriter& w, absl::Time value) { WriteJson(w, FormatTimestamp(value)); }
+
+void WriteJson(JsonWriter& w, const JsonValue& value) {
+  switch (value.GetType()) {
+    case rapidjson::kNullType:
+      w.Null();
+      return;
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
+      w.Bool(value.GetBool());
+      return;
+    case rapidjson::kStringType:
+      w.String(value.GetString(), value.GetStringLength());
+      return;
+    case rapidjson::kNumberType:
+      if (value.IsInt64()) {
+        w.Int64(value.GetInt64());
+      } else if (value.IsUint64()) {
+        w.Uint64(value.GetUint64());
+      } else {
+        w.Double(value.GetDouble());
+      }
+      return;
+    case rapidjson::kObjectType: {
+      const int depth = w.depth();
+      w.StartObject();
+      // A dropped container (too deep) is not descended into: the recursion stops here.
+      if (w.depth() > depth) {
+        for (auto it = value.MemberBegin(); it != value.MemberEnd(); ++it) {
+          w.Key(it->name.GetString(), it->name.GetStringLength());
+          WriteJson(w, it->value);
+        }
+      }
+      w.EndObject();
+      return;
+    }
+    case rapidjson::kArrayType: {
+      const int depth = w.depth();
+      w.StartArray();
+      if (w.depth() > depth) {
+        for (const JsonValue& element : value.GetArray()) WriteJson(w, element);
+      }
+      w.EndArray();
+      return;
+    }
+  }
+}
+
+// ---- JsonWriter ---------------------------------------------------------------------------
+
+bool JsonWriter::Null() { return Skipping() || writer_.Null(); }
+bool JsonWriter::Bool(bool value) { return Skipping() || writer_.Bool(value); }
+bool JsonWriter::Int(int value) { return Skipping() || writer_.Int(value); }
+bool JsonWriter::Uint(unsigned value) { return Skipping() || writer_.Uint(value); }
+bool JsonWriter::Int64(int64_t value) { return Skipping() || writer_.Int64(value); }
+bool JsonWriter::Uint64(uint64_t value) { return Skipping() || writer_.Uint64(value); }
+
+bool JsonWriter::Double(double value) {
+  if (Skipping()) return true;
+  return std::isfinite(value) ? writer_.Double(value) : writer_.Null();
+}
+
+bool JsonWriter::RawNumber(const Ch* text, rapidjson::SizeType length, bool copy) {
+  return Skipping() || writer_.RawNumber(text, length, copy);
+}
+
+bool JsonWriter::String(const Ch* text, rapidjson::SizeType length, bool copy) {
+  if (Skipping()) return true;
+  const std::string_view view(text, length);
+  if (IsValidUtf8(view)) return writer_.String(text, length, copy);
+  const std::string clean = SanitizeUtf8(view);
+  return writer_.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()), true);
+}
+
+bool JsonWriter::String(const Ch* text) {
+  return String(text, static_cast<rapidjson::SizeType>(std::char_traits<char>::length(text)));
+}
+
+bool JsonWriter::Key(const Ch* text, rapidjson::SizeType length, bool copy) {
+  if (Skipping()) return true;
+  const std::string_view view(text, length);
+  if (IsValidUtf8(view)) return writer_.Key(text, length, copy);
+  const std::string clean = SanitizeUtf8(view);
+  return writer_.Key(clean.data(), static_cast<rapidjson::SizeType>(clean.size()), true);
+}
+
+bool JsonWriter::Key(const Ch* text) {
+  return Key(text, static_cast<rapidjson::SizeType>(std::char_traits<char>::length(text)));
+}
+
+bool JsonWriter::StartObject() { return Start(/*object=*/true); }
+bool JsonWriter::EndObject(rapidjson::SizeType) { return End(/*object=*/true); }
+bool JsonWriter::StartArray() { return Start(/*object=*/false); }
+bool JsonWriter::EndArray(rapidjson::SizeType) { return End(/*object=*/false); }
+
+bool JsonWriter::Start(bool object) {
+  if (Skipping()) {
+    ++skipped_levels_;
+    return true;
+  }
+  if (depth_ >= max_depth_) {
+    truncated_ = true;
+    skipped_levels_ = 1;
+    return writer_.Null();
+  }
+  ++depth_;
+  return object ? writer_.StartObject() : writer_.StartArray();
+}
+
+bool JsonWriter::End(bool object) {
+  if (Skipping()) {
+    --skipped_levels_;
+    return true;
+  }
+  --depth_;
+  return object ? writer_.EndObject() : writer_.EndArray();
+}
 
 // ---- Reading ------------------------------------------------------------------------------
 
