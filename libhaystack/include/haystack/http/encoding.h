@@ -20,6 +20,14 @@ std::string HtmlEscape(std::string_view text);
 // only URLs rendered as links (no javascript:, data:, or relative links from user data).
 bool IsSafeHttpUrl(std::string_view url);
 
+// True for file:/// URLs made only of URL characters (FileUrl's output): the outbox's links to
+// local files, which only a reader on the same machine can open.
+bool IsSafeFileUrl(std::string_view url);
+
+// "file:///abs/a%20b.h5ad" for "/abs/a b.h5ad": every path segment percent-encoded.
+// `absolute_path` must start with '/'.
+std::string FileUrl(std::string_view absolute_path);
+
 }  // namespace haystack
 
 #endif  // HAYSTACK_HTTP_ENCODING_H_
