@@ -20,8 +20,9 @@ namespace {
 constexpr char kDefaultDatabaseUrl[] = "sqlite:haystack-results/haystack.db";
 
 int Complain(const CommandContext& context, int exit_code, std::string_view message) {
-  context.logger.Error(message);
-  std::cerr << "haystack-orchestrator: " << message << "\n";
+  context.logger.Error(message, {{"exit_code", exit_code}});
+  // In JSON mode stderr carries only JSON lines: the log line above says it all.
+  if (!context.logger.WritesJson()) std::cerr << "haystack-orchestrator: " << message << "\n";
   return exit_code;
 }
 
@@ -37,7 +38,9 @@ int StoreExitCode(const absl::Status& status) {
 }
 
 absl::StatusOr<std::unique_ptr<RunStore>> OpenConfiguredStore(const CommandContext& context) {
-  return OpenRunStore(context.settings.GetString("database_url", kDefaultDatabaseUrl));
+  RunStoreOptions options;
+  options.logger = context.logger.With({{"component", "store"}});
+  return OpenRunStore(context.settings.GetString("database_url", kDefaultDatabaseUrl), options);
 }
 
 absl::StatusOr<JobTiming> ConfiguredTiming(const Settings& settings) {
@@ -67,8 +70,16 @@ int Execute(const CommandContext& context, RunStore& store, const JobRequest& re
   if (!notifier.ok()) return Complain(context, kExitUsage, notifier.status());
   const JobResult result = RunJob(request, store, **executor, notifier->notifier.get(),
                                   context.shutdown, context.logger, *timing);
-  (result.exit_code == kExitSuccess ? std::cout : std::cerr)
-      << "haystack-orchestrator: " << result.message << "\n";
+  if (result.exit_code == kExitSuccess) {
+    std::cout << "haystack-orchestrator: " << result.message << "\n";
+  } else if (!context.logger.WritesJson()) {
+    std::cerr << "haystack-orchestrator: " << result.message << "\n";
+  }
+  // The summary as a log line too, so that a batch engine's log has the outcome and exit code.
+  context.logger.Log(result.exit_code == kExitSuccess     ? LogSeverity::kNotice
+                     : result.exit_code == kExitTransient ? LogSeverity::kWarning
+                                                          : LogSeverity::kError,
+                     result.message, {{"exit_code", result.exit_code}});
   return result.exit_code;
 }
 

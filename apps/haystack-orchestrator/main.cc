@@ -63,7 +63,16 @@ int main(int argc, char** argv) {
   haystack::ProcessEnvironment env;
   auto settings = haystack::Settings::Load(env, config_path);
   if (!settings.ok()) {
-    std::cerr << "haystack-orchestrator: " << settings.status().message() << "\n";
+    // No settings, so the log format comes from the environment alone (JSON off a terminal).
+    haystack::LogOptions options;
+    const std::string format = env.Get("HAYSTACK_LOG_FORMAT").value_or("auto");
+    if (format == "text") options.format = haystack::LogFormat::kText;
+    if (format == "json") options.format = haystack::LogFormat::kJson;
+    const haystack::Logger logger = haystack::Logger::Create(options);
+    logger.Error(std::string(settings.status().message()), {{"exit_code", haystack::kExitUsage}});
+    if (!logger.WritesJson()) {
+      std::cerr << "haystack-orchestrator: " << settings.status().message() << "\n";
+    }
     return haystack::kExitUsage;
   }
   const haystack::Logger logger = haystack::Logger::Create(LogOptionsFrom(*settings));

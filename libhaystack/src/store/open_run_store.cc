@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <memory>
 #include <thread>
 
 #include "fmt/format.h"
@@ -29,8 +30,9 @@ class PollingOnlyListener final : public CancellationListener {
 // run id as payload.
 class PostgresCancellationListener final : public CancellationListener {
  public:
-  PostgresCancellationListener(PGconn* conn, std::string run_id)
-      : conn_(conn), run_id_(std::move(run_id)) {}
+  PostgresCancellationListener(PGconn* conn, std::string run_id,
+                               std::shared_ptr<const Logger> logger)
+      : conn_(conn), run_id_(std::move(run_id)), logger_(std::move(logger)) {}
   ~PostgresCancellationListener() override { PQfinish(conn_); }
 
   bool Wait(absl::Duration timeout) override {
@@ -62,11 +64,13 @@ class PostgresCancellationListener final : public CancellationListener {
 
   PGconn* conn_;
   std::string run_id_;
+  std::shared_ptr<const Logger> logger_;  // libpq's notice processor holds its address
 };
 
-absl::StatusOr<std::unique_ptr<CancellationListener>> ListenOnPostgres(const std::string& conninfo,
-                                                                       std::string_view run_id) {
+absl::StatusOr<std::unique_ptr<CancellationListener>> ListenOnPostgres(
+    const std::string& conninfo, std::string_view run_id, std::shared_ptr<const Logger> logger) {
   PGconn* conn = PQconnectdb(conninfo.c_str());
+  store_internal::PostgresNoticeTo(conn, logger.get());
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string message = RedactSecrets(PQerrorMessage(conn));
     PQfinish(conn);
@@ -82,7 +86,8 @@ absl::StatusOr<std::unique_ptr<CancellationListener>> ListenOnPostgres(const std
     return MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
                      fmt::format("LISTEN haystack_run_cancel failed: {}", message));
   }
-  return std::make_unique<PostgresCancellationListener>(conn, std::string(run_id));
+  return std::make_unique<PostgresCancellationListener>(conn, std::string(run_id),
+                                                        std::move(logger));
 }
 
 bool IsPostgresUrl(std::string_view url) {
@@ -107,9 +112,10 @@ absl::StatusOr<std::unique_ptr<RunStore>> OpenRunStore(std::string_view url,
                                                        const RunStoreOptions& options) {
   if (IsPostgresUrl(url)) {
     const std::string conninfo(url);
-    HAYSTACK_ASSIGN_OR_RETURN(auto db, store_internal::ConnectPostgres(conninfo));
-    auto listen = [conninfo](std::string_view run_id) {
-      return ListenOnPostgres(conninfo, run_id);
+    HAYSTACK_ASSIGN_OR_RETURN(auto db, store_internal::ConnectPostgres(conninfo, options.logger));
+    auto logger = std::make_shared<const Logger>(options.logger);  // outlives every listener
+    auto listen = [conninfo, logger](std::string_view run_id) {
+      return ListenOnPostgres(conninfo, run_id, logger);
     };
     return SqlRunStore::Open(std::move(db), listen, options);
   }

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "haystack/core/clock.h"
+#include "haystack/core/logging.h"
 #include "haystack/store/run_store.h"
 
 namespace haystack {
@@ -17,6 +18,8 @@ struct RunStoreOptions {
   // How long a write keeps retrying a lost connection before reporting kUnavailable.
   absl::Duration reconnect_budget = absl::Seconds(30);
   absl::Duration busy_timeout = absl::Seconds(15);  // SQLite lock waits
+  // Where PostgreSQL's notices and warnings go (never raw to stderr).
+  Logger logger = Logger::Null();
 };
 
 // `url` is one of

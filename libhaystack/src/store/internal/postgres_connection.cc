@@ -26,9 +26,19 @@ absl::StatusCode CodeForSqlState(std::string_view state) {
   return absl::StatusCode::kInternal;
 }
 
+void LogNotice(void* arg, const char* message) {
+  std::string_view text(message);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  const LogSeverity severity =
+      text.starts_with("WARNING") ? LogSeverity::kWarning : LogSeverity::kDebug;
+  static_cast<const Logger*>(arg)->Log(severity, RedactSecrets(text),
+                                       {{"component", "postgresql"}});
+}
+
 class PostgresConnection final : public SqlConnection {
  public:
-  explicit PostgresConnection(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+  PostgresConnection(std::string conninfo, Logger logger)
+      : conninfo_(std::move(conninfo)), logger_(std::move(logger)) {}
   ~PostgresConnection() override {
     if (conn_ != nullptr) PQfinish(conn_);
   }
@@ -50,6 +60,7 @@ class PostgresConnection final : public SqlConnection {
       return MarkRetryable(MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
                                      fmt::format("cannot connect to PostgreSQL: {}", message)));
     }
+    PostgresNoticeTo(conn_, &logger_);
     // UTC timestamps in ISO format, and no hanging forever on a lock or a runaway statement.
     for (const char* setup :
          {"SET TIME ZONE 'UTC'", "SET DateStyle = 'ISO'", "SET statement_timeout = '60s'",
@@ -170,14 +181,20 @@ class PostgresConnection final : public SqlConnection {
   }
 
   std::string conninfo_;
+  Logger logger_;  // notices; its address is given to libpq
   PGconn* conn_ = nullptr;
   bool in_transaction_ = false;
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectPostgres(const std::string& conninfo) {
-  auto connection = std::make_unique<PostgresConnection>(conninfo);
+void PostgresNoticeTo(PGconn* conn, const Logger* logger) {
+  PQsetNoticeProcessor(conn, LogNotice, const_cast<Logger*>(logger));
+}
+
+absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectPostgres(const std::string& conninfo,
+                                                               Logger logger) {
+  auto connection = std::make_unique<PostgresConnection>(conninfo, std::move(logger));
   if (auto s = connection->Connect(); !s.ok()) return s;
   return connection;
 }
