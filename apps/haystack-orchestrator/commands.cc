@@ -56,6 +56,25 @@ absl::StatusOr<JobTiming> ConfiguredTiming(const Settings& settings) {
   return timing;
 }
 
+// The job's one-line summary: on stdout when it succeeded, on stderr when not; in JSON mode a
+// log line instead (stderr then carries nothing else), so that a batch engine's log has the
+// outcome and the exit code.
+void ReportOutcome(const CommandContext& context, const JobResult& result) {
+  if (result.exit_code == kExitSuccess) {
+    std::cout << "haystack-orchestrator: " << result.message << "\n";
+  }
+  if (!context.logger.WritesJson()) {
+    if (result.exit_code != kExitSuccess) {
+      std::cerr << "haystack-orchestrator: " << result.message << "\n";
+    }
+    return;
+  }
+  const LogSeverity severity = result.exit_code == kExitSuccess     ? LogSeverity::kNotice
+                               : result.exit_code == kExitTransient ? LogSeverity::kWarning
+                                                                    : LogSeverity::kError;
+  context.logger.Log(severity, result.message, {{"exit_code", result.exit_code}});
+}
+
 // Shared by batch mode and `run`: everything after the run exists.
 int Execute(const CommandContext& context, RunStore& store, const JobRequest& request) {
   auto timing = ConfiguredTiming(context.settings);
@@ -70,16 +89,7 @@ int Execute(const CommandContext& context, RunStore& store, const JobRequest& re
   if (!notifier.ok()) return Complain(context, kExitUsage, notifier.status());
   const JobResult result = RunJob(request, store, **executor, notifier->notifier.get(),
                                   context.shutdown, context.logger, *timing);
-  if (result.exit_code == kExitSuccess) {
-    std::cout << "haystack-orchestrator: " << result.message << "\n";
-  } else if (!context.logger.WritesJson()) {
-    std::cerr << "haystack-orchestrator: " << result.message << "\n";
-  }
-  // The summary as a log line too, so that a batch engine's log has the outcome and exit code.
-  context.logger.Log(result.exit_code == kExitSuccess     ? LogSeverity::kNotice
-                     : result.exit_code == kExitTransient ? LogSeverity::kWarning
-                                                          : LogSeverity::kError,
-                     result.message, {{"exit_code", result.exit_code}});
+  ReportOutcome(context, result);
   return result.exit_code;
 }
 
