@@ -58,7 +58,7 @@ TEST_CASE("a bad USER_EMAIL falls back to the record's address, with a warning")
   CHECK(choice.address == "grace@example.org");
 }
 
-TEST_CASE("a valid USER_EMAIL wins; with no valid address nobody is emailed, and it is said") {
+TEST_CASE("a valid USER_EMAIL wins, and with no valid address nobody is emailed and it is said") {
   auto choice = ChooseRecipient("ada@example.org", "grace@example.org");
   CHECK(choice.address == "ada@example.org");
   CHECK(choice.warnings.empty());

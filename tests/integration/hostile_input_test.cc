@@ -32,7 +32,7 @@ std::vector<std::string> JsonLines(const std::string& text) {
   return messages;
 }
 
-TEST_CASE("a run whose config is nested 100,000 levels deep fails cleanly; status shows it",
+TEST_CASE("a run whose config is nested 100,000 levels deep fails cleanly, and status shows it",
           "[hostile]") {
   Orchestration o;
   const std::string id = o.CreateRun(Nested(100'000));

@@ -103,7 +103,7 @@ TEST_CASE("a link that cannot be signed leaves the location as text, with a reas
   CHECK(email->html.find("download links work") == std::string::npos);
 }
 
-TEST_CASE("the outbox links local outputs as file:// URLs; SendGrid emails never do") {
+TEST_CASE("the outbox links local outputs as file:// URLs, SendGrid emails never do") {
   testing::TempDir dir;
   FakeClock clock;
   OutboxNotifier outbox(OutboxOptions{.directory = dir.path() / "outbox"}, clock);
