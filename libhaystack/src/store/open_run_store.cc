@@ -9,6 +9,7 @@
 #include "fmt/format.h"
 #include "haystack/core/error.h"
 #include "haystack/core/redact.h"
+#include "internal/postgres_notices.h"
 #include "internal/sql_connection.h"
 #include "sql_run_store.h"
 
@@ -69,8 +70,11 @@ class PostgresCancellationListener final : public CancellationListener {
 
 absl::StatusOr<std::unique_ptr<CancellationListener>> ListenOnPostgres(
     const std::string& conninfo, std::string_view run_id, std::shared_ptr<const Logger> logger) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
-  store_internal::PostgresNoticeTo(conn, logger.get());
+  PGconn* conn = store_internal::ConnectLoggingNotices(conninfo, logger.get());
+  if (conn == nullptr) {
+    return MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
+                     "cannot open the cancellation listener: timeout expired");
+  }
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string message = RedactSecrets(PQerrorMessage(conn));
     PQfinish(conn);

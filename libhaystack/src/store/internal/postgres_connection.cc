@@ -7,6 +7,7 @@
 #include "fmt/format.h"
 #include "haystack/core/error.h"
 #include "haystack/core/redact.h"
+#include "internal/postgres_notices.h"
 #include "internal/sql_connection.h"
 
 namespace haystack::store_internal {
@@ -26,15 +27,6 @@ absl::StatusCode CodeForSqlState(std::string_view state) {
   return absl::StatusCode::kInternal;
 }
 
-void LogNotice(void* arg, const char* message) {
-  std::string_view text(message);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  const LogSeverity severity =
-      text.starts_with("WARNING") ? LogSeverity::kWarning : LogSeverity::kDebug;
-  static_cast<const Logger*>(arg)->Log(severity, RedactSecrets(text),
-                                       {{"component", "postgresql"}});
-}
-
 class PostgresConnection final : public SqlConnection {
  public:
   PostgresConnection(std::string conninfo, Logger logger)
@@ -49,7 +41,11 @@ class PostgresConnection final : public SqlConnection {
       PQfinish(conn_);
       conn_ = nullptr;
     }
-    conn_ = PQconnectdb(conninfo_.c_str());
+    conn_ = ConnectLoggingNotices(conninfo_, &logger_);
+    if (conn_ == nullptr) {
+      return MarkRetryable(MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
+                                     "cannot connect to PostgreSQL: timeout expired"));
+    }
     if (PQstatus(conn_) != CONNECTION_OK) {
       std::string message = RedactSecrets(PQerrorMessage(conn_));
       while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
@@ -60,7 +56,6 @@ class PostgresConnection final : public SqlConnection {
       return MarkRetryable(MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
                                      fmt::format("cannot connect to PostgreSQL: {}", message)));
     }
-    PostgresNoticeTo(conn_, &logger_);
     // UTC timestamps in ISO format, and no hanging forever on a lock or a runaway statement.
     for (const char* setup :
          {"SET TIME ZONE 'UTC'", "SET DateStyle = 'ISO'", "SET statement_timeout = '60s'",
@@ -187,10 +182,6 @@ class PostgresConnection final : public SqlConnection {
 };
 
 }  // namespace
-
-void PostgresNoticeTo(PGconn* conn, const Logger* logger) {
-  PQsetNoticeProcessor(conn, LogNotice, const_cast<Logger*>(logger));
-}
 
 absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectPostgres(const std::string& conninfo,
                                                                Logger logger) {

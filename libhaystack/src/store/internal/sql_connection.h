@@ -16,8 +16,6 @@
 #include "absl/time/time.h"
 #include "haystack/core/logging.h"
 
-struct pg_conn;  // libpq-fe.h's PGconn
-
 namespace haystack::store_internal {
 
 // A bound parameter. Timestamps are bound as RFC 3339 text.
@@ -79,14 +77,10 @@ absl::StatusOr<absl::Time> ParseSqlTimestamp(std::string_view text);
 
 absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectSqlite(const std::string& path,
                                                              absl::Duration busy_timeout);
-// Server notices and warnings (RAISE NOTICE, "there is no transaction in progress") go to
-// `logger` (PostgresNoticeTo), never raw to stderr, so that JSON logs stay JSON.
+// Server notices and warnings go to `logger` (internal/postgres_notices.h), never raw to
+// stderr, so that JSON logs stay JSON.
 absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectPostgres(const std::string& conninfo,
                                                                Logger logger = Logger::Null());
-
-// Installs a libpq notice processor on `conn` that logs each notice through `*logger` (which
-// must outlive the connection): WARNING as a warning, NOTICE/INFO/LOG/DEBUG at debug level.
-void PostgresNoticeTo(pg_conn* conn, const Logger* logger);
 
 }  // namespace haystack::store_internal
 

@@ -1,0 +1,25 @@
+// PostgreSQL's notices and warnings ("there is no transaction in progress", a collation
+// version mismatch at connection time, RAISE NOTICE) go to the job's logger, never raw to
+// stderr, so that JSON logs stay JSON.
+#ifndef HAYSTACK_STORE_INTERNAL_POSTGRES_NOTICES_H_
+#define HAYSTACK_STORE_INTERNAL_POSTGRES_NOTICES_H_
+
+#include <libpq-fe.h>
+
+#include <string>
+
+#include "haystack/core/logging.h"
+
+namespace haystack::store_internal {
+
+// Like PQconnectdb, but with the notice processor installed before the server says anything,
+// so that notices sent while the session starts are logged too (PQconnectdb would print them).
+// `logger` must outlive the connection: WARNING is logged as a warning, NOTICE, INFO, LOG and
+// DEBUG at debug level. connect_timeout (from the conninfo or PGCONNECT_TIMEOUT) bounds the
+// whole connection, not each host. Returns the connection in whatever state it ended (check
+// PQstatus), or nullptr when connect_timeout expired first.
+PGconn* ConnectLoggingNotices(const std::string& conninfo, const Logger* logger);
+
+}  // namespace haystack::store_internal
+
+#endif  // HAYSTACK_STORE_INTERNAL_POSTGRES_NOTICES_H_
