@@ -2,8 +2,14 @@
 // (docs/operations.md "Limits"). Each case here crashed the process (stack overflow) before
 // the parser became iterative and depth-checked.
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <string>
+#include <vector>
 
 #include "haystack/core/environment.h"
 #include "haystack/core/json.h"
@@ -90,18 +96,69 @@ TEST_CASE("a document over the size limit is refused before it is parsed") {
   CHECK(ParseJsonDocument(big, "LLM answer", ErrorKind::kExternalApi, {.max_bytes = 1002}).ok());
 }
 
-TEST_CASE("a number with hundreds of digits is refused before RapidJSON converts it") {
-  // Found by tests/fuzz: RapidJSON 1.1.0's full-precision conversion of "0.000…" with a few
-  // hundred zeros reads outside its table of powers of ten (a crash on the config of a record).
-  const std::string zeros = "[-0." + std::string(400, '0') + "]";
-  auto refused = ParseRunConfig(R"({"min_improvement": 0.)" + std::string(400, '0') + "1}");
+TEST_CASE("every number reads as the correctly rounded double, where RapidJSON's own did not") {
+  // Found by tests/fuzz: RapidJSON 1.1.0's full-precision conversion read outside its table of
+  // powers of ten for "0.000…1" with 348 zeros (a crash on a run's config) and returned garbage
+  // near the smallest double. The reference is glibc's strtod, correctly rounded.
+  const std::string zeros323 = "0." + std::string(323, '0');
+  const std::vector<std::string> numbers = {
+      zeros323 + "49406564584124654",          // jsonb's text of the smallest double
+      zeros323 + "3",                          // rounds up to the smallest double
+      "-" + zeros323 + "26",                   // and to its negative
+      "0." + std::string(20, '0') + "3e-303",  // 3e-324 with an exponent
+      "2.2250738585072009e-308",               // the largest subnormal
+      "1.7976931348623157e308",
+      "0.1",
+      "-123.456e-7",
+      "0." + std::string(400, '3'),  // 400 digits
+      "18446744073709551616",        // 2^64: read as a double, like RapidJSON
+      "-9223372036854775809",
+  };
+  for (const std::string& number : numbers) {
+    INFO(number.substr(0, 60));
+    auto doc = ParseJsonDocument("[" + number + "]", "x");
+    REQUIRE(doc.ok());
+    REQUIRE((*doc)[0].IsDouble());
+    const double want = std::strtod(number.c_str(), nullptr);
+    const double got = (*doc)[0].GetDouble();
+    CHECK(std::memcmp(&got, &want, sizeof got) == 0);  // bit for bit, so the sign of 0 too
+  }
+
+  // Integers keep their integer types; NaN and infinities are read as before.
+  auto integers = ParseJsonDocument("[-9223372036854775808, 18446744073709551615, 0, -0]", "x");
+  REQUIRE(integers.ok());
+  CHECK((*integers)[0].GetInt64() == std::numeric_limits<int64_t>::min());
+  CHECK((*integers)[1].GetUint64() == std::numeric_limits<uint64_t>::max());
+  CHECK((*integers)[2].IsInt());
+  CHECK((*integers)[3].IsInt());
+  auto special = ParseJsonDocument("[NaN, -Infinity, Inf]", "x");
+  REQUIRE(special.ok());
+  CHECK(std::isnan((*special)[0].GetDouble()));
+  CHECK((*special)[1].GetDouble() == -std::numeric_limits<double>::infinity());
+  CHECK((*special)[2].GetDouble() == std::numeric_limits<double>::infinity());
+}
+
+TEST_CASE("a number a double cannot hold is refused, naming the source") {
+  auto refused = ParseRunConfig(R"({"min_improvement": 1e-400})");
   REQUIRE_FALSE(refused.ok());
+  CHECK(GetErrorKind(refused.status()) == ErrorKind::kConfiguration);
   CHECK_THAT(std::string(refused.status().message()),
-             Catch::Contains("config: a number longer than 100 characters at byte 20"));
-  CHECK_FALSE(ParseJsonDocument(zeros, "x").ok());
-  // Long digit runs inside strings are text, and ordinary numbers are untouched.
-  CHECK(ParseJsonDocument("[\"" + std::string(400, '0') + "\", 1.7976931348623157e308, -0.0]", "x")
-            .ok());
+             Catch::Contains("config: a number outside the range of a double at byte 20"));
+  // Beyond the largest double, or below half the smallest (zero as a double, where RapidJSON
+  // 1.1.0 returned NaN or other garbage, or crashed).
+  const std::string zeros323 = "0." + std::string(323, '0');
+  for (const std::string& number :
+       {std::string("1.8e308"), std::string("2e-324"), zeros323 + "1",
+        "0." + std::string(20, '0') + "1e-303", "-0." + std::string(400, '0') + "1",
+        "0." + std::string(329, '0') + "12345678901234567890"}) {
+    INFO(number.substr(0, 60));
+    auto doc = ParseJsonDocument("[" + number + "]", "x");
+    REQUIRE_FALSE(doc.ok());
+    CHECK_THAT(std::string(doc.status().message()),
+               Catch::Contains("x: a number outside the range of a double at byte 1"));
+  }
+  // Digits inside strings are text.
+  CHECK(ParseJsonDocument("[\"1e-400\", \"0." + std::string(400, '0') + "1\"]", "x").ok());
 }
 
 TEST_CASE("a settings file nested 100,000 levels deep is a configuration error") {

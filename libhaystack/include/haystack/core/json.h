@@ -45,23 +45,17 @@ inline constexpr int kMaxJsonDepth = 64;
 // answer we read, small enough that a hostile one cannot exhaust memory.
 inline constexpr size_t kMaxJsonBytes = size_t{64} << 20;
 
-// The longest number token accepted. No number HAYSTACK reads needs more than ~25 characters;
-// RapidJSON 1.1.0's full-precision conversion reads outside its table of powers of ten for a
-// number with a few hundred digits after the point ("0.000…0", found by tests/fuzz), so long
-// number tokens are refused before they reach it.
-inline constexpr size_t kMaxJsonNumberChars = 100;
-
 struct JsonLimits {
   int max_depth = kMaxJsonDepth;
   size_t max_bytes = kMaxJsonBytes;
-  size_t max_number_chars = kMaxJsonNumberChars;
 };
 
 // Parses a JSON document with RapidJSON's iterative parser (constant stack) within `limits`.
 // Errors are kind `kind`, kInvalidArgument, and start with `what` (the source): a syntax error
 // gives its byte offset, a document nested deeper than the limit the offset where it went too
-// deep, an oversized one its size, an overlong number where it starts. Invalid UTF-8 is a
-// syntax error.
+// deep, an oversized one its size, a number a double cannot hold (beyond 1.8e308, or non-zero
+// below 2.5e-324) where it starts. Numbers are converted by std::from_chars, correctly rounded.
+// Invalid UTF-8 is a syntax error.
 absl::StatusOr<rapidjson::Document> ParseJsonDocument(std::string_view text, std::string_view what,
                                                       ErrorKind kind = ErrorKind::kConfiguration,
                                                       const JsonLimits& limits = {});
