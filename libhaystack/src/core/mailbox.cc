@@ -93,8 +93,9 @@ absl::Status ValidateMailbox(std::string_view address) {
   const size_t at = address.rfind('@');
   if (at == std::string_view::npos) return Invalid(address, "there is no @");
   const std::string_view local = address.substr(0, at);
-  if (local.find('@') != std::string_view::npos)
+  if (local.find('@') != std::string_view::npos) {
     return Invalid(address, "there is more than one @");
+  }
   if (!local.empty() && local.front() == '"') {
     return Invalid(address, "quoted local parts are not accepted");
   }

@@ -77,17 +77,19 @@ bool IsSafeFileUrl(std::string_view url) {
   return absl::StartsWith(view, "file:///") && HasOnlyUrlCharacters(url);
 }
 
-std::string FileUrl(std::string_view absolute_path) {
-  std::string out = "file://";
-  size_t start = 0;
-  while (start < absolute_path.size()) {
-    size_t slash = absolute_path.find('/', start);
-    if (slash == std::string_view::npos) slash = absolute_path.size();
-    out += UrlEncode(absolute_path.substr(start, slash - start));
-    if (slash < absolute_path.size()) out += '/';
+std::string UrlEncodePath(std::string_view path) {
+  std::string out;
+  for (size_t start = 0;;) {
+    const size_t slash = path.find('/', start);
+    out += UrlEncode(path.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (slash == std::string_view::npos) return out;
+    out += '/';
     start = slash + 1;
   }
-  return out;
+}
+
+std::string FileUrl(std::string_view absolute_path) {
+  return "file://" + UrlEncodePath(absolute_path);
 }
 
 }  // namespace haystack

@@ -125,8 +125,9 @@ class HttpLlmClient : public LlmClient {
     logger_.Debug("llm call", {{"provider", std::string(provider)},
                                {"status", static_cast<int64_t>(response->status)},
                                {"attempts", static_cast<int64_t>(response->attempts)}});
-    if (response->status < 200 || response->status >= 300)
+    if (response->status < 200 || response->status >= 300) {
       return HttpError(provider, *response, options_.api_key);
+    }
     return response;
   }
 

@@ -32,20 +32,6 @@ std::string Sha256Hex(std::string_view data) {
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
-// The object name percent-encoded except for '/', which separates the path's segments.
-std::string EncodeObjectPath(std::string_view object) {
-  std::string out;
-  size_t start = 0;
-  while (true) {
-    const size_t slash = object.find('/', start);
-    out += UrlEncode(object.substr(
-        start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
-    if (slash == std::string_view::npos) return out;
-    out += '/';
-    start = slash + 1;
-  }
-}
-
 // "https://host:port" → "host:port": the value of the signed Host header.
 absl::StatusOr<std::string> HostOf(std::string_view endpoint) {
   const size_t scheme = endpoint.find("://");
@@ -180,7 +166,7 @@ absl::StatusOr<SignedUrlParts> CanonicalizeSignedUrl(const SignedUrlRequest& req
     if (!canonical_query.empty()) canonical_query += '&';
     absl::StrAppend(&canonical_query, UrlEncode(name), "=", UrlEncode(value));
   }
-  const std::string path = absl::StrCat("/", request.bucket, "/", EncodeObjectPath(request.object));
+  const std::string path = absl::StrCat("/", request.bucket, "/", UrlEncodePath(request.object));
   SignedUrlParts parts;
   parts.canonical_request = absl::StrCat("GET\n", path, "\n", canonical_query, "\nhost:", host,
                                          "\n\nhost\nUNSIGNED-PAYLOAD");

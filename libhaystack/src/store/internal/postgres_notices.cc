@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -37,10 +38,14 @@ int ConnectTimeoutMs(PGconn* conn) {
 
 }  // namespace
 
+void LogNoticesTo(PGconn* conn, const Logger* logger) {
+  PQsetNoticeProcessor(conn, LogNotice, const_cast<Logger*>(logger));
+}
+
 PGconn* ConnectLoggingNotices(const std::string& conninfo, const Logger* logger) {
   PGconn* conn = PQconnectStart(conninfo.c_str());
   if (conn == nullptr) return nullptr;
-  PQsetNoticeProcessor(conn, LogNotice, const_cast<Logger*>(logger));
+  LogNoticesTo(conn, logger);
   if (PQstatus(conn) == CONNECTION_BAD) return conn;
   const int timeout_ms = ConnectTimeoutMs(conn);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
