@@ -1,5 +1,6 @@
 // A KnowledgeBase held in memory, filled by code: for tests of the modules that use one, and
-// for tools that build a knowledge base before writing it out.
+// for tools that build a knowledge base before writing it out. A faithful fake of
+// SqliteKnowledgeBase: tests/knowledge/conformance_test.cc runs the same cases on both.
 #ifndef HAYSTACK_KNOWLEDGE_IN_MEMORY_KNOWLEDGE_BASE_H_
 #define HAYSTACK_KNOWLEDGE_IN_MEMORY_KNOWLEDGE_BASE_H_
 
@@ -11,6 +12,9 @@
 #include "haystack/knowledge/knowledge_base.h"
 
 namespace haystack {
+namespace knowledge_internal {
+struct OntologyPath;
+}
 
 class InMemoryKnowledgeBase final : public KnowledgeBase {
  public:
@@ -37,6 +41,8 @@ class InMemoryKnowledgeBase final : public KnowledgeBase {
   absl::StatusOr<std::optional<OntologyTerm>> GetTerm(std::string_view id) const override;
   absl::StatusOr<std::vector<OntologyNeighbor>> Neighbors(std::string_view id,
                                                           int max_distance) const override;
+  absl::StatusOr<std::vector<OntologyNeighbor>> Ancestors(std::string_view id,
+                                                          int max_distance) const override;
   absl::StatusOr<std::optional<Perturbation>> FindPerturbation(
       std::string_view name_or_synonym) const override;
   absl::StatusOr<std::vector<Perturbation>> Perturbations() const override;
@@ -49,6 +55,11 @@ class InMemoryKnowledgeBase final : public KnowledgeBase {
   absl::StatusOr<std::vector<SourceVersion>> Sources() const override;
 
  private:
+  std::vector<std::string> ParentsOf(const std::string& id) const;
+  std::vector<std::string> ChildrenOf(const std::string& id) const;
+  std::vector<OntologyNeighbor> NeighborTerms(
+      const std::map<std::string, knowledge_internal::OntologyPath>& found) const;
+
   std::map<std::string, Gene> genes_;
   std::map<std::string, GeneSet> gene_sets_;
   std::map<std::string, OntologyTerm> terms_;
@@ -65,11 +76,6 @@ class InMemoryKnowledgeBase final : public KnowledgeBase {
   };
   std::unique_ptr<NetworkCache> network_cache_ = std::make_unique<NetworkCache>();
 };
-
-// Case-, punctuation- and plural-insensitive normal form used for dictionary matching:
-// "CD14+ Monocytes" → "cd14+ monocyte", "IFN-γ" → "ifn gamma", "interferon-gamma" →
-// "interferon gamma". Exposed so that every resolver normalises the same way.
-std::string NormalizeEntityText(std::string_view text);
 
 }  // namespace haystack
 

@@ -18,6 +18,7 @@ namespace haystack {
 namespace knowledge_internal {
 class Database;
 class Statement;
+struct OntologyPath;
 }  // namespace knowledge_internal
 
 // The GO co-annotation network proxy (used when no STRING network was imported): two genes
@@ -48,6 +49,8 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
   // grandchild, descendant, sibling, relative.
   absl::StatusOr<std::vector<OntologyNeighbor>> Neighbors(std::string_view id,
                                                           int max_distance) const override;
+  absl::StatusOr<std::vector<OntologyNeighbor>> Ancestors(std::string_view id,
+                                                          int max_distance) const override;
   absl::StatusOr<std::optional<Perturbation>> FindPerturbation(
       std::string_view name_or_synonym) const override;
   absl::StatusOr<std::vector<Perturbation>> Perturbations() const override;
@@ -75,6 +78,11 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
   absl::StatusOr<std::vector<std::string>> Column(std::string_view sql,
                                                   std::string_view param) const;
   absl::StatusOr<std::shared_ptr<const InteractionNetwork>> BuildNetwork() const;
+  // Ontology walks; call with mu_ held. TermKey: the surrogate key of an ontology id.
+  absl::StatusOr<int64_t> TermKey(std::string_view id) const;
+  absl::StatusOr<std::vector<int64_t>> Linked(std::string_view sql, int64_t term) const;
+  absl::StatusOr<std::vector<OntologyNeighbor>> NeighborTerms(
+      const std::map<int64_t, knowledge_internal::OntologyPath>& found) const;
   // gene_id → symbol, read once; call with mu_ held.
   absl::StatusOr<const std::unordered_map<int64_t, std::string>*> SymbolsById() const;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "haystack/core/error.h"
@@ -41,6 +42,36 @@ Categorical AsCategorical(const DataFrameColumn& column) {
   return out;
 }
 
+// The obs column holding `field`: the mapping's, else the first candidate obs has. A detected
+// condition column never doubles as the perturbation column.
+std::optional<std::string> ChooseColumn(const DataFrame& obs, const AtlasColumnMapping& mapping,
+                                        AtlasField field, const std::string& perturbation_column,
+                                        std::vector<std::string>& notes) {
+  if (auto it = mapping.columns.find(field); it != mapping.columns.end()) {
+    if (obs.Find(it->second) == nullptr) return std::nullopt;
+    notes.push_back(Cat(DefaultColumnName(field), ": column '", it->second, "' (mapping)"));
+    return it->second;
+  }
+  for (std::string_view candidate : ColumnCandidates(field)) {
+    if (obs.Find(candidate) == nullptr) continue;
+    if (field == AtlasField::kCondition && candidate == perturbation_column) continue;
+    if (candidate != DefaultColumnName(field)) {
+      notes.push_back(Cat(DefaultColumnName(field), ": column '", candidate, "' (detected)"));
+    }
+    return std::string(candidate);
+  }
+  return std::nullopt;
+}
+
+std::string Tried(const AtlasColumnMapping& mapping, AtlasField field) {
+  if (auto it = mapping.columns.find(field); it != mapping.columns.end()) {
+    return Cat("'", it->second, "' (from the column mapping)");
+  }
+  std::string out;
+  for (std::string_view c : ColumnCandidates(field)) out += Cat(out.empty() ? "'" : ", '", c, "'");
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<ObsIndex> ObsIndex::Build(const DataFrame& obs, int64_t rows,
@@ -48,25 +79,28 @@ absl::StatusOr<ObsIndex> ObsIndex::Build(const DataFrame& obs, int64_t rows,
   ObsIndex index;
   index.rows_ = rows;
   index.what_ = std::string(what);
-  index.mapping_ = mapping;
+  std::string perturbation_column;
   for (AtlasField field : kAllAtlasFields) {
-    const std::string column = mapping.ColumnFor(field);
-    const DataFrameColumn* c = obs.Find(column);
-    if (c == nullptr) {
+    const std::optional<std::string> column =
+        ChooseColumn(obs, mapping, field, perturbation_column, index.notes_);
+    if (!column) {
+      index.mapping_.columns[field] = mapping.ColumnFor(field);
       if (!IsRequiredField(field)) continue;
       std::string have;
       for (const auto& col : obs.columns) have += (have.empty() ? "" : ", ") + col.name;
-      return MakeError(
-          ErrorKind::kStorage, absl::StatusCode::kInvalidArgument,
-          Cat(what, ": obs has no column '", column, "' (the ", DefaultColumnName(field),
-              " field; use a column mapping if the atlas names it differently); obs "
-              "columns: ",
-              have.empty() ? "none" : have));
+      return MakeError(ErrorKind::kStorage, absl::StatusCode::kInvalidArgument,
+                       Cat(what, ": obs has no column for the ", DefaultColumnName(field),
+                           " field (looked for ", Tried(mapping, field),
+                           "; map the atlas's column in a column mapping file); obs columns: ",
+                           have.empty() ? "none" : have));
     }
+    index.mapping_.columns[field] = *column;
+    if (field == AtlasField::kPerturbation) perturbation_column = *column;
+    const DataFrameColumn* c = obs.Find(*column);
     if (static_cast<int64_t>(c->size()) != rows) {
       return MakeError(
           ErrorKind::kStorage, absl::StatusCode::kInvalidArgument,
-          Cat(what, ": obs column '", column, "' has ", c->size(), " rows, expected ", rows));
+          Cat(what, ": obs column '", *column, "' has ", c->size(), " rows, expected ", rows));
     }
     const auto* categorical = std::get_if<Categorical>(&c->values);
     if (categorical != nullptr && !c->mask) {
