@@ -382,7 +382,9 @@ absl::Status AtlasVocabulary::AddTerms(const CellAtlas& atlas, const KnowledgeBa
                                        VocabularyKind::kDisease, &diseases_}}) {
     if (!atlas.HasField(f.id)) continue;
     std::map<std::string, std::pair<std::string, int64_t>> labels;
-    if (atlas.HasField(f.label)) HAYSTACK_ASSIGN_OR_RETURN(labels, Majority(atlas, f.id, f.label));
+    if (atlas.HasField(f.label)) {
+      HAYSTACK_ASSIGN_OR_RETURN(labels, Majority(atlas, f.id, f.label));
+    }
     HAYSTACK_ASSIGN_OR_RETURN(std::vector<GroupCount> ids, atlas.Values(f.id));
     for (const GroupCount& g : ids) {
       AtlasTerm t{g.values[0], "", g.cells, {}, std::nullopt};

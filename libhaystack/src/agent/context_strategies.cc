@@ -1,6 +1,7 @@
 // Strategies that look beyond the query's own cells: related cell types in the Cell Ontology
 // (ontology-guided), the target donor's other cells (donor context) and the target tissue's
 // cells in other donors (tissue atlas).
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -30,7 +31,11 @@ void AddContext(const StructuredQuery& q, const CellAtlas& atlas, CellFilter& fi
 
 bool IsQueryCellTypeOf(const PromptCandidate& c, const StructuredQuery& q, bool same_donor_only) {
   const auto cell_type = c.selection.find(std::string(DefaultColumnName(AtlasField::kCellType)));
-  if (cell_type == c.selection.end() || cell_type->second != q.cell_type_cl_id) return false;
+  const std::vector<std::string> ids = QueryCellTypeIds(q);
+  if (cell_type == c.selection.end() ||
+      std::find(ids.begin(), ids.end(), cell_type->second) == ids.end()) {
+    return false;
+  }
   if (!same_donor_only) return true;
   const auto donor = c.selection.find(std::string(DefaultColumnName(AtlasField::kDonor)));
   return q.target_donor_id && donor != c.selection.end() && donor->second == *q.target_donor_id;
@@ -48,11 +53,17 @@ class OntologyStrategy final : public PromptStrategy {
         (!q.perturbation_resolved || !in.atlas.HasField(AtlasField::kPerturbation))) {
       return out;
     }
-    HAYSTACK_ASSIGN_OR_RETURN(std::vector<OntologyNeighbor> neighbors,
-                              in.knowledge.Neighbors(*q.cell_type_cl_id, kMaxOntologyDistance));
+    // A cell type the knowledge base does not know has no ontology neighbours to draw on.
+    absl::StatusOr<std::vector<OntologyNeighbor>> neighbors =
+        in.knowledge.Neighbors(*q.cell_type_cl_id, kMaxOntologyDistance);
+    if (!neighbors.ok()) {
+      if (neighbors.status().code() == absl::StatusCode::kNotFound) return out;
+      return neighbors.status();
+    }
     const std::string query_label = q.cell_type_name.value_or(*q.cell_type_cl_id);
-    for (const OntologyNeighbor& n : neighbors) {
-      if (n.term.id == *q.cell_type_cl_id) continue;
+    const std::vector<std::string> selected = QueryCellTypeIds(q);
+    for (const OntologyNeighbor& n : *neighbors) {
+      if (std::find(selected.begin(), selected.end(), n.term.id) != selected.end()) continue;
       CellFilter filter;
       filter.Where(AtlasField::kCellType, n.term.id);
       std::string what;

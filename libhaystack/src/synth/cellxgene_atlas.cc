@@ -94,7 +94,7 @@ std::vector<CellType> CellTypes(int n) {
                TissueOf(base.tissue, static_cast<size_t>(i)), base.tissue == Tissue::kBlood};
     if (round > 0) {
       t.id = absl::StrFormat("CL:99%05d", i);
-      t.label = absl::StrCat(base.label, " subtype ", round);
+      t.label = absl::StrCat(std::string(base.label), " subtype ", round);
     }
     out.push_back(std::move(t));
   }

@@ -91,6 +91,10 @@ class AtlasVocabulary {
   // The perturbation values of control cells.
   std::vector<std::string> ControlValues() const;
 
+  // Every name of `kind`, normalised, with its entries (for typo matching).
+  const std::unordered_map<std::string, std::vector<size_t>>& Names(VocabularyKind kind) const {
+    return index_[static_cast<size_t>(kind)];
+  }
   // Indices of the entries of `kind` one of whose names normalises to `normalized`.
   const std::vector<size_t>& Named(VocabularyKind kind, const std::string& normalized) const;
   // The non-control perturbations targeting `symbol` (any modality).

@@ -54,6 +54,26 @@ CellFilter& UnperturbedOnly(const CellAtlas& atlas, CellFilter& filter) {
   return filter;
 }
 
+std::vector<std::string> QueryCellTypeIds(const StructuredQuery& query) {
+  std::vector<std::string> ids;
+  for (const CellTypeSelection& s : query.cell_types_selected) ids.push_back(s.id);
+  if (ids.empty() && query.cell_type_cl_id) ids.push_back(*query.cell_type_cl_id);
+  return ids;
+}
+
+CellFilter& AtQueryCondition(const CellAtlas& atlas, const StructuredQuery& query,
+                             CellFilter& filter) {
+  if (!query.target_condition || !atlas.HasField(AtlasField::kCondition)) return filter;
+  const auto& columns = atlas.layout().columns;
+  const auto condition = columns.find(AtlasField::kCondition);
+  const auto perturbation = columns.find(AtlasField::kPerturbation);
+  if (condition != columns.end() && perturbation != columns.end() &&
+      condition->second == perturbation->second) {
+    return filter;
+  }
+  return filter.Where(AtlasField::kCondition, *query.target_condition);
+}
+
 absl::StatusOr<std::vector<std::string>> DistinctValues(const CellAtlas& atlas, AtlasField field,
                                                         const CellFilter& filter) {
   const AtlasField group[] = {field};

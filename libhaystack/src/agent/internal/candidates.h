@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "haystack/atlas/cell_atlas.h"
 #include "haystack/core/prompt.h"
+#include "haystack/core/query.h"
 
 namespace haystack::agent_internal {
 
@@ -24,6 +25,15 @@ absl::StatusOr<std::vector<PromptCandidate>> CandidatesFromGroups(const CellAtla
 CellFilter& PerturbedOnly(const CellAtlas& atlas, CellFilter& filter);
 // `filter` restricted to unperturbed cells (is_control = "true") when the atlas says so.
 CellFilter& UnperturbedOnly(const CellAtlas& atlas, CellFilter& filter);
+
+// The atlas cell types the query selects (StructuredQuery::cell_types_selected; a record
+// written before that field existed: cell_type_cl_id alone).
+std::vector<std::string> QueryCellTypeIds(const StructuredQuery& query);
+
+// `filter` restricted to the query's time point or condition, when it names one the atlas
+// records (a condition column other than the perturbation column).
+CellFilter& AtQueryCondition(const CellAtlas& atlas, const StructuredQuery& query,
+                             CellFilter& filter);
 
 // The distinct values of `field` among cells matching `filter`.
 absl::StatusOr<std::vector<std::string>> DistinctValues(const CellAtlas& atlas, AtlasField field,

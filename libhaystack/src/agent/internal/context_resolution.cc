@@ -81,7 +81,7 @@ std::vector<Duration> Durations(const QueryContext& q) {
                                                             tokens[i].lower.back()))) {
       out.push_back({*h, std::string(tokens[i].text)});
     } else if (i + 1 < tokens.size() && !tokens[i].ends_clause) {
-      const std::string joined = absl::StrCat(tokens[i].text, " ", tokens[i + 1].text);
+      const std::string joined = absl::StrCat(std::string(tokens[i].text), " ", std::string(tokens[i + 1].text));
       if (auto h2 = ParseDurationHours(joined)) out.push_back({*h2, std::string(q.Span(i, i + 2))});
     }
   }
@@ -144,7 +144,7 @@ absl::Status ResolveTimePoint(const Analysis& a, StructuredQuery& q) {
 // A tissue, disease or condition mention: the atlas's value, or a refusal naming what the
 // atlas has when only the knowledge base knows it.
 absl::Status ResolveTerm(const Analysis& a, VocabularyKind kind, const std::vector<AtlasTerm>& terms,
-                         std::string_view what, AtlasField field,
+                         const std::string& what, AtlasField field,
                          std::optional<std::string>& slot) {
   const std::vector<const Mention*> named = MentionsOf(a.mentions, kind);
   if (named.empty()) return absl::OkStatus();

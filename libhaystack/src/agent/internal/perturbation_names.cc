@@ -99,9 +99,11 @@ std::optional<GeneticName> ParseGenetic(std::string_view value, bool whole_value
 
 std::vector<std::string> SplitCombination(std::string_view value) {
   std::vector<std::string> parts;
-  for (std::string_view part : absl::StrSplit(value, absl::ByAnyChar("+&;"))) {
-    part = Trim(part, " ");
-    if (!HasLetter(part)) return {std::string(value)};
+  const std::string whole(value);
+  for (absl::string_view piece : absl::StrSplit(whole, absl::ByAnyChar("+&;"))) {
+    const std::string owned(piece);
+    const std::string_view part = Trim(owned, " ");
+    if (!HasLetter(part)) return {whole};
     parts.emplace_back(part);
   }
   return parts;
@@ -129,15 +131,19 @@ std::string StripDose(std::string_view value) {
     }
     return false;
   };
-  std::vector<std::string_view> kept;
+  std::vector<std::string> kept;
   bool after_number = false;
-  for (std::string_view token : absl::StrSplit(value, absl::ByAnyChar(" _"), absl::SkipEmpty())) {
-    const bool number = std::isdigit(static_cast<unsigned char>(Trim(token, "(")[0]));
+  const std::string whole(value);
+  for (absl::string_view piece : absl::StrSplit(whole, absl::ByAnyChar(" _"), absl::SkipEmpty())) {
+    const std::string token(piece);
+    const std::string_view digits = Trim(token, "(");
+    const bool number = !digits.empty() && std::isdigit(static_cast<unsigned char>(digits[0]));
     const bool dose = is_dose(token) && (number || after_number);
     after_number = dose;
     if (!dose) kept.push_back(token);
   }
-  std::string out(Trim(absl::StrJoin(kept, " "), " _-([,"));
+  const std::string joined = absl::StrJoin(kept, " ");
+  std::string out(Trim(joined, " _-([,"));
   return out.empty() ? std::string(value) : out;
 }
 

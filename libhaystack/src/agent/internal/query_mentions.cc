@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "absl/strings/str_replace.h"
+#include "haystack/core/error.h"
 
 namespace haystack::agent_internal {
 namespace {

@@ -30,7 +30,10 @@ std::vector<Token> Tokenize(std::string_view text) {
     while (b < e && kLeadingJunk.find(text[b]) != std::string_view::npos) ++b;
     bool clause = end == text.size();
     while (e > b && kTrailingJunk.find(text[e - 1]) != std::string_view::npos) {
-      if (kClauseEnd.find(text[e - 1]) != std::string_view::npos) clause = true;
+      const char c = text[e - 1];
+      const char open = c == ')' ? '(' : c == ']' ? '[' : c == '}' ? '{' : '\0';
+      if (open != '\0' && text.substr(b, e - 1 - b).find(open) != std::string_view::npos) break;
+      if (kClauseEnd.find(c) != std::string_view::npos) clause = true;
       --e;
     }
     if (e > b) {
@@ -52,6 +55,15 @@ std::vector<Token> Tokenize(std::string_view text) {
   return tokens;
 }
 
+bool IsFunctionWord(std::string_view w) {
+  return In(w, {"a",     "an",    "the",   "of",    "to",   "in",    "on",    "at",    "by",
+                "for",   "from",  "with",  "and",   "or",   "plus",  "how",   "what",  "which",
+                "would", "will",  "could", "should", "do",  "does",  "did",   "be",    "is",
+                "are",   "was",   "were",  "if",    "when", "after", "under", "upon",  "into",
+                "their", "its",   "these", "those", "this", "that",  "there", "we",    "i",
+                "me",    "my",    "our",   "can",   "you",  "please", "versus", "vs",  "between"});
+}
+
 bool IsStopWord(std::string_view w) {
   return In(w, {"a",       "an",       "the",      "of",        "to",      "in",         "on",
                 "at",      "by",       "for",      "from",      "with",    "and",        "or",
@@ -63,6 +75,7 @@ bool IsStopWord(std::string_view w) {
                 "we",      "i",        "me",       "my",        "our",     "can",        "you",
                 "please",  "control",  "controls", "untreated", "vehicle", "versus",     "vs",
                 "between", "respond",  "response", "responds",  "react",   "change",     "changes",
+                "plus",
                 "profile", "profiles", "state"});
 }
 

@@ -22,6 +22,10 @@ struct Token {
 // but keeps inner characters ("CD14+", "IFN-γ", "Crohn's").
 std::vector<Token> Tokenize(std::string_view text);
 
+// Articles, prepositions, auxiliaries and question words: never the first or last word of a
+// mention of an atlas value ("medium change" may end in "change"; "of the" may not).
+bool IsFunctionWord(std::string_view lower);
+
 // Function words that never start or end an entity mention ("the", "of", "to", "how", ...).
 bool IsStopWord(std::string_view lower);
 
