@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agent/curated_knowledge.h"
+#include "agent/test_atlases.h"
 #include "catch2/catch.hpp"
 #include "haystack/core/error.h"
 #include "haystack/core/json.h"
@@ -136,8 +137,9 @@ struct Harness {
   }
 
   StructuredQuery Analyze(std::string_view query = kQuery) {
-    RuleBasedQueryAnalyzer rules(CuratedKnowledge());
-    LlmQueryAnalyzer analyzer(*client, CuratedKnowledge(), rules, logger);
+    RuleBasedQueryAnalyzer rules(CuratedKnowledge(), testing::DemoVocabulary());
+    LlmQueryAnalyzer analyzer(*client, CuratedKnowledge(), testing::DemoVocabulary(), rules,
+                              logger);
     auto result = analyzer.Analyze(query);
     REQUIRE(result.ok());
     return *result;
@@ -224,8 +226,9 @@ TEST_CASE("a perturbation outside the knowledge base is not accepted from the mo
     h.server.Push({.content = R"({"task_type":"perturbation_novel_cell_types",)"
                               R"("cell_type":"CD14+ monocytes","perturbation":"IL-17A"})"});
   }
-  RuleBasedQueryAnalyzer rules(CuratedKnowledge());
-  LlmQueryAnalyzer analyzer(*h.client, CuratedKnowledge(), rules, h.logger);
+  RuleBasedQueryAnalyzer rules(CuratedKnowledge(), testing::DemoVocabulary());
+  LlmQueryAnalyzer analyzer(*h.client, CuratedKnowledge(), testing::DemoVocabulary(), rules,
+                            h.logger);
   auto result = analyzer.Analyze(query);
   REQUIRE_FALSE(result.ok());  // the rules cannot resolve it either
   CHECK(GetErrorKind(result.status()) == ErrorKind::kEntityResolution);

@@ -315,7 +315,7 @@ TEST_CASE("A column mapping lets an atlas use its own column names") {
   CHECK(GetErrorKind(unmapped.status()) == ErrorKind::kStorage);
   CHECK_THAT(
       std::string(unmapped.status().message()),
-      Catch::Contains("no column 'cell_type_ontology_term_id'") && Catch::Contains("celltype_cl"));
+      Catch::Contains("no column for the cell_type_ontology_term_id field") && Catch::Contains("celltype_cl"));
 
   testing::WriteFile(dir.path() / "mapping.json",
                      R"({"cell_type_ontology_term_id": "celltype_cl", "donor_id": "patient"})");

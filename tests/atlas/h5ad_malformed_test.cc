@@ -232,7 +232,7 @@ TEST_CASE("A missing obs column is named, by the reader and by the atlas") {
   CHECK(atlas.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK_THAT(
       std::string(atlas.status().message()),
-      Catch::Contains("obs has no column 'cell_type_ontology_term_id'") && Catch::Contains(plain));
+      Catch::Contains("obs has no column for the cell_type_ontology_term_id field") && Catch::Contains(plain));
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ TEST_CASE("cell types resolve by name and synonym") {
   REQUIRE(matches.ok());
   REQUIRE_FALSE(matches->empty());
   CHECK(matches->front().id == "CL:0001054");
-  CHECK(matches->front().method == "synonym");
+  CHECK(MatchMethodName(matches->front().method) == "synonym");
   auto t = kb.Resolve(EntityKind::kCellType, "t cells", 1);
   REQUIRE(t.ok());
   REQUIRE(t->size() == 1);

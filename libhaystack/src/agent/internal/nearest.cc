@@ -85,18 +85,21 @@ std::string NearestPerturbations(const AtlasVocabulary& vocabulary, std::string_
         if (NormalizeEntityText(part) == NormalizeEntityText(wanted)) score += 10;
       }
     }
-    if (known) {
-      for (size_t i = 0; i < p.knowledge.size(); ++i) {
-        if (!p.knowledge[i]) continue;
-        if (p.knowledge[i]->type == known->type) score += 1;
-        for (const std::string& t : p.knowledge[i]->targets) {
-          if (std::find(known->targets.begin(), known->targets.end(), t) != known->targets.end()) {
-            score += 2;
-            break;
-          }
+    // Kinship with the knowledge base's entry: the best of the parts, so that a combination
+    // does not outrank the single perturbation it contains.
+    double kin = 0;
+    for (size_t i = 0; known && i < p.knowledge.size(); ++i) {
+      if (!p.knowledge[i]) continue;
+      double part = p.knowledge[i]->type == known->type ? 1 : 0;
+      for (const std::string& t : p.knowledge[i]->targets) {
+        if (std::find(known->targets.begin(), known->targets.end(), t) != known->targets.end()) {
+          part += 2;
+          break;
         }
       }
+      kin = std::max(kin, part);
     }
+    score += kin - 0.1 * static_cast<double>(p.parts.size() - 1);
     scored.emplace_back(score, p.value);
   }
   std::vector<std::string> top = TopByScore(std::move(scored), limit);
