@@ -258,12 +258,30 @@ TEST_CASE("Gathers convert int64 column indices and integer counts") {
   for (float v : x.data) counts.push_back(static_cast<int32_t>(v));
   Rewrite(path, "/X/data", H5T_STD_I32LE, counts);
   const std::vector<int64_t> cells = RandomCells(300, n, rng);
-  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(path);
+  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas =
+      OpenH5adAtlas(path, {.normalize_counts = false});
   REQUIRE(atlas.ok());
   absl::StatusOr<ExpressionMatrix> rows = (*atlas)->GatherRows(cells);
   INFO(rows.status().ToString());
   REQUIRE(rows.ok());
   CHECK(*rows == TakeRows(*a.x, cells));
+  // By default, counts are recognised and gathered as log1p(counts per 10k).
+  absl::StatusOr<std::unique_ptr<CellAtlas>> normalising = OpenH5adAtlas(path);
+  REQUIRE(normalising.ok());
+  CHECK((*normalising)->layout().x_is_counts);
+  CHECK_THAT((*normalising)->layout().expression, Catch::Contains("X holds counts"));
+  absl::StatusOr<ExpressionMatrix> scaled = (*normalising)->GatherRows(cells);
+  REQUIRE(scaled.ok());
+  const CsrMatrix& raw = std::get<CsrMatrix>(*rows);
+  const CsrMatrix& norm = std::get<CsrMatrix>(*scaled);
+  REQUIRE(norm.indices == raw.indices);
+  for (int64_t r = 0; r < raw.rows; ++r) {
+    double total = 0;
+    for (int64_t k = raw.indptr[r]; k < raw.indptr[r + 1]; ++k) total += raw.data[k];
+    for (int64_t k = raw.indptr[r]; k < raw.indptr[r + 1]; ++k) {
+      CHECK(norm.data[k] == Approx(std::log1p(raw.data[k] * 1e4 / total)).epsilon(1e-6));
+    }
+  }
 }
 
 // Where X/data starts in the file.

@@ -123,15 +123,22 @@ class H5adAtlas final : public CellAtlas {
     std::vector<int64_t> sample;
     const int64_t n = num_cells();
     for (int64_t i = 0; i < std::min<int64_t>(n, 64); ++i) sample.push_back(i * n / std::min<int64_t>(n, 64));
-    HAYSTACK_ASSIGN_OR_RETURN(ExpressionMatrix rows, rows_->Gather(sample));
-    layout_.x_is_counts = atlas_internal::LooksLikeCounts(rows);
     layout_.has_raw = H5Lexists(file_.get(), "raw", H5P_DEFAULT) > 0 &&
                       H5Lexists(file_.get(), "raw/X", H5P_DEFAULT) > 0;
-    layout_.expression = Cat(
-        layout_.x_is_counts ? "X holds counts: gathered rows are normalised to log1p(counts "
-                              "per 10k)"
-                            : "X holds normalised values (used as they are)",
-        layout_.has_raw ? "; raw/X is present and not used" : "");
+    const std::string raw = layout_.has_raw ? "; raw/X is present and not used" : "";
+    // A damaged row in the sample is reported by the gather that reads it, not at opening.
+    absl::StatusOr<ExpressionMatrix> rows = rows_->Gather(sample);
+    if (!rows.ok()) {
+      layout_.expression = Cat("X used as stored (its sample could not be read: ",
+                               std::string(rows.status().message()), ")", raw);
+      return absl::OkStatus();
+    }
+    layout_.x_is_counts = options.normalize_counts && atlas_internal::LooksLikeCounts(*rows);
+    layout_.expression =
+        layout_.x_is_counts
+            ? Cat("X holds counts: gathered rows are normalised to log1p(counts per 10k)", raw)
+            : Cat(options.normalize_counts ? "X holds normalised values" : "X", " (used as stored)",
+                  raw);
     return absl::OkStatus();
   }
 

@@ -29,6 +29,10 @@ struct H5adAtlasOptions {
   // Symbols for a var index of Ensembl ids that has no symbol column (feature_name,
   // gene_symbols, gene_symbol, gene_name, symbol): e.g. the knowledge base's Ensembl map.
   std::function<std::optional<std::string>(std::string_view ensembl_id)> ensembl_to_symbol;
+  // When X holds raw counts (integers, as many exports do, with no normalised layer), gathers
+  // return log1p(counts per 10k), the scale the model and the statistics expect. Off: X as
+  // stored (for tools that want the file's own values).
+  bool normalize_counts = true;
 };
 
 // Opens the atlas. Fields the mapping does not name are looked for under their common column
