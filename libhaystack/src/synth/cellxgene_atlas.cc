@@ -172,8 +172,11 @@ absl::StatusOr<Model> BuildModel(const KnowledgeBase& knowledge, const Cellxgene
   m.types = CellTypes(o.cell_types);
   SplitMixStream rng(o.seed ^ 0x5EEDC311ull);
   double acc = 0;
+  // PBMC-like abundance: the panel's first eight (monocytes, T, B and NK cells) are common,
+  // the rest rare.
   for (size_t i = 0; i < m.types.size(); ++i) {
-    acc += 1.0 + static_cast<double>(rng.Next() % 3);
+    const double weight = i < 8 ? 12.0 : 1.0 + static_cast<double>(rng.Next() % 3);
+    acc += weight;
     m.type_cumulative.push_back(acc);
   }
   m.treatments = TreatmentPanel();
