@@ -282,6 +282,9 @@ TEST_CASE("a perturbation the knowledge base does not know runs on a CELLxGENE-l
   INFO(report);
   CHECK_THAT(report, Catch::Contains("Components Unavailable"));
   CHECK_THAT(report, Catch::Contains("LPS"));
+  // How the question was read is stated: the unknown treatment and the pooled time points.
+  CHECK_THAT(report, Catch::Contains("does not know the perturbation LPS"));
+  CHECK_THAT(report, Catch::Contains("no time point named"));
   CHECK(score.composite_score >= 1);
   if (std::getenv("HAYSTACK_PRINT_REPORT") != nullptr) WARN(report);
 }

@@ -366,3 +366,34 @@ TEST_CASE("Gathering a cell outside the atlas is a retrieval error") {
 
 }  // namespace
 }  // namespace haystack
+
+namespace haystack {
+namespace {
+
+TEST_CASE("An is_control flag stored as text reads as true/false; common column names are found") {
+  TempDir dir;
+  AnnData a = MakeSmallAtlas(false);
+  DataFrameColumn* flag = a.obs.Find("is_control");
+  const std::vector<bool> values = std::get<std::vector<bool>>(flag->values);
+  std::vector<std::string> text;
+  for (size_t i = 0; i < values.size(); ++i) text.push_back(values[i] ? (i % 2 ? "True" : "1") : "False");
+  flag->values = Categorical::FromStrings(text);
+  a.obs.Find("perturbation")->name = "cytokine";
+  a.obs.Find("donor_id")->name = "patient";
+  REQUIRE(WriteH5ad(a, dir.File("text_flag.h5ad")).ok());
+  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(dir.File("text_flag.h5ad"));
+  REQUIRE(atlas.ok());
+  auto flags = (*atlas)->Values(AtlasField::kIsControl);
+  REQUIRE(flags.ok());
+  int64_t controls = 0;
+  for (const GroupCount& g : *flags) {
+    CHECK((g.values[0] == "true" || g.values[0] == "false"));
+    if (g.values[0] == "true") controls = g.cells;
+  }
+  CHECK(controls == std::count(values.begin(), values.end(), true));
+  CHECK((*atlas)->layout().columns.at(AtlasField::kPerturbation) == "cytokine");
+  CHECK((*atlas)->layout().columns.at(AtlasField::kDonor) == "patient");
+}
+
+}  // namespace
+}  // namespace haystack

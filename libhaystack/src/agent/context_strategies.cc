@@ -17,6 +17,9 @@ constexpr int kMaxOntologyDistance = 2;
 // Tissue-atlas relevance: same tissue; same tissue and disease state.
 constexpr double kSameTissueRelevance = 0.8;
 constexpr double kSameTissueAndDiseaseRelevance = 1.0;
+// The perturbation in an unrelated cell type: weaker than any ontology neighbour (distance 2
+// gives 1/3).
+constexpr double kElsewhereRelevance = 0.2;
 
 // The observational context a prompt should come from: the target donor, tissue, disease.
 void AddContext(const StructuredQuery& q, const CellAtlas& atlas, CellFilter& filter) {
@@ -47,8 +50,10 @@ class OntologyStrategy final : public PromptStrategy {
   absl::StatusOr<std::vector<PromptCandidate>> Generate(const StrategyInputs& in) const override {
     std::vector<PromptCandidate> out;
     const StructuredQuery& q = in.query;
-    if (!q.cell_type_cl_id) return out;
     const bool perturbational = IsPerturbational(q.task_type);
+    if (!q.cell_type_cl_id) {
+      return perturbational && q.perturbation_resolved ? ElsewhereInAtlas(in) : out;
+    }
     if (perturbational &&
         (!q.perturbation_resolved || !in.atlas.HasField(AtlasField::kPerturbation))) {
       return out;
@@ -57,8 +62,8 @@ class OntologyStrategy final : public PromptStrategy {
     absl::StatusOr<std::vector<OntologyNeighbor>> neighbors =
         in.knowledge.Neighbors(*q.cell_type_cl_id, kMaxOntologyDistance);
     if (!neighbors.ok()) {
-      if (neighbors.status().code() == absl::StatusCode::kNotFound) return out;
-      return neighbors.status();
+      if (neighbors.status().code() != absl::StatusCode::kNotFound) return neighbors.status();
+      return perturbational ? ElsewhereInAtlas(in) : out;
     }
     const std::string query_label = q.cell_type_name.value_or(*q.cell_type_cl_id);
     const std::vector<std::string> selected = QueryCellTypeIds(q);
@@ -86,6 +91,32 @@ class OntologyStrategy final : public PromptStrategy {
         c.ontology_distance = n.distance;
         out.push_back(std::move(c));
       }
+    }
+    if (out.empty() && perturbational) return ElsewhereInAtlas(in);
+    return out;
+  }
+
+ private:
+  // The perturbation measured in other cell types of the atlas, when no ontology neighbour of
+  // the query's cell type holds it (or the knowledge base does not know the cell type): the
+  // atlas's own evidence for its response, at a low relevance.
+  absl::StatusOr<std::vector<PromptCandidate>> ElsewhereInAtlas(const StrategyInputs& in) const {
+    const StructuredQuery& q = in.query;
+    CellFilter filter;
+    filter.Where(AtlasField::kPerturbation, *q.perturbation_resolved);
+    PerturbedOnly(in.atlas, filter);
+    AtQueryCondition(in.atlas, q, filter);
+    HAYSTACK_ASSIGN_OR_RETURN(
+        std::vector<PromptCandidate> candidates,
+        CandidatesFromGroups(in.atlas, filter, kind(), kElsewhereRelevance,
+                             absl::StrCat(*q.perturbation_resolved,
+                                          " measured in another cell type of the atlas (no "
+                                          "ontology neighbour of ",
+                                          q.cell_type_name.value_or("the cell type"),
+                                          " holds it)")));
+    std::vector<PromptCandidate> out;
+    for (PromptCandidate& c : candidates) {
+      if (!IsQueryCellTypeOf(c, q, /*same_donor_only=*/false)) out.push_back(std::move(c));
     }
     return out;
   }

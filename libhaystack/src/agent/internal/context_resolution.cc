@@ -210,7 +210,22 @@ absl::Status ResolveContext(const Analysis& a, StructuredQuery& q) {
   HAYSTACK_RETURN_IF_ERROR(ResolveTerm(a, VocabularyKind::kCondition, vocab.conditions(),
                                        "condition", AtlasField::kCondition, q.target_condition));
   HAYSTACK_RETURN_IF_ERROR(ResolveTimePoint(a, q));
-  return ResolveDataset(a, q);
+  HAYSTACK_RETURN_IF_ERROR(ResolveDataset(a, q));
+  // Nothing is chosen silently: an atlas with time points, and a query naming none, uses them
+  // all, and says so.
+  if (!q.target_condition) {
+    std::vector<std::string> points;
+    for (const AtlasTerm& c : vocab.conditions()) {
+      if (c.hours) points.push_back(c.id);
+    }
+    if (!points.empty()) {
+      q.notes.push_back(absl::StrCat("no time point named: cells of every time point of the atlas (",
+                                     absl::StrJoin(points, ", "),
+                                     ") are used; name one (e.g. \"at ", points.back(),
+                                     "\") to select it"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ChooseTaskType(const Analysis& a, StructuredQuery& q) {

@@ -1,6 +1,7 @@
 #include "internal/obs_index.h"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <optional>
 
@@ -40,6 +41,33 @@ Categorical AsCategorical(const DataFrameColumn& column) {
     }
   }
   return out;
+}
+
+// "True", "1", "yes", "t" → "true"; "False", "0", "no", "f" → "false"; other values kept.
+Categorical AsFlag(Categorical c) {
+  for (std::string& category : c.categories) {
+    std::string lower;
+    for (char ch : category) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower == "true" || lower == "1" || lower == "yes" || lower == "t" || lower == "1.0") {
+      category = "true";
+    } else if (lower == "false" || lower == "0" || lower == "no" || lower == "f" || lower == "0.0") {
+      category = "false";
+    }
+  }
+  // Two spellings of one flag ("True" and "1") now share a name: merge their codes.
+  Categorical merged;
+  std::vector<int32_t> remap(c.categories.size());
+  for (size_t i = 0; i < c.categories.size(); ++i) {
+    auto it = std::find(merged.categories.begin(), merged.categories.end(), c.categories[i]);
+    if (it == merged.categories.end()) {
+      merged.categories.push_back(c.categories[i]);
+      it = merged.categories.end() - 1;
+    }
+    remap[i] = static_cast<int32_t>(it - merged.categories.begin());
+  }
+  merged.codes.reserve(c.codes.size());
+  for (int32_t code : c.codes) merged.codes.push_back(code < 0 ? code : remap[static_cast<size_t>(code)]);
+  return merged;
 }
 
 // The obs column holding `field`: the mapping's, else the first candidate obs has. A detected
@@ -103,7 +131,11 @@ absl::StatusOr<ObsIndex> ObsIndex::Build(const DataFrame& obs, int64_t rows,
           Cat(what, ": obs column '", *column, "' has ", c->size(), " rows, expected ", rows));
     }
     const auto* categorical = std::get_if<Categorical>(&c->values);
-    if (categorical != nullptr && !c->mask) {
+    if (field == AtlasField::kIsControl && !std::holds_alternative<std::vector<bool>>(c->values)) {
+      // A flag stored as text or numbers ("True", "1", "yes") reads "true"/"false" like a bool.
+      index.converted_.push_back(std::make_unique<Categorical>(AsFlag(AsCategorical(*c))));
+      index.fields_[Slot(field)] = index.converted_.back().get();
+    } else if (categorical != nullptr && !c->mask) {
       index.fields_[Slot(field)] = categorical;  // used in place: a code per cell is not copied
     } else {
       index.converted_.push_back(std::make_unique<Categorical>(AsCategorical(*c)));
