@@ -67,9 +67,10 @@ TEST_CASE("a perturbation the knowledge base does not know runs, with a note say
   CHECK(q->perturbation_resolved == "medium change");
   CHECK(q->perturbation_type == PerturbationType::kUnknown);
   CHECK(q->expected_targets.empty());
-  REQUIRE(q->notes.size() == 1);
+  REQUIRE(q->notes.size() == 2);
   CHECK_THAT(q->notes[0], Catch::Contains("does not know the perturbation medium change") &&
                               Catch::Contains("unavailable"));
+  CHECK_THAT(q->notes[1], Catch::Contains("no time point named") && Catch::Contains("72h"));
 }
 
 TEST_CASE("a gene knockdown written as a knockout matches the atlas's perturbation of the gene") {

@@ -12,7 +12,7 @@
 namespace haystack::agent_internal {
 namespace {
 
-// Ontology neighbours up to grandparents and siblings (spec-digest/retrieval.md §2.4).
+// Ontology neighbours up to grandparents and siblings (docs/agent.md, "Prompt strategies").
 constexpr int kMaxOntologyDistance = 2;
 // Tissue-atlas relevance: same tissue; same tissue and disease state.
 constexpr double kSameTissueRelevance = 0.8;

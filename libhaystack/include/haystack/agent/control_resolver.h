@@ -1,5 +1,5 @@
 // Controls: matched control cells for synthetic control, the run's control decision with its
-// fallback, and the query cells (DESIGN.md §5 "Query cells", "Control pairing").
+// fallback, and the query cells (docs/agent.md, "Controls and query cells").
 //
 // Control cells come from the data: the values of the atlas's perturbation (or, lacking that
 // column, condition) field whose cells are flagged by is_control, or typed "control" by

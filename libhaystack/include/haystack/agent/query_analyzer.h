@@ -1,5 +1,5 @@
 // Query understanding: a natural-language question → StructuredQuery
-// (spec-digest/orchestrator.md §2.2).
+// (docs/agent.md, "Query analysis").
 //
 // The default, RuleBasedQueryAnalyzer, is deterministic and offline. The atlas is its
 // vocabulary (AtlasVocabulary): it finds mentions of the atlas's cell types, perturbations,

@@ -1,4 +1,4 @@
-// The structured form of a natural-language query (spec-digest/orchestrator.md §2.2).
+// The structured form of a natural-language query (docs/agent.md, "Query analysis").
 #ifndef HAYSTACK_CORE_QUERY_H_
 #define HAYSTACK_CORE_QUERY_H_
 

@@ -44,7 +44,7 @@ struct OntologyTerm {
 };
 
 // A term related to another one, with its distance in the is_a/part_of graph:
-// parent 1, child 1, grandparent 2, sibling 2 (spec-digest/retrieval.md §2.4).
+// parent 1, child 1, grandparent 2, sibling 2 (docs/knowledge.md, "Ontology neighbours").
 struct OntologyNeighbor {
   OntologyTerm term;
   int distance = 1;
