@@ -149,19 +149,20 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::string layout = "demo", kb_path;
   haystack::synth::CellxgeneAtlasOptions cxg;
-  synth_cmd->add_option("--layout", layout,
-                        "demo (the curated demo atlas) or cellxgene (a CELLxGENE-layout test "
-                        "atlas: Ensembl ids, 126 cell types, treatments the knowledge base "
-                        "does not know)")
+  synth_cmd
+      ->add_option("--layout", layout,
+                   "demo (the curated demo atlas) or cellxgene (a CELLxGENE-layout test "
+                   "atlas: Ensembl ids, 126 cell types, treatments the knowledge base "
+                   "does not know)")
       ->check(CLI::IsMember({"demo", "cellxgene"}))
       ->capture_default_str();
   synth_cmd->add_option("--cell-types", cxg.cell_types, "cellxgene: number of cell types")
       ->capture_default_str();
-  synth_cmd->add_option("--perturbations", cxg.perturbations,
-                        "cellxgene: number of perturbations (>= 12; more are sg<GENE> knockouts)")
+  synth_cmd
+      ->add_option("--perturbations", cxg.perturbations,
+                   "cellxgene: number of perturbations (>= 12; more are sg<GENE> knockouts)")
       ->capture_default_str();
-  synth_cmd->add_option("--nnz-per-cell", cxg.nnz_per_cell,
-                        "cellxgene: expressed genes per cell")
+  synth_cmd->add_option("--nnz-per-cell", cxg.nnz_per_cell, "cellxgene: expressed genes per cell")
       ->capture_default_str();
   bool no_feature_name = false, x_counts = false;
   synth_cmd->add_flag("--no-feature-name", no_feature_name,

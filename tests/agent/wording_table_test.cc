@@ -22,9 +22,9 @@ struct Row {
   std::vector<std::string> f;  // the columns of the header, in order
 };
 
-constexpr const char* kColumns[] = {"atlas",    "query",   "outcome",   "task",      "cell_type",
-                                    "selected", "perturbation", "donor", "tissue", "disease",
-                                    "condition", "dataset", "must_name"};
+constexpr const char* kColumns[] = {"atlas",     "query",        "outcome",  "task",   "cell_type",
+                                    "selected",  "perturbation", "donor",    "tissue", "disease",
+                                    "condition", "dataset",      "must_name"};
 
 std::vector<Row> ReadTable() {
   std::ifstream in(testing::SourceDir() / "tests/agent/wordings.tsv");

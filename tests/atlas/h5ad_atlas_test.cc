@@ -331,9 +331,9 @@ TEST_CASE("A column mapping lets an atlas use its own column names") {
   absl::StatusOr<std::unique_ptr<CellAtlas>> unmapped = OpenH5adAtlas(dir.File("custom.h5ad"));
   REQUIRE_FALSE(unmapped.ok());
   CHECK(GetErrorKind(unmapped.status()) == ErrorKind::kStorage);
-  CHECK_THAT(
-      std::string(unmapped.status().message()),
-      Catch::Contains("no column for the cell_type_ontology_term_id field") && Catch::Contains("celltype_cl"));
+  CHECK_THAT(std::string(unmapped.status().message()),
+             Catch::Contains("no column for the cell_type_ontology_term_id field") &&
+                 Catch::Contains("celltype_cl"));
 
   testing::WriteFile(dir.path() / "mapping.json",
                      R"({"cell_type_ontology_term_id": "celltype_cl", "donor_id": "patient"})");
@@ -376,7 +376,8 @@ TEST_CASE("An is_control flag stored as text reads as true/false; common column 
   DataFrameColumn* flag = a.obs.Find("is_control");
   const std::vector<bool> values = std::get<std::vector<bool>>(flag->values);
   std::vector<std::string> text;
-  for (size_t i = 0; i < values.size(); ++i) text.push_back(values[i] ? (i % 2 ? "True" : "1") : "False");
+  for (size_t i = 0; i < values.size(); ++i)
+    text.push_back(values[i] ? (i % 2 ? "True" : "1") : "False");
   flag->values = Categorical::FromStrings(text);
   a.obs.Find("perturbation")->name = "cytokine";
   a.obs.Find("donor_id")->name = "patient";

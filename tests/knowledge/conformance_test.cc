@@ -122,8 +122,9 @@ std::string Text(const absl::StatusOr<std::optional<Perturbation>>& r) {
   if (!r.ok()) return Text(r.status());
   if (!r->has_value()) return "none";
   const Perturbation& p = **r;
-  return absl::StrCat(p.name, "|", std::string(EnumName(p.type)), "|", absl::StrJoin(p.synonyms, ","), "|",
-                      absl::StrJoin(p.targets, ","), "|", absl::StrJoin(p.expected_pathways, ","));
+  return absl::StrCat(p.name, "|", std::string(EnumName(p.type)), "|",
+                      absl::StrJoin(p.synonyms, ","), "|", absl::StrJoin(p.targets, ","), "|",
+                      absl::StrJoin(p.expected_pathways, ","));
 }
 std::string Text(const absl::StatusOr<std::optional<OntologyTerm>>& r) {
   if (!r.ok()) return Text(r.status());
@@ -137,8 +138,8 @@ std::string Text(const absl::StatusOr<std::vector<GeneSet>>& r) {
   if (!r.ok()) return Text(r.status());
   std::vector<std::string> sets;
   for (const GeneSet& s : *r) {
-    sets.push_back(absl::StrCat(s.id, "|", s.name, "|", s.collection, "|",
-                                absl::StrJoin(s.genes, ",")));
+    sets.push_back(
+        absl::StrCat(s.id, "|", s.name, "|", s.collection, "|", absl::StrJoin(s.genes, ",")));
   }
   std::sort(sets.begin(), sets.end());
   return absl::StrJoin(sets, "; ");
@@ -154,22 +155,40 @@ struct Both {
   std::unique_ptr<KnowledgeBase> fake = BuildInMemory();
 };
 
-#define SAME(call)                                          \
-  do {                                                      \
-    INFO(#call);                                            \
-    CHECK(Text(b.fake->call) == Text(b.sqlite->call));      \
+#define SAME(call)                                     \
+  do {                                                 \
+    INFO(#call);                                       \
+    CHECK(Text(b.fake->call) == Text(b.sqlite->call)); \
   } while (false)
 
 TEST_CASE("conformance: Resolve has the same tiers, scores and order in both") {
   Both b;
   for (EntityKind kind : {EntityKind::kCellType, EntityKind::kTissue, EntityKind::kDisease,
                           EntityKind::kPerturbation}) {
-    for (const char* text :
-         {"CD14+ monocytes", "classical Monocytes", "T-cells", "b cell", "NK cells",
-          "FCGR3A+ monocytes", "CD4+ alpha-beta T cells", "CD14+ monocytes from blood",
-          "monocytes", "mono", "hepatocyte", "Lungs", "Crohn's disease", "healthy", "IFN-γ",
-          "interferon gamma", "Dex", "TNF-alpha", "STAT1 KO", "T cell", "cell", "blood",
-          "lymphocyte", "epithelial cells of the lung"}) {
+    for (const char* text : {"CD14+ monocytes",
+                             "classical Monocytes",
+                             "T-cells",
+                             "b cell",
+                             "NK cells",
+                             "FCGR3A+ monocytes",
+                             "CD4+ alpha-beta T cells",
+                             "CD14+ monocytes from blood",
+                             "monocytes",
+                             "mono",
+                             "hepatocyte",
+                             "Lungs",
+                             "Crohn's disease",
+                             "healthy",
+                             "IFN-γ",
+                             "interferon gamma",
+                             "Dex",
+                             "TNF-alpha",
+                             "STAT1 KO",
+                             "T cell",
+                             "cell",
+                             "blood",
+                             "lymphocyte",
+                             "epithelial cells of the lung"}) {
       INFO(text);
       SAME(Resolve(kind, text, 5));
     }

@@ -19,10 +19,16 @@ namespace {
 const InMemoryKnowledgeBase& Knowledge() {
   static const InMemoryKnowledgeBase* kb = [] {
     auto* k = new InMemoryKnowledgeBase();
-    k->AddPerturbation({"IFNG", PerturbationType::kCytokine, {"IFN-gamma"}, {"IFNGR1", "STAT1"},
-                        {}, {"CXCL10", "GBP1"}, {}, ""});
-    k->AddPerturbation({"TNF", PerturbationType::kCytokine, {"TNF-alpha"}, {"TNFRSF1A"}, {},
-                        {"NFKBIA"}, {}, ""});
+    k->AddPerturbation({"IFNG",
+                        PerturbationType::kCytokine,
+                        {"IFN-gamma"},
+                        {"IFNGR1", "STAT1"},
+                        {},
+                        {"CXCL10", "GBP1"},
+                        {},
+                        ""});
+    k->AddPerturbation(
+        {"TNF", PerturbationType::kCytokine, {"TNF-alpha"}, {"TNFRSF1A"}, {}, {"NFKBIA"}, {}, ""});
     return k;
   }();
   return *kb;

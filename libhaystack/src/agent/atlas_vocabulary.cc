@@ -103,9 +103,10 @@ std::optional<double> ParseDurationHours(std::string_view text) {
     while (e < t.size() && std::isalpha(static_cast<unsigned char>(t[e]))) ++e;
     const std::string unit = t.substr(k, e - k);
     static const std::pair<std::string_view, double> kUnits[] = {
-        {"h", 1},       {"hr", 1},          {"hrs", 1},       {"hour", 1},     {"hours", 1},
-        {"d", 24},      {"day", 24},        {"days", 24},     {"min", 1 / 60.}, {"mins", 1 / 60.},
-        {"minute", 1 / 60.}, {"minutes", 1 / 60.}, {"w", 168}, {"week", 168}, {"weeks", 168}};
+        {"h", 1},         {"hr", 1},         {"hrs", 1},          {"hour", 1},
+        {"hours", 1},     {"d", 24},         {"day", 24},         {"days", 24},
+        {"min", 1 / 60.}, {"mins", 1 / 60.}, {"minute", 1 / 60.}, {"minutes", 1 / 60.},
+        {"w", 168},       {"week", 168},     {"weeks", 168}};
     for (const auto& [name, factor] : kUnits) {
       if (unit == name) return number * factor;
     }
@@ -294,9 +295,9 @@ absl::Status AtlasVocabulary::AddPerturbations(const CellAtlas& atlas,
                                                const KnowledgeBase& knowledge,
                                                const AtlasVocabularyOptions& options) {
   if (!atlas.HasField(AtlasField::kPerturbation)) return absl::OkStatus();
-  HAYSTACK_ASSIGN_OR_RETURN(std::vector<std::string> controls,
-                            AtlasControlValues(atlas, options.control_condition_names,
-                                               &control_source_));
+  HAYSTACK_ASSIGN_OR_RETURN(
+      std::vector<std::string> controls,
+      AtlasControlValues(atlas, options.control_condition_names, &control_source_));
   std::map<std::string, std::pair<std::string, int64_t>> types;
   if (atlas.HasField(AtlasField::kPerturbationType)) {
     HAYSTACK_ASSIGN_OR_RETURN(
@@ -334,8 +335,8 @@ absl::Status AtlasVocabulary::AddPerturbations(const CellAtlas& atlas,
   return absl::OkStatus();
 }
 
-absl::Status AtlasVocabulary::DescribePerturbation(const KnowledgeBase& knowledge,
-                                                   bool gene_column, AtlasPerturbation& p) {
+absl::Status AtlasVocabulary::DescribePerturbation(const KnowledgeBase& knowledge, bool gene_column,
+                                                   AtlasPerturbation& p) {
   HAYSTACK_ASSIGN_OR_RETURN(std::optional<Perturbation> whole,
                             knowledge.FindPerturbation(StripDose(p.value)));
   const std::vector<std::string> written =
@@ -376,10 +377,10 @@ absl::Status AtlasVocabulary::AddTerms(const CellAtlas& atlas, const KnowledgeBa
     VocabularyKind kind;
     std::vector<AtlasTerm>* out;
   };
-  for (const TermField& f : {TermField{AtlasField::kTissue, AtlasField::kTissueName,
-                                       VocabularyKind::kTissue, &tissues_},
-                             TermField{AtlasField::kDisease, AtlasField::kDiseaseName,
-                                       VocabularyKind::kDisease, &diseases_}}) {
+  for (const TermField& f :
+       {TermField{AtlasField::kTissue, AtlasField::kTissueName, VocabularyKind::kTissue, &tissues_},
+        TermField{AtlasField::kDisease, AtlasField::kDiseaseName, VocabularyKind::kDisease,
+                  &diseases_}}) {
     if (!atlas.HasField(f.id)) continue;
     std::map<std::string, std::pair<std::string, int64_t>> labels;
     if (atlas.HasField(f.label)) {
@@ -407,8 +408,8 @@ absl::Status AtlasVocabulary::AddTerms(const CellAtlas& atlas, const KnowledgeBa
     HAYSTACK_ASSIGN_OR_RETURN(std::vector<GroupCount> values, atlas.Values(field));
     for (const GroupCount& g : values) {
       // A condition that repeats a perturbation's name (the demo's) is that perturbation.
-      if (durations && !Named(VocabularyKind::kPerturbation, NormalizeEntityText(g.values[0]))
-                            .empty()) {
+      if (durations &&
+          !Named(VocabularyKind::kPerturbation, NormalizeEntityText(g.values[0])).empty()) {
         continue;
       }
       AtlasTerm t{g.values[0], g.values[0], g.cells, {}, std::nullopt};

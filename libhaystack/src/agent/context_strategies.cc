@@ -108,12 +108,12 @@ class OntologyStrategy final : public PromptStrategy {
     AtQueryCondition(in.atlas, q, filter);
     HAYSTACK_ASSIGN_OR_RETURN(
         std::vector<PromptCandidate> candidates,
-        CandidatesFromGroups(in.atlas, filter, kind(), kElsewhereRelevance,
-                             absl::StrCat(*q.perturbation_resolved,
-                                          " measured in another cell type of the atlas (no "
-                                          "ontology neighbour of ",
-                                          q.cell_type_name.value_or("the cell type"),
-                                          " holds it)")));
+        CandidatesFromGroups(
+            in.atlas, filter, kind(), kElsewhereRelevance,
+            absl::StrCat(*q.perturbation_resolved,
+                         " measured in another cell type of the atlas (no "
+                         "ontology neighbour of ",
+                         q.cell_type_name.value_or("the cell type"), " holds it)")));
     std::vector<PromptCandidate> out;
     for (PromptCandidate& c : candidates) {
       if (!IsQueryCellTypeOf(c, q, /*same_donor_only=*/false)) out.push_back(std::move(c));

@@ -84,8 +84,7 @@ absl::Status RequireInQuery(std::string_view raw_query, const char* key,
 // the model chooses which words name what; the atlas and the rules decide what they name.
 absl::Status ResolvePhrase(const AtlasVocabulary& vocabulary, const KnowledgeBase& knowledge,
                            const char* key, const std::string& phrase,
-                           absl::Status (*phase)(const agent_internal::Analysis&,
-                                                 StructuredQuery&),
+                           absl::Status (*phase)(const agent_internal::Analysis&, StructuredQuery&),
                            StructuredQuery& query) {
   const agent_internal::QueryContext context{phrase, agent_internal::Tokenize(phrase), vocabulary,
                                              knowledge};
@@ -94,8 +93,10 @@ absl::Status ResolvePhrase(const AtlasVocabulary& vocabulary, const KnowledgeBas
   const agent_internal::Analysis analysis{context, mentions, 0};
   absl::Status status = phase(analysis, query);
   if (!status.ok()) {
-    return Invalid(absl::StrCat("\"", key, "\" is ", Quoted(phrase), ", which does not name what "
-                                "the atlas holds: ", status.message()));
+    return Invalid(absl::StrCat("\"", key, "\" is ", Quoted(phrase),
+                                ", which does not name what "
+                                "the atlas holds: ",
+                                status.message()));
   }
   return absl::OkStatus();
 }
@@ -137,9 +138,8 @@ std::string VocabularyJson(const AtlasVocabulary& v) {
 }  // namespace
 
 LlmQueryAnalyzer::LlmQueryAnalyzer(LlmClient& llm, const KnowledgeBase& knowledge,
-                                   const AtlasVocabulary& vocabulary,
-                                   const QueryAnalyzer& fallback, Logger logger,
-                                   LlmQueryAnalyzerOptions options)
+                                   const AtlasVocabulary& vocabulary, const QueryAnalyzer& fallback,
+                                   Logger logger, LlmQueryAnalyzerOptions options)
     : llm_(llm),
       knowledge_(knowledge),
       vocabulary_(vocabulary),
@@ -221,9 +221,8 @@ absl::StatusOr<StructuredQuery> LlmQueryAnalyzer::Interpret(std::string_view raw
   }
   if (perturbation) {
     HAYSTACK_RETURN_IF_ERROR(RequireInQuery(raw_query, "perturbation", *perturbation));
-    HAYSTACK_RETURN_IF_ERROR(ResolvePhrase(vocabulary_, knowledge_, "perturbation",
-                                           *perturbation, agent_internal::ResolvePerturbation,
-                                           query));
+    HAYSTACK_RETURN_IF_ERROR(ResolvePhrase(vocabulary_, knowledge_, "perturbation", *perturbation,
+                                           agent_internal::ResolvePerturbation, query));
     if (!query.perturbation_resolved) {
       return Invalid(absl::StrCat("\"perturbation\" is ", Quoted(*perturbation),
                                   ", which names no perturbation of the atlas"));

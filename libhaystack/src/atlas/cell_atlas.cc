@@ -49,16 +49,15 @@ std::span<const std::string_view> ColumnCandidates(AtlasField field) {
   static constexpr std::string_view kCellTypeName[] = {"cell_type"};
   static constexpr std::string_view kTissue[] = {"tissue_ontology_term_id"};
   static constexpr std::string_view kDisease[] = {"disease_ontology_term_id"};
-  static constexpr std::string_view kDonor[] = {"donor_id", "donor", "patient", "patient_id",
-                                                "individual", "subject_id"};
+  static constexpr std::string_view kDonor[] = {"donor_id",   "donor",      "patient",
+                                                "patient_id", "individual", "subject_id"};
   static constexpr std::string_view kDataset[] = {"dataset", "dataset_id"};
-  static constexpr std::string_view kPerturbation[] = {
-      "perturbation", "treatment", "cytokine",     "drug",     "compound",
-      "gene",         "target_gene", "guide_target", "condition"};
+  static constexpr std::string_view kPerturbation[] = {"perturbation", "treatment",    "cytokine",
+                                                       "drug",         "compound",     "gene",
+                                                       "target_gene",  "guide_target", "condition"};
   static constexpr std::string_view kPerturbationType[] = {"perturbation_type"};
   static constexpr std::string_view kIsControl[] = {"is_control"};
-  static constexpr std::string_view kCondition[] = {"condition", "time_point", "timepoint",
-                                                    "time"};
+  static constexpr std::string_view kCondition[] = {"condition", "time_point", "timepoint", "time"};
   static constexpr std::string_view kTissueName[] = {"tissue"};
   static constexpr std::string_view kDiseaseName[] = {"disease"};
   switch (field) {

@@ -122,7 +122,8 @@ class H5adAtlas final : public CellAtlas {
     layout_.gene_symbols = atlas_internal::UseGeneSymbols(var_, options.ensembl_to_symbol);
     std::vector<int64_t> sample;
     const int64_t n = num_cells();
-    for (int64_t i = 0; i < std::min<int64_t>(n, 64); ++i) sample.push_back(i * n / std::min<int64_t>(n, 64));
+    for (int64_t i = 0; i < std::min<int64_t>(n, 64); ++i)
+      sample.push_back(i * n / std::min<int64_t>(n, 64));
     layout_.has_raw = H5Lexists(file_.get(), "raw", H5P_DEFAULT) > 0 &&
                       H5Lexists(file_.get(), "raw/X", H5P_DEFAULT) > 0;
     const std::string raw = layout_.has_raw ? "; raw/X is present and not used" : "";

@@ -169,8 +169,7 @@ absl::Status ReadJson(const JsonValue& v, std::string_view path, StructuredQuery
   HAYSTACK_RETURN_IF_ERROR(r.Optional("perturbation_query", &out->perturbation_query));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("perturbation_type", &out->perturbation_type));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("perturbation_resolved", &out->perturbation_resolved));
-  HAYSTACK_RETURN_IF_ERROR(
-      r.Optional("perturbation_components", &out->perturbation_components));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("perturbation_components", &out->perturbation_components));
   HAYSTACK_RETURN_IF_ERROR(
       r.Optional("perturbation_external_ids", &out->perturbation_external_ids));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("expected_targets", &out->expected_targets));

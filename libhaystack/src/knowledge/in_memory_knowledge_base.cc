@@ -141,8 +141,8 @@ absl::StatusOr<std::vector<OntologyNeighbor>> InMemoryKnowledgeBase::Neighbors(
   auto children = [&](const std::string& t) -> absl::StatusOr<std::vector<std::string>> {
     return ChildrenOf(t);
   };
-  HAYSTACK_ASSIGN_OR_RETURN(auto found, knowledge_internal::WalkNeighbors(start, max_distance,
-                                                                          parents, children));
+  HAYSTACK_ASSIGN_OR_RETURN(
+      auto found, knowledge_internal::WalkNeighbors(start, max_distance, parents, children));
   return NeighborTerms(found);
 }
 

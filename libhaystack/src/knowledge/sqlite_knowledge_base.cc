@@ -314,8 +314,7 @@ absl::StatusOr<std::vector<OntologyNeighbor>> SqliteKnowledgeBase::NeighborTerms
     if (!stmt.ok()) return stmt.status();
     (*stmt)->Bind(1, term_id);
     HAYSTACK_RETURN_IF_ERROR(ForEachRow(**stmt, [&](const Statement& row) {
-      out.push_back(
-          {TermFromRow(row), f.distance, knowledge_internal::RelationName(f.up, f.down)});
+      out.push_back({TermFromRow(row), f.distance, knowledge_internal::RelationName(f.up, f.down)});
     }));
   }
   knowledge_internal::SortNeighbors(out);
@@ -332,8 +331,8 @@ absl::StatusOr<std::vector<OntologyNeighbor>> SqliteKnowledgeBase::Neighbors(
   auto children = [&](int64_t t) {
     return Linked("SELECT DISTINCT child FROM term_edges WHERE parent = ?", t);
   };
-  HAYSTACK_ASSIGN_OR_RETURN(auto found, knowledge_internal::WalkNeighbors(start, max_distance,
-                                                                          parents, children));
+  HAYSTACK_ASSIGN_OR_RETURN(
+      auto found, knowledge_internal::WalkNeighbors(start, max_distance, parents, children));
   return NeighborTerms(found);
 }
 
@@ -431,7 +430,8 @@ absl::StatusOr<std::vector<EntityMatch>> SqliteKnowledgeBase::Resolve(EntityKind
       const std::string positive =
           NormalizeEntityText(absl::StrReplaceAll(wanted, {{"+", " positive "}}));
       if (positive != wanted) {
-        HAYSTACK_RETURN_IF_ERROR(run(select + "l.normalized = ?", positive, MatchMethod::kNormalized, 0.9));
+        HAYSTACK_RETURN_IF_ERROR(
+            run(select + "l.normalized = ?", positive, MatchMethod::kNormalized, 0.9));
       }
       HAYSTACK_RETURN_IF_ERROR(
           // Whole words only: space-padded containment of the text in the label or the label

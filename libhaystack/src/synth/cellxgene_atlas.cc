@@ -57,10 +57,9 @@ struct TissueTerm {
 
 TissueTerm TissueOf(Tissue tissue, size_t type_index) {
   static constexpr TissueTerm kBlood = {"UBERON:0000178", "blood", "pbmc_stim_2025"};
-  static constexpr TissueTerm kOrgans[] = {
-      {"UBERON:0002048", "lung", "organ_atlas_2024"},
-      {"UBERON:0002107", "liver", "organ_atlas_2024"},
-      {"UBERON:0002113", "kidney", "organ_atlas_2024"}};
+  static constexpr TissueTerm kOrgans[] = {{"UBERON:0002048", "lung", "organ_atlas_2024"},
+                                           {"UBERON:0002107", "liver", "organ_atlas_2024"},
+                                           {"UBERON:0002113", "kidney", "organ_atlas_2024"}};
   switch (tissue) {
     case Tissue::kBlood:
       return kBlood;
@@ -161,10 +160,10 @@ struct Model {
   std::vector<Treatment> treatments;
   std::vector<std::string> donors;
   std::vector<std::string> genes;
-  std::vector<double> gene_cumulative;                  // background expression propensity
-  std::vector<std::vector<int32_t>> markers;            // per cell type
-  std::vector<std::vector<int32_t>> responsive;         // per treatment
-  std::vector<std::vector<int32_t>> removed;            // per treatment (knockdowns)
+  std::vector<double> gene_cumulative;           // background expression propensity
+  std::vector<std::vector<int32_t>> markers;     // per cell type
+  std::vector<std::vector<int32_t>> responsive;  // per treatment
+  std::vector<std::vector<int32_t>> removed;     // per treatment (knockdowns)
 };
 
 absl::StatusOr<Model> BuildModel(const KnowledgeBase& knowledge, const CellxgeneAtlasOptions& o) {
@@ -197,7 +196,8 @@ absl::StatusOr<Model> BuildModel(const KnowledgeBase& knowledge, const Cellxgene
   const auto n_genes = static_cast<int32_t>(m.genes.size());
   for (size_t t = 0; t < m.types.size(); ++t) {
     std::vector<int32_t> markers;
-    for (int k = 0; k < 8; ++k) markers.push_back(static_cast<int32_t>(rng.Next() % static_cast<uint64_t>(n_genes)));
+    for (int k = 0; k < 8; ++k)
+      markers.push_back(static_cast<int32_t>(rng.Next() % static_cast<uint64_t>(n_genes)));
     m.markers.push_back(std::move(markers));
   }
   int extra = 0;
@@ -209,10 +209,10 @@ absl::StatusOr<Model> BuildModel(const KnowledgeBase& knowledge, const Cellxgene
     }
     std::vector<int32_t> up;
     if (!t.control) {
-      for (const std::string& part : {t.name.substr(0, t.name.find('+')),
-                                      t.name.find('+') == std::string::npos
-                                          ? std::string()
-                                          : t.name.substr(t.name.find('+') + 1)}) {
+      for (const std::string& part :
+           {t.name.substr(0, t.name.find('+')), t.name.find('+') == std::string::npos
+                                                    ? std::string()
+                                                    : t.name.substr(t.name.find('+') + 1)}) {
         if (part.empty()) continue;
         auto p = knowledge.FindPerturbation(part);
         if (p.ok() && p->has_value()) {
@@ -221,7 +221,8 @@ absl::StatusOr<Model> BuildModel(const KnowledgeBase& knowledge, const Cellxgene
           }
         }
       }
-      while (up.size() < 20) up.push_back(static_cast<int32_t>(rng.Next() % static_cast<uint64_t>(n_genes)));
+      while (up.size() < 20)
+        up.push_back(static_cast<int32_t>(rng.Next() % static_cast<uint64_t>(n_genes)));
     }
     m.responsive.push_back(std::move(up));
     std::vector<int32_t> removed;
@@ -245,11 +246,13 @@ struct CellDraw {
 constexpr const char* kTimePoints[] = {"6h", "24h", "72h"};
 
 CellDraw DrawCell(const Model& m, const CellxgeneAtlasOptions& o, int64_t cell) {
-  SplitMixStream rng(SplitMixStream::Mix(o.seed) ^ SplitMixStream::Mix(static_cast<uint64_t>(cell) + 1));
+  SplitMixStream rng(SplitMixStream::Mix(o.seed) ^
+                     SplitMixStream::Mix(static_cast<uint64_t>(cell) + 1));
   CellDraw c;
   const double u = rng.Uniform() * m.type_cumulative.back();
-  c.type = static_cast<int>(std::upper_bound(m.type_cumulative.begin(), m.type_cumulative.end(), u) -
-                            m.type_cumulative.begin());
+  c.type =
+      static_cast<int>(std::upper_bound(m.type_cumulative.begin(), m.type_cumulative.end(), u) -
+                       m.type_cumulative.begin());
   c.type = std::min(c.type, static_cast<int>(m.types.size()) - 1);
   c.donor = static_cast<int>(rng.Next() % m.donors.size());
   c.time = static_cast<int>(rng.Next() % 3);
@@ -295,8 +298,7 @@ AnnData Assemble(const Model& m, const CellxgeneAtlasOptions& o, std::vector<Cel
     for (const auto& [g, v] : c.row) total += v;
     for (const auto& [g, v] : c.row) {
       x.indices.push_back(g);
-      x.data.push_back(o.x_holds_counts ? v
-                                        : static_cast<float>(std::log1p(v * 1e4 / total)));
+      x.data.push_back(o.x_holds_counts ? v : static_cast<float>(std::log1p(v * 1e4 / total)));
     }
     x.indptr.push_back(static_cast<int64_t>(x.data.size()));
   }
@@ -375,7 +377,8 @@ AnnData Assemble(const Model& m, const CellxgeneAtlasOptions& o, std::vector<Cel
   };
 
   a.var.index_name = "_index";
-  for (size_t g = 0; g < m.genes.size(); ++g) a.var.index.push_back(absl::StrFormat("ENSG9%010d", g + 1));
+  for (size_t g = 0; g < m.genes.size(); ++g)
+    a.var.index.push_back(absl::StrFormat("ENSG9%010d", g + 1));
   if (o.feature_name) {
     a.var.columns.push_back({"feature_name", Categorical::FromStrings(m.genes), std::nullopt});
   }
@@ -390,11 +393,11 @@ AnnData Assemble(const Model& m, const CellxgeneAtlasOptions& o, std::vector<Cel
 
   a.uns["schema_version"] = std::string("5.2.0");
   a.uns["title"] = std::string("HAYSTACK synthetic CELLxGENE-layout test atlas");
-  a.uns["haystack_synthetic"] = UnsValue::Dict{
-      {"synthetic", true},
-      {"generator", std::string("haystack::synth::GenerateCellxgeneAtlas")},
-      {"seed", static_cast<int64_t>(o.seed)},
-      {"x", std::string(o.x_holds_counts ? "counts" : "log1p(counts per 10k)")}};
+  a.uns["haystack_synthetic"] =
+      UnsValue::Dict{{"synthetic", true},
+                     {"generator", std::string("haystack::synth::GenerateCellxgeneAtlas")},
+                     {"seed", static_cast<int64_t>(o.seed)},
+                     {"x", std::string(o.x_holds_counts ? "counts" : "log1p(counts per 10k)")}};
   return a;
 }
 

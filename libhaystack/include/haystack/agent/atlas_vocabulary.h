@@ -30,8 +30,8 @@ struct AtlasCellType {
   std::string id;     // the cell type field's value (a CL id in CELLxGENE atlases)
   std::string label;  // the label field's value, else the knowledge base's name, else the id
   int64_t cells = 0;
-  bool known = false;                 // the knowledge base holds the term
-  std::vector<std::string> synonyms;  // from the knowledge base
+  bool known = false;                    // the knowledge base holds the term
+  std::vector<std::string> synonyms;     // from the knowledge base
   std::map<std::string, int> ancestors;  // knowledge-base ancestors → distance (is_a/part_of)
 };
 
@@ -107,7 +107,8 @@ class AtlasVocabulary {
   // named as subtypes of its label ("alveolar macrophage", "fibroblast of lung" under
   // "macrophage"/"fibroblast"; relation "subtype by name", distance 1) that the ontology does
   // not already place. Nearest first, then by id.
-  std::vector<CellTypeSelection> Select(std::string_view term_id, std::string_view term_label) const;
+  std::vector<CellTypeSelection> Select(std::string_view term_id,
+                                        std::string_view term_label) const;
 
   // Donor ids written loosely: "2", "02", "D2", "donor 2" all name "D02" when no other donor
   // has the number 2. Exact (case-insensitive) matches first.

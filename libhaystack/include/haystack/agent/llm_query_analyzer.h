@@ -29,8 +29,8 @@ class LlmQueryAnalyzer final : public QueryAnalyzer {
  public:
   // `llm`, `knowledge`, `vocabulary` and `fallback` must outlive the analyzer.
   LlmQueryAnalyzer(LlmClient& llm, const KnowledgeBase& knowledge,
-                   const AtlasVocabulary& vocabulary, const QueryAnalyzer& fallback,
-                   Logger logger, LlmQueryAnalyzerOptions options = {});
+                   const AtlasVocabulary& vocabulary, const QueryAnalyzer& fallback, Logger logger,
+                   LlmQueryAnalyzerOptions options = {});
 
   absl::StatusOr<StructuredQuery> Analyze(std::string_view raw_query) const override;
 

@@ -40,10 +40,12 @@ enum class AtlasField {
   kDiseaseName,       // disease (label)
 };
 inline constexpr AtlasField kAllAtlasFields[] = {
-    AtlasField::kCellType,     AtlasField::kCellTypeName,     AtlasField::kTissue,
-    AtlasField::kDisease,      AtlasField::kDonor,            AtlasField::kDataset,
-    AtlasField::kPerturbation, AtlasField::kPerturbationType, AtlasField::kIsControl,
-    AtlasField::kCondition,    AtlasField::kTissueName,       AtlasField::kDiseaseName};
+    AtlasField::kCellType,     AtlasField::kCellTypeName,
+    AtlasField::kTissue,       AtlasField::kDisease,
+    AtlasField::kDonor,        AtlasField::kDataset,
+    AtlasField::kPerturbation, AtlasField::kPerturbationType,
+    AtlasField::kIsControl,    AtlasField::kCondition,
+    AtlasField::kTissueName,   AtlasField::kDiseaseName};
 
 // The CELLxGENE-style default column name of a field ("cell_type_ontology_term_id", ...).
 std::string_view DefaultColumnName(AtlasField field);

@@ -37,10 +37,11 @@ struct H5adAtlasOptions {
 
 // Opens the atlas. Fields the mapping does not name are looked for under their common column
 // names (ColumnCandidates); a var index of Ensembl ids is replaced by gene symbols; X is checked
-// for raw counts, which gathers then normalise (AtlasLayout says what was found). Errors are kStorage: the file is missing (kNotFound), not HDF5, corrupt
-// (kDataLoss) or not AnnData; obs lacks a required column (kInvalidArgument; the message
-// names the column, the field and the columns obs does have); X is missing, CSC, or malformed
-// (indptr, shape). A gather reading a row whose column indices are out of range fails too.
+// for raw counts, which gathers then normalise (AtlasLayout says what was found). Errors are
+// kStorage: the file is missing (kNotFound), not HDF5, corrupt (kDataLoss) or not AnnData; obs
+// lacks a required column (kInvalidArgument; the message names the column, the field and the
+// columns obs does have); X is missing, CSC, or malformed (indptr, shape). A gather reading a row
+// whose column indices are out of range fails too.
 absl::StatusOr<std::unique_ptr<CellAtlas>> OpenH5adAtlas(const std::string& path,
                                                          const H5adAtlasOptions& options = {});
 

@@ -33,11 +33,11 @@ struct CellxgeneAtlasOptions {
   // Perturbations: the built-in panel of 12 (plus the two controls); beyond that, CRISPR
   // knockouts "sg<GENE>" of further genes, as in a Perturb-seq screen.
   int perturbations = 12;
-  int donors = 6;              // ids "1", "2", ..., and the last one is "2 × donors" ("12")
-  int nnz_per_cell = 200;      // expressed genes per cell (± 30 %)
+  int donors = 6;          // ids "1", "2", ..., and the last one is "2 × donors" ("12")
+  int nnz_per_cell = 200;  // expressed genes per cell (± 30 %)
   uint64_t seed = 7;
-  bool feature_name = true;    // var.feature_name; false leaves only the Ensembl-style ids
-  bool x_holds_counts = false; // X = raw counts instead of log1p(counts per 10k)
+  bool feature_name = true;     // var.feature_name; false leaves only the Ensembl-style ids
+  bool x_holds_counts = false;  // X = raw counts instead of log1p(counts per 10k)
 };
 
 // The genes' symbols come from `knowledge` (perturbation targets and responsive genes first,

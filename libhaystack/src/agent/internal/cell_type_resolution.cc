@@ -15,12 +15,12 @@ namespace {
 // named a cell type.
 bool IsQueryWord(std::string_view w) {
   static constexpr std::string_view kWords[] = {
-      "simulate", "simulated", "generate", "generated", "impute",   "imputed",  "predict",
-      "predicted", "happens",  "happen",   "effect",    "effects",  "affect",   "affects",
-      "cell",     "cells",     "type",     "types",     "new",      "donor",    "donors",
-      "patient",  "patients",  "sample",   "samples",   "dataset",  "atlas",    "tissue",
-      "hours",    "hour",      "days",     "day",       "missing",  "happen",   "knock",
-      "out",      "down"};
+      "simulate",  "simulated", "generate", "generated", "impute",  "imputed", "predict",
+      "predicted", "happens",   "happen",   "effect",    "effects", "affect",  "affects",
+      "cell",      "cells",     "type",     "types",     "new",     "donor",   "donors",
+      "patient",   "patients",  "sample",   "samples",   "dataset", "atlas",   "tissue",
+      "hours",     "hour",      "days",     "day",       "missing", "happen",  "knock",
+      "out",       "down"};
   return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
 }
 
@@ -36,8 +36,8 @@ std::vector<size_t> FreeWords(const Analysis& a, const StructuredQuery& q) {
         HasDigit(w)) {
       continue;
     }
-    if (q.perturbation_query && q.perturbation_query->find(std::string(tokens[i].text)) !=
-                                    std::string::npos) {
+    if (q.perturbation_query &&
+        q.perturbation_query->find(std::string(tokens[i].text)) != std::string::npos) {
       continue;
     }
     out.push_back(i);
@@ -78,11 +78,11 @@ absl::Status RefuseUnnamed(const Analysis& a, const std::vector<size_t>& free) {
       free.empty() ? std::string() : std::string(a.query.tokens[free.front()].text);
   return EntityResolutionError(absl::StrCat(
       "no cell type of the atlas is named in the query ", Quoted(a.query.raw),
-      words.empty() ? std::string()
-                    : absl::StrCat(": ", absl::StrJoin(words, ", "),
-                                   " matches no cell type of the atlas (column ",
-                                   vocab.ColumnOf(AtlasField::kCellTypeName),
-                                   ") nor of the knowledge base"),
+      words.empty()
+          ? std::string()
+          : absl::StrCat(": ", absl::StrJoin(words, ", "),
+                         " matches no cell type of the atlas (column ",
+                         vocab.ColumnOf(AtlasField::kCellTypeName), ") nor of the knowledge base"),
       "; the atlas's cell types, nearest first: ",
       NearestCellTypes(vocab, a.query.knowledge, text, std::nullopt), "; ",
       ExtensionHint("this cell type")));
@@ -119,9 +119,10 @@ absl::Status ResolveCellType(const Analysis& a, StructuredQuery& q) {
     const std::vector<size_t> free = FreeWords(a, q);
     if (auto typo = CellTypeTypo(a, free)) {
       const AtlasCellType& t = vocab.cell_types()[typo->first];
-      HAYSTACK_RETURN_IF_ERROR(Apply(a, t.id, t.label, typo->second, vocab.Select(t.id, t.label), q));
-      q.notes.push_back(absl::StrCat("read the cell type ", Quoted(typo->second), " as \"",
-                                     t.label, "\" (", t.id, ")"));
+      HAYSTACK_RETURN_IF_ERROR(
+          Apply(a, t.id, t.label, typo->second, vocab.Select(t.id, t.label), q));
+      q.notes.push_back(absl::StrCat("read the cell type ", Quoted(typo->second), " as \"", t.label,
+                                     "\" (", t.id, ")"));
       return absl::OkStatus();
     }
     return RefuseUnnamed(a, free);
@@ -129,8 +130,8 @@ absl::Status ResolveCellType(const Analysis& a, StructuredQuery& q) {
   if (named.size() > 1) {
     std::vector<std::string> texts;
     for (const Mention* m : named) texts.push_back(Quoted(m->text));
-    return EntityResolutionError(absl::StrCat("the query names ", named.size(),
-                                              " cell types (", absl::StrJoin(texts, ", "),
+    return EntityResolutionError(absl::StrCat("the query names ", named.size(), " cell types (",
+                                              absl::StrJoin(texts, ", "),
                                               "); ask about one cell type at a time"));
   }
   const Mention& m = *named.front();
@@ -144,9 +145,9 @@ absl::Status ResolveCellType(const Analysis& a, StructuredQuery& q) {
             absl::StrCat(vocab.cell_types()[e].label, " (", vocab.cell_types()[e].id, ")"));
       }
       if (!m.knowledge || vocab.cell_types()[entry].id != m.knowledge->id) {
-        return EntityResolutionError(absl::StrCat("the cell type ", Quoted(m.text),
-                                                  " is ambiguous in this atlas: ",
-                                                  absl::StrJoin(listed, ", ")));
+        return EntityResolutionError(
+            absl::StrCat("the cell type ", Quoted(m.text),
+                         " is ambiguous in this atlas: ", absl::StrJoin(listed, ", ")));
       }
     }
     const AtlasCellType& t = vocab.cell_types()[entry];

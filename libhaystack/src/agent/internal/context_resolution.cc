@@ -35,8 +35,8 @@ std::vector<ContextId> IdsAfter(const QueryContext& q,
     std::string_view value = tokens[j].text;
     if (!value.empty() && value.front() == '#') value.remove_prefix(1);
     if (value.empty() || IsStopWord(tokens[j].lower) || !HasDigit(value)) continue;
-    out.push_back({std::string(value), i > 0 ? tokens[i - 1].lower : "",
-                   std::string(q.Span(i, j + 1))});
+    out.push_back(
+        {std::string(value), i > 0 ? tokens[i - 1].lower : "", std::string(q.Span(i, j + 1))});
   }
   return out;
 }
@@ -74,14 +74,16 @@ std::vector<Duration> Durations(const QueryContext& q) {
   const std::vector<Token>& tokens = q.tokens;
   std::vector<Duration> out;
   for (size_t i = 0; i < tokens.size(); ++i) {
-    if (!HasDigit(tokens[i].lower) || !std::isdigit(static_cast<unsigned char>(tokens[i].lower[0]))) {
+    if (!HasDigit(tokens[i].lower) ||
+        !std::isdigit(static_cast<unsigned char>(tokens[i].lower[0]))) {
       continue;
     }
-    if (auto h = ParseDurationHours(tokens[i].text); h && !std::isdigit(static_cast<unsigned char>(
-                                                            tokens[i].lower.back()))) {
+    if (auto h = ParseDurationHours(tokens[i].text);
+        h && !std::isdigit(static_cast<unsigned char>(tokens[i].lower.back()))) {
       out.push_back({*h, std::string(tokens[i].text)});
     } else if (i + 1 < tokens.size() && !tokens[i].ends_clause) {
-      const std::string joined = absl::StrCat(std::string(tokens[i].text), " ", std::string(tokens[i + 1].text));
+      const std::string joined =
+          absl::StrCat(std::string(tokens[i].text), " ", std::string(tokens[i + 1].text));
       if (auto h2 = ParseDurationHours(joined)) out.push_back({*h2, std::string(q.Span(i, i + 2))});
     }
   }
@@ -94,10 +96,10 @@ absl::Status ResolveDonors(const Analysis& a, StructuredQuery& q) {
        IdsAfter(a.query, {"donor", "donors", "patient", "individual", "subject", "sample"})) {
     const std::vector<size_t> found = vocab.DonorsMatching(id.value);
     if (found.empty()) {
-      return EntityResolutionError(absl::StrCat(
-          "the atlas has no donor ", Quoted(id.value), " (", Quoted(id.text), ", column ",
-          vocab.ColumnOf(AtlasField::kDonor), "); its donors, nearest first: ",
-          NearestValues(vocab.donors(), id.value)));
+      return EntityResolutionError(
+          absl::StrCat("the atlas has no donor ", Quoted(id.value), " (", Quoted(id.text),
+                       ", column ", vocab.ColumnOf(AtlasField::kDonor),
+                       "); its donors, nearest first: ", NearestValues(vocab.donors(), id.value)));
     }
     if (found.size() > 1) {
       std::vector<std::string> values;
@@ -143,9 +145,9 @@ absl::Status ResolveTimePoint(const Analysis& a, StructuredQuery& q) {
 
 // A tissue, disease or condition mention: the atlas's value, or a refusal naming what the
 // atlas has when only the knowledge base knows it.
-absl::Status ResolveTerm(const Analysis& a, VocabularyKind kind, const std::vector<AtlasTerm>& terms,
-                         const std::string& what, AtlasField field,
-                         std::optional<std::string>& slot) {
+absl::Status ResolveTerm(const Analysis& a, VocabularyKind kind,
+                         const std::vector<AtlasTerm>& terms, const std::string& what,
+                         AtlasField field, std::optional<std::string>& slot) {
   const std::vector<const Mention*> named = MentionsOf(a.mentions, kind);
   if (named.empty()) return absl::OkStatus();
   const Mention& m = *named.front();
@@ -153,8 +155,8 @@ absl::Status ResolveTerm(const Analysis& a, VocabularyKind kind, const std::vect
     std::vector<std::string> have;
     for (const AtlasTerm& t : terms) have.push_back(absl::StrCat(t.label, " (", t.id, ")"));
     return EntityResolutionError(absl::StrCat(
-        "the atlas has no cells of the ", what, " ", m.knowledge->name, " (", m.knowledge->id,
-        ", ", Quoted(m.text), "); its ", what, "s (column ", a.query.vocabulary.ColumnOf(field),
+        "the atlas has no cells of the ", what, " ", m.knowledge->name, " (", m.knowledge->id, ", ",
+        Quoted(m.text), "); its ", what, "s (column ", a.query.vocabulary.ColumnOf(field),
         "): ", have.empty() ? std::string("none") : absl::StrJoin(have, ", ")));
   }
   slot = terms[m.atlas.front()].id;
@@ -219,10 +221,10 @@ absl::Status ResolveContext(const Analysis& a, StructuredQuery& q) {
       if (c.hours) points.push_back(c.id);
     }
     if (!points.empty()) {
-      q.notes.push_back(absl::StrCat("no time point named: cells of every time point of the atlas (",
-                                     absl::StrJoin(points, ", "),
-                                     ") are used; name one (e.g. \"at ", points.back(),
-                                     "\") to select it"));
+      q.notes.push_back(
+          absl::StrCat("no time point named: cells of every time point of the atlas (",
+                       absl::StrJoin(points, ", "), ") are used; name one (e.g. \"at ",
+                       points.back(), "\") to select it"));
     }
   }
   return absl::OkStatus();

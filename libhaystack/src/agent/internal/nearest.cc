@@ -42,7 +42,8 @@ double PhraseSimilarity(std::string_view a, std::string_view b) {
   std::set<std::string> wb = absl::StrSplit(nb, ' ', absl::SkipEmpty());
   size_t shared = 0;
   for (const std::string& w : wa) shared += wb.count(w);
-  const double words = static_cast<double>(shared) / static_cast<double>(wa.size() + wb.size() - shared);
+  const double words =
+      static_cast<double>(shared) / static_cast<double>(wa.size() + wb.size() - shared);
   const int longest = static_cast<int>(std::max(na.size(), nb.size()));
   const int d = BoundedEditDistance(na, nb, longest);
   const double chars = 1.0 - static_cast<double>(d) / static_cast<double>(longest);

@@ -31,13 +31,13 @@ struct Affix {
 
 // Words after the gene ("STAT1 KO"), joined by '_', '-', ' ' or nothing ("STAT2-/-").
 constexpr Affix kSuffixes[] = {
-    {"knockout", GeneticModality::kKnockout},   {"knock-out", GeneticModality::kKnockout},
-    {"ko", GeneticModality::kKnockout},         {"-/-", GeneticModality::kKnockout},
-    {"deletion", GeneticModality::kKnockout},   {"del", GeneticModality::kKnockout},
-    {"null", GeneticModality::kKnockout},       {"deficient", GeneticModality::kKnockout},
-    {"sgrna", GeneticModality::kKnockout},      {"knockdown", GeneticModality::kKnockdown},
+    {"knockout", GeneticModality::kKnockout},    {"knock-out", GeneticModality::kKnockout},
+    {"ko", GeneticModality::kKnockout},          {"-/-", GeneticModality::kKnockout},
+    {"deletion", GeneticModality::kKnockout},    {"del", GeneticModality::kKnockout},
+    {"null", GeneticModality::kKnockout},        {"deficient", GeneticModality::kKnockout},
+    {"sgrna", GeneticModality::kKnockout},       {"knockdown", GeneticModality::kKnockdown},
     {"knock-down", GeneticModality::kKnockdown}, {"kd", GeneticModality::kKnockdown},
-    {"shrna", GeneticModality::kKnockdown},     {"sirna", GeneticModality::kKnockdown},
+    {"shrna", GeneticModality::kKnockdown},      {"sirna", GeneticModality::kKnockdown},
 };
 // Words before the gene ("CRISPRi TYK2", "sgIRF1").
 constexpr Affix kPrefixes[] = {
@@ -75,8 +75,9 @@ std::optional<GeneticName> ParseGenetic(std::string_view value, bool whole_value
   for (const Affix& a : kSuffixes) {
     if (lower.size() <= a.text.size() || !lower.ends_with(a.text)) continue;
     const std::string_view head = value.substr(0, value.size() - a.text.size());
-    const bool glued = a.text == "-/-" || (!head.empty() && std::string_view(" _-").find(
-                                                               head.back()) != std::string_view::npos);
+    const bool glued =
+        a.text == "-/-" ||
+        (!head.empty() && std::string_view(" _-").find(head.back()) != std::string_view::npos);
     if (!glued) continue;
     if (auto gene = GenePart(head)) return GeneticName{*gene, a.modality};
   }
@@ -111,9 +112,9 @@ std::vector<std::string> SplitCombination(std::string_view value) {
 
 std::string StripDose(std::string_view value) {
   static constexpr std::string_view kUnits[] = {
-      "ng/ml", "ug/ml", "µg/ml", "mg/ml", "pg/ml", "u/ml", "iu/ml", "ng", "ug", "µg", "mg",
-      "pg",    "nm",    "um",    "µm",    "mm",    "m",    "%",     "h",  "hr", "hrs", "hours",
-      "d",     "days",  "min",   "x"};
+      "ng/ml", "ug/ml", "µg/ml", "mg/ml", "pg/ml", "u/ml", "iu/ml", "ng", "ug",
+      "µg",    "mg",    "pg",    "nm",    "um",    "µm",   "mm",    "m",  "%",
+      "h",     "hr",    "hrs",   "hours", "d",     "days", "min",   "x"};
   auto is_dose = [&](std::string_view token) {
     std::string t = Lower(Trim(token, "()[] ,"));
     size_t i = 0;

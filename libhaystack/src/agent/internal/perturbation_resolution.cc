@@ -93,8 +93,7 @@ absl::StatusOr<std::optional<GeneticWording>> FindGeneticWording(const Analysis&
 }
 
 // Targets and pathways of the parts the knowledge base knows; the type when all agree.
-void ApplyAtlasPerturbation(const AtlasPerturbation& p, std::string_view text,
-                            StructuredQuery& q) {
+void ApplyAtlasPerturbation(const AtlasPerturbation& p, std::string_view text, StructuredQuery& q) {
   q.perturbation_query = std::string(text);
   q.perturbation_resolved = p.value;
   q.perturbation_components = p.parts;
@@ -119,8 +118,7 @@ void ApplyAtlasPerturbation(const AtlasPerturbation& p, std::string_view text,
         "the knowledge base does not know the perturbation ", absl::StrJoin(unknown, ", "),
         ": it is served from the atlas (", p.cells, " cells of ", Quoted(p.value),
         "); components that need its expected targets or pathways",
-        p.gene.empty() ? "" : absl::StrCat(" beyond its gene ", p.gene),
-        " are unavailable"));
+        p.gene.empty() ? "" : absl::StrCat(" beyond its gene ", p.gene), " are unavailable"));
   }
 }
 
@@ -154,10 +152,9 @@ absl::Status ResolveGenetic(const Analysis& a, const GeneticWording& g, Structur
   }
   std::vector<std::string> values;
   for (size_t e : entries) values.push_back(vocab.perturbations()[e].value);
-  return EntityResolutionError(absl::StrCat("the perturbation ", Quoted(text),
-                                            " is ambiguous: the atlas holds ",
-                                            absl::StrJoin(values, ", "),
-                                            "; name the one you mean"));
+  return EntityResolutionError(
+      absl::StrCat("the perturbation ", Quoted(text), " is ambiguous: the atlas holds ",
+                   absl::StrJoin(values, ", "), "; name the one you mean"));
 }
 
 // The name of a part as the combination compares it: the knowledge base's name, else the
@@ -210,16 +207,15 @@ absl::Status ResolveNamed(const Analysis& a, const Mention& m, StructuredQuery& 
   if (entries.size() > 1) {
     std::vector<std::string> values;
     for (size_t e : entries) values.push_back(vocab.perturbations()[e].value);
-    return EntityResolutionError(absl::StrCat("the perturbation ", Quoted(m.text),
-                                              " is ambiguous: the atlas holds ",
-                                              absl::StrJoin(values, ", "),
-                                              "; name the one you mean"));
+    return EntityResolutionError(
+        absl::StrCat("the perturbation ", Quoted(m.text), " is ambiguous: the atlas holds ",
+                     absl::StrJoin(values, ", "), "; name the one you mean"));
   }
   if (!m.atlas.empty()) {
-    return EntityResolutionError(absl::StrCat(
-        Quoted(m.text), " is a control condition of the atlas (", vocab.control_source(),
-        "), not a perturbation; its perturbations: ",
-        NearestPerturbations(vocab, m.text, {}, std::nullopt)));
+    return EntityResolutionError(
+        absl::StrCat(Quoted(m.text), " is a control condition of the atlas (",
+                     vocab.control_source(), "), not a perturbation; its perturbations: ",
+                     NearestPerturbations(vocab, m.text, {}, std::nullopt)));
   }
   // The knowledge base knows it; the atlas does not hold it.
   HAYSTACK_ASSIGN_OR_RETURN(std::optional<Perturbation> known,
@@ -306,18 +302,18 @@ absl::Status ResolveFromCue(const Analysis& a, size_t cue, StructuredQuery& q) {
     const AtlasPerturbation& p = a.query.vocabulary.perturbations()[typo->entry];
     if (!p.control) {
       ApplyAtlasPerturbation(p, typo->text, q);
-      q.notes.push_back(absl::StrCat("read the perturbation ", Quoted(typo->text), " as ",
-                                     p.value, " (\"", typo->label, "\", edit distance ",
-                                     typo->distance, ")"));
+      q.notes.push_back(absl::StrCat("read the perturbation ", Quoted(typo->text), " as ", p.value,
+                                     " (\"", typo->label, "\", edit distance ", typo->distance,
+                                     ")"));
       return absl::OkStatus();
     }
   }
   return EntityResolutionError(absl::StrCat(
       "could not resolve the perturbation ", Quoted(text),
       ": neither the atlas nor the knowledge base knows it; the atlas's perturbations (",
-      a.query.vocabulary.ColumnOf(AtlasField::kPerturbation), " column), nearest first: ",
-      NearestPerturbations(a.query.vocabulary, text, {}, std::nullopt), "; ",
-      ExtensionHint("this perturbation")));
+      a.query.vocabulary.ColumnOf(AtlasField::kPerturbation),
+      " column), nearest first: ", NearestPerturbations(a.query.vocabulary, text, {}, std::nullopt),
+      "; ", ExtensionHint("this perturbation")));
 }
 
 bool Overlaps(const GeneticWording& g, const Mention& m) {

@@ -53,8 +53,8 @@ absl::Status MentionsOfSpan(const QueryContext& q, size_t first, size_t last,
   const std::string normalized = NormalizeEntityText(text);
   const std::string positive =
       NormalizeEntityText(absl::StrReplaceAll(normalized, {{"+", " positive "}}));
-  const bool function_ends = IsFunctionWord(q.tokens[first].lower) ||
-                             IsFunctionWord(q.tokens[last - 1].lower);
+  const bool function_ends =
+      IsFunctionWord(q.tokens[first].lower) || IsFunctionWord(q.tokens[last - 1].lower);
   const bool stop_ends = IsStopWord(q.tokens[first].lower) || IsStopWord(q.tokens[last - 1].lower);
   for (VocabularyKind kind : kKindOrder) {
     Mention m{kind, first, last, text, {}, std::nullopt, 1.0};

@@ -19,10 +19,10 @@ struct Mention {
   VocabularyKind kind = VocabularyKind::kCellType;
   size_t first = 0;  // token range [first, last)
   size_t last = 0;
-  std::string text;            // as written
-  std::vector<size_t> atlas;   // the atlas entries it names (empty: the knowledge base only)
+  std::string text;           // as written
+  std::vector<size_t> atlas;  // the atlas entries it names (empty: the knowledge base only)
   std::optional<EntityMatch> knowledge;  // the knowledge base's entity, when it knows one
-  double score = 0;  // 1 name or synonym, 0.9 "+" read as "positive"
+  double score = 0;                      // 1 name or synonym, 0.9 "+" read as "positive"
 };
 
 // The query, tokenised, with what the analysis needs to look words up.

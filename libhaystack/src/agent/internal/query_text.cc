@@ -56,27 +56,26 @@ std::vector<Token> Tokenize(std::string_view text) {
 }
 
 bool IsFunctionWord(std::string_view w) {
-  return In(w, {"a",     "an",    "the",   "of",    "to",   "in",    "on",    "at",    "by",
-                "for",   "from",  "with",  "and",   "or",   "plus",  "how",   "what",  "which",
-                "would", "will",  "could", "should", "do",  "does",  "did",   "be",    "is",
-                "are",   "was",   "were",  "if",    "when", "after", "under", "upon",  "into",
-                "their", "its",   "these", "those", "this", "that",  "there", "we",    "i",
-                "me",    "my",    "our",   "can",   "you",  "please", "versus", "vs",  "between"});
+  return In(w, {"a",     "an",   "the",   "of",     "to",   "in",     "on",     "at",   "by",
+                "for",   "from", "with",  "and",    "or",   "plus",   "how",    "what", "which",
+                "would", "will", "could", "should", "do",   "does",   "did",    "be",   "is",
+                "are",   "was",  "were",  "if",     "when", "after",  "under",  "upon", "into",
+                "their", "its",  "these", "those",  "this", "that",   "there",  "we",   "i",
+                "me",    "my",   "our",   "can",    "you",  "please", "versus", "vs",   "between"});
 }
 
 bool IsStopWord(std::string_view w) {
-  return In(w, {"a",       "an",       "the",      "of",        "to",      "in",         "on",
-                "at",      "by",       "for",      "from",      "with",    "and",        "or",
-                "how",     "what",     "which",    "would",     "will",    "could",      "should",
-                "do",      "does",     "did",      "be",        "is",      "are",        "was",
-                "were",    "look",     "looks",    "like",      "if",      "when",       "after",
-                "under",   "upon",     "into",     "their",     "its",     "these",      "those",
-                "this",    "that",     "predict",  "model",     "show",    "expression", "there",
-                "we",      "i",        "me",       "my",        "our",     "can",        "you",
-                "please",  "control",  "controls", "untreated", "vehicle", "versus",     "vs",
-                "between", "respond",  "response", "responds",  "react",   "change",     "changes",
-                "plus",
-                "profile", "profiles", "state"});
+  return In(w, {"a",       "an",      "the",      "of",        "to",      "in",         "on",
+                "at",      "by",      "for",      "from",      "with",    "and",        "or",
+                "how",     "what",    "which",    "would",     "will",    "could",      "should",
+                "do",      "does",    "did",      "be",        "is",      "are",        "was",
+                "were",    "look",    "looks",    "like",      "if",      "when",       "after",
+                "under",   "upon",    "into",     "their",     "its",     "these",      "those",
+                "this",    "that",    "predict",  "model",     "show",    "expression", "there",
+                "we",      "i",       "me",       "my",        "our",     "can",        "you",
+                "please",  "control", "controls", "untreated", "vehicle", "versus",     "vs",
+                "between", "respond", "response", "responds",  "react",   "change",     "changes",
+                "plus",    "profile", "profiles", "state"});
 }
 
 bool IsPerturbationCue(std::string_view w) {

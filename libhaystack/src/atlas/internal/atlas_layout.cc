@@ -75,8 +75,8 @@ std::string UseGeneSymbols(DataFrame& var, const EnsemblToSymbol& fallback) {
       ++kept;
     }
   }
-  const std::string source =
-      column != nullptr ? Cat("var.", column->name) : std::string("the knowledge base's Ensembl map");
+  const std::string source = column != nullptr ? Cat("var.", column->name)
+                                               : std::string("the knowledge base's Ensembl map");
   if (var.Find("ensembl_id") == nullptr) {
     DataFrameColumn ids{"ensembl_id", std::move(var.index), std::nullopt};
     var.index = std::move(symbols);
@@ -84,10 +84,11 @@ std::string UseGeneSymbols(DataFrame& var, const EnsemblToSymbol& fallback) {
   } else {
     var.index = std::move(symbols);
   }
-  return Cat(source, " (var index holds Ensembl ids", kept > 0 ? Cat("; ", kept,
-                                                                    " without a unique symbol "
-                                                                    "kept as ids")
-                                                               : std::string(),
+  return Cat(source, " (var index holds Ensembl ids",
+             kept > 0 ? Cat("; ", kept,
+                            " without a unique symbol "
+                            "kept as ids")
+                      : std::string(),
              ")");
 }
 

@@ -47,10 +47,12 @@ Categorical AsCategorical(const DataFrameColumn& column) {
 Categorical AsFlag(Categorical c) {
   for (std::string& category : c.categories) {
     std::string lower;
-    for (char ch : category) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (char ch : category)
+      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (lower == "true" || lower == "1" || lower == "yes" || lower == "t" || lower == "1.0") {
       category = "true";
-    } else if (lower == "false" || lower == "0" || lower == "no" || lower == "f" || lower == "0.0") {
+    } else if (lower == "false" || lower == "0" || lower == "no" || lower == "f" ||
+               lower == "0.0") {
       category = "false";
     }
   }
@@ -66,7 +68,8 @@ Categorical AsFlag(Categorical c) {
     remap[i] = static_cast<int32_t>(it - merged.categories.begin());
   }
   merged.codes.reserve(c.codes.size());
-  for (int32_t code : c.codes) merged.codes.push_back(code < 0 ? code : remap[static_cast<size_t>(code)]);
+  for (int32_t code : c.codes)
+    merged.codes.push_back(code < 0 ? code : remap[static_cast<size_t>(code)]);
   return merged;
 }
 

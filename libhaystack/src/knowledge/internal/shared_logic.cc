@@ -62,8 +62,9 @@ void SortNeighbors(std::vector<OntologyNeighbor>& neighbors) {
 }
 
 absl::Status UnknownTermError(std::string_view id) {
-  return MakeError(ErrorKind::kEntityResolution, absl::StatusCode::kNotFound,
-                   absl::StrCat("ontology term ", std::string(id), " is not in the knowledge base"));
+  return MakeError(
+      ErrorKind::kEntityResolution, absl::StatusCode::kNotFound,
+      absl::StrCat("ontology term ", std::string(id), " is not in the knowledge base"));
 }
 
 namespace {
@@ -99,8 +100,8 @@ std::vector<EntityMatch> MatchLabels(EntityKind kind, std::string_view text,
     } else if (ContainsWords(normalized, wanted) || ContainsWords(wanted, normalized)) {
       const double a = static_cast<double>(wanted.size());
       const double b = static_cast<double>(normalized.size());
-      out.push_back(
-          {kind, l.id, l.name, l.label, MatchMethod::kFuzzy, 0.5 * std::min(a, b) / std::max(a, b)});
+      out.push_back({kind, l.id, l.name, l.label, MatchMethod::kFuzzy,
+                     0.5 * std::min(a, b) / std::max(a, b)});
     }
   }
   return out;
