@@ -10,15 +10,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "haystack/core/error.h"
+#include "haystack/core/random.h"
 #include "internal/cell_type_panel.h"
-#include "internal/split_mix.h"
 
 namespace haystack::synth {
 namespace {
 
 using synth_internal::CellTypePanel;
 using synth_internal::PanelCellType;
-using synth_internal::SplitMixStream;
 using synth_internal::Tissue;
 
 // One value of the perturbation column.
@@ -131,7 +130,7 @@ absl::StatusOr<std::vector<std::string>> GeneSymbols(const KnowledgeBase& knowle
 
 // Picks `k` distinct indices from a discrete distribution (cumulative weights) by rejection of
 // repeats; k is far below the number of genes.
-void SampleGenes(const std::vector<double>& cumulative, int k, SplitMixStream& rng,
+void SampleGenes(const std::vector<double>& cumulative, int k, SeededRandom& rng,
                  std::unordered_set<int32_t>& chosen) {
   const double total = cumulative.back();
   int guard = 0;
@@ -141,6 +140,13 @@ void SampleGenes(const std::vector<double>& cumulative, int k, SplitMixStream& r
     chosen.insert(static_cast<int32_t>(std::min<ptrdiff_t>(
         it - cumulative.begin(), static_cast<ptrdiff_t>(cumulative.size()) - 1)));
   }
+}
+
+// Standard normal by Box-Muller (one of the pair is used).
+double Normal(SeededRandom& rng) {
+  const double u1 = 1.0 - rng.Uniform();
+  const double u2 = rng.Uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
 }
 
 Categorical MakeCategorical(std::vector<std::string> categories) {
@@ -169,12 +175,12 @@ struct Model {
 absl::StatusOr<Model> BuildModel(const KnowledgeBase& knowledge, const CellxgeneAtlasOptions& o) {
   Model m;
   m.types = CellTypes(o.cell_types);
-  SplitMixStream rng(o.seed ^ 0x5EEDC311ull);
+  SeededRandom rng(DeriveSeed(o.seed, "cellxgene-model"));
   double acc = 0;
   // PBMC-like abundance: the panel's first eight (monocytes, T, B and NK cells) are common,
   // the rest rare.
   for (size_t i = 0; i < m.types.size(); ++i) {
-    const double weight = i < 8 ? 12.0 : 1.0 + static_cast<double>(rng.Next() % 3);
+    const double weight = i < 8 ? 12.0 : 1.0 + static_cast<double>(rng.Below(3));
     acc += weight;
     m.type_cumulative.push_back(acc);
   }
@@ -190,14 +196,14 @@ absl::StatusOr<Model> BuildModel(const KnowledgeBase& knowledge, const Cellxgene
   for (size_t g = 0; g < m.genes.size(); ++g) gene_index[m.genes[g]] = static_cast<int32_t>(g);
   acc = 0;
   for (size_t g = 0; g < m.genes.size(); ++g) {
-    acc += std::exp(rng.Normal() * 1.2);  // log-normal propensity: a few genes dominate
+    acc += std::exp(Normal(rng) * 1.2);  // log-normal propensity: a few genes dominate
     m.gene_cumulative.push_back(acc);
   }
   const auto n_genes = static_cast<int32_t>(m.genes.size());
   for (size_t t = 0; t < m.types.size(); ++t) {
     std::vector<int32_t> markers;
     for (int k = 0; k < 8; ++k)
-      markers.push_back(static_cast<int32_t>(rng.Next() % static_cast<uint64_t>(n_genes)));
+      markers.push_back(static_cast<int32_t>(rng.Below(static_cast<uint64_t>(n_genes))));
     m.markers.push_back(std::move(markers));
   }
   int extra = 0;
@@ -222,7 +228,7 @@ absl::StatusOr<Model> BuildModel(const KnowledgeBase& knowledge, const Cellxgene
         }
       }
       while (up.size() < 20)
-        up.push_back(static_cast<int32_t>(rng.Next() % static_cast<uint64_t>(n_genes)));
+        up.push_back(static_cast<int32_t>(rng.Below(static_cast<uint64_t>(n_genes))));
     }
     m.responsive.push_back(std::move(up));
     std::vector<int32_t> removed;
@@ -246,21 +252,21 @@ struct CellDraw {
 constexpr const char* kTimePoints[] = {"6h", "24h", "72h"};
 
 CellDraw DrawCell(const Model& m, const CellxgeneAtlasOptions& o, int64_t cell) {
-  SplitMixStream rng(SplitMixStream::Mix(o.seed) ^
-                     SplitMixStream::Mix(static_cast<uint64_t>(cell) + 1));
+  // Counter-based: cell i's draws depend only on (seed, i).
+  SeededRandom rng(Mix64(o.seed) ^ Mix64(static_cast<uint64_t>(cell) + 1));
   CellDraw c;
   const double u = rng.Uniform() * m.type_cumulative.back();
   c.type =
       static_cast<int>(std::upper_bound(m.type_cumulative.begin(), m.type_cumulative.end(), u) -
                        m.type_cumulative.begin());
   c.type = std::min(c.type, static_cast<int>(m.types.size()) - 1);
-  c.donor = static_cast<int>(rng.Next() % m.donors.size());
-  c.time = static_cast<int>(rng.Next() % 3);
+  c.donor = static_cast<int>(rng.Below(m.donors.size()));
+  c.time = static_cast<int>(rng.Below(3));
   // Controls take two shares each of a perturbed cell type's cells; other cell types are
   // unperturbed ("mock").
   if (m.types[static_cast<size_t>(c.type)].perturbed) {
     const uint64_t shares = m.treatments.size() + 2;
-    const auto pick = static_cast<int>(rng.Next() % shares);
+    const auto pick = static_cast<int>(rng.Below(shares));
     c.treatment = pick < 4 ? pick / 2 : pick - 2;
   }
   const int target_nnz =
