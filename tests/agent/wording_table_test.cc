@@ -1,6 +1,7 @@
 // The committed table of query wordings (tests/agent/wordings.tsv), run on the demo atlas and
 // the CELLxGENE-layout test atlas with the bundled knowledge base. Each row gives the expected
 // structured query, or the expected refusal and what its message must name.
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -80,6 +81,9 @@ std::vector<std::string> Check(const Row& row) {
       if (message.find(name) == std::string::npos) problems.push_back("message lacks " + name);
     }
     if (!problems.empty()) problems.push_back("message: " + message);
+    if (std::getenv("HAYSTACK_PRINT_REFUSALS") != nullptr) {
+      WARN(f[0] << ": " << f[1] << "\n  → " << message);
+    }
     return problems;
   }
   if (!q.ok()) return {"refused: " + std::string(q.status().message())};

@@ -132,7 +132,7 @@ TEST_CASE("malformed run records fail with a classified error, exit 1, record co
       BadRecord{"control characters", "raw_query = 'IFN' || char(27) || '[31m gamma'", kDemoQuery,
                 "QueryParsingError", "raw_query"},
       BadRecord{"no entity at all", "", "What is the meaning of life, really?",
-                "EntityResolutionError", "no cell type"},
+                "QueryParsingError", "names no cell type"},
       BadRecord{"SQL in the query", "", "'; DROP TABLE runs; -- how do cells respond?",
                 "EntityResolutionError", "could not resolve"},
       BadRecord{"unknown perturbation", "", "How would CD14+ monocytes respond to aspirin?",
