@@ -81,7 +81,8 @@ absl::Status RefuseUnnamed(const Analysis& a, const std::vector<size_t>& free) {
       words.empty()
           ? std::string()
           : absl::StrCat(": ", absl::StrJoin(words, ", "),
-                         " matches no cell type of the atlas (column ",
+                         words.size() == 1 ? " matches" : " match",
+                         " no cell type of the atlas (column ",
                          vocab.ColumnOf(AtlasField::kCellTypeName), ") nor of the knowledge base"),
       "; the atlas's cell types, nearest first: ",
       NearestCellTypes(vocab, a.query.knowledge, text, std::nullopt), "; ",
