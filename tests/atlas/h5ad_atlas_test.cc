@@ -370,7 +370,8 @@ TEST_CASE("Gathering a cell outside the atlas is a retrieval error") {
 namespace haystack {
 namespace {
 
-TEST_CASE("An is_control flag stored as text reads as true/false; common column names are found") {
+TEST_CASE(
+    "An is_control flag stored as text reads as true/false, and common column names are found") {
   TempDir dir;
   AnnData a = MakeSmallAtlas(false);
   DataFrameColumn* flag = a.obs.Find("is_control");

@@ -108,7 +108,7 @@ TEST_CASE("opened, its columns, symbols and controls are found without a mapping
   CHECK(hours == std::vector<double>{24, 6, 72});  // "24h", "6h", "72h" in sorted order
 }
 
-TEST_CASE("without feature_name the symbols come from an Ensembl map; counts are normalised") {
+TEST_CASE("without feature_name the symbols come from an Ensembl map, and counts are normalised") {
   testing::TempDir dir;
   auto options = Small();
   options.feature_name = false;
