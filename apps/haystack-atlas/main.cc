@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_join.h"
 #include "haystack/atlas/curated.h"
 #include "haystack/atlas/h5ad.h"
 #include "haystack/atlas/h5ad_atlas.h"
@@ -76,6 +77,9 @@ int SynthCellxgene(const haystack::synth::CellxgeneAtlasOptions& options,
   return 0;
 }
 
+// Debian's Abseil keeps its own string_view, which StrJoin's default formatter takes, not std's.
+void StringViewFormatter(std::string* out, std::string_view s) { out->append(s); }
+
 int Info(const std::string& path, const std::string& mapping_path) {
   haystack::H5adAtlasOptions options;
   if (!mapping_path.empty()) {
@@ -95,15 +99,19 @@ int Info(const std::string& path, const std::string& mapping_path) {
               layout.expression.c_str());
   for (const std::string& note : layout.notes) std::printf("  column %s\n", note.c_str());
   for (haystack::AtlasField field : haystack::kAllAtlasFields) {
-    const std::string column = options.mapping.ColumnFor(field);
+    const std::string name(DefaultColumnName(field));
     if (!(*atlas)->HasField(field)) {
-      std::printf("  %s: (no column '%s')\n", std::string(DefaultColumnName(field)).c_str(),
-                  column.c_str());
+      const auto mapped = options.mapping.columns.find(field);
+      const std::string looked_for =
+          mapped != options.mapping.columns.end()
+              ? mapped->second
+              : absl::StrJoin(haystack::ColumnCandidates(field), ", ", StringViewFormatter);
+      std::printf("  %s: (no column; looked for %s)\n", name.c_str(), looked_for.c_str());
       continue;
     }
     absl::StatusOr<std::vector<haystack::GroupCount>> values = (*atlas)->Values(field);
     if (!values.ok()) return Fail(values.status());
-    std::printf("  %s (%zu values):", std::string(DefaultColumnName(field)).c_str(),
+    std::printf("  %s [column %s] (%zu values):", name.c_str(), layout.columns.at(field).c_str(),
                 values->size());
     size_t shown = 0;
     for (const auto& v : *values) {

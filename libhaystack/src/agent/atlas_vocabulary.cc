@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "haystack/core/error.h"
@@ -17,14 +18,8 @@ using agent_internal::ParseGenetic;
 using agent_internal::SplitCombination;
 using agent_internal::StripDose;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool IsTrue(std::string_view v) {
-  const std::string l = Lower(v);
+  const std::string l = absl::AsciiStrToLower(std::string(v));
   return l == "true" || l == "1" || l == "yes" || l == "t";
 }
 
@@ -88,7 +83,7 @@ std::string CombinationKey(std::vector<std::string> parts) {
 }  // namespace
 
 std::optional<double> ParseDurationHours(std::string_view text) {
-  const std::string t = Lower(text);
+  const std::string t = absl::AsciiStrToLower(std::string(text));
   for (size_t i = 0; i < t.size(); ++i) {
     if (!std::isdigit(static_cast<unsigned char>(t[i])) ||
         (i > 0 && (std::isdigit(static_cast<unsigned char>(t[i - 1])) || t[i - 1] == '.'))) {
@@ -148,7 +143,7 @@ absl::StatusOr<std::vector<std::string>> AtlasControlValues(const CellAtlas& atl
   }
   if (atlas.HasField(AtlasField::kPerturbationType)) {
     HAYSTACK_RETURN_IF_ERROR(flagged_by(AtlasField::kPerturbationType, [](std::string_view v) {
-      const std::string l = Lower(v);
+      const std::string l = absl::AsciiStrToLower(std::string(v));
       return l == "control" || l == "ctrl" || l == "negative control";
     }));
     if (!out.empty()) {
@@ -159,7 +154,7 @@ absl::StatusOr<std::vector<std::string>> AtlasControlValues(const CellAtlas& atl
   HAYSTACK_ASSIGN_OR_RETURN(std::vector<GroupCount> values, atlas.Values(*field));
   for (const GroupCount& g : values) {
     for (const std::string& name : names) {
-      if (Lower(name) == Lower(g.values[0])) {
+      if (absl::AsciiStrToLower(name) == absl::AsciiStrToLower(g.values[0])) {
         out.push_back(g.values[0]);
         break;
       }
@@ -189,16 +184,8 @@ std::string AtlasVocabulary::ColumnOf(AtlasField field) const {
   return it != columns_.end() ? it->second : std::string(DefaultColumnName(field));
 }
 
-std::vector<std::string> AtlasVocabulary::ControlValues() const {
-  std::vector<std::string> out;
-  for (const AtlasPerturbation& p : perturbations_) {
-    if (p.control) out.push_back(p.value);
-  }
-  return out;
-}
-
 std::vector<size_t> AtlasVocabulary::PerturbationsOfGene(std::string_view symbol) const {
-  auto it = by_gene_.find(Lower(symbol));
+  auto it = by_gene_.find(absl::AsciiStrToLower(std::string(symbol)));
   return it == by_gene_.end() ? std::vector<size_t>{} : it->second;
 }
 
@@ -234,7 +221,8 @@ std::vector<size_t> AtlasVocabulary::DonorsMatching(std::string_view written) co
   std::vector<size_t> exact, loose;
   const auto wanted = PrefixAndNumber(written);
   for (size_t i = 0; i < donors_.size(); ++i) {
-    if (Lower(donors_[i].id) == Lower(written)) exact.push_back(i);
+    if (absl::AsciiStrToLower(donors_[i].id) == absl::AsciiStrToLower(std::string(written)))
+      exact.push_back(i);
     if (!wanted) continue;
     const auto have = PrefixAndNumber(donors_[i].id);
     if (have && have->second == wanted->second &&
@@ -252,7 +240,8 @@ absl::StatusOr<AtlasVocabulary> AtlasVocabulary::Build(const CellAtlas& atlas,
   v.columns_ = atlas.layout().columns;
   HAYSTACK_RETURN_IF_ERROR(v.AddCellTypes(atlas, knowledge, options));
   HAYSTACK_RETURN_IF_ERROR(v.AddPerturbations(atlas, knowledge, options));
-  HAYSTACK_RETURN_IF_ERROR(v.AddTerms(atlas, knowledge));
+  HAYSTACK_RETURN_IF_ERROR(v.AddOntologyTerms(atlas, knowledge));
+  HAYSTACK_RETURN_IF_ERROR(v.AddValues(atlas));
   return v;
 }
 
@@ -273,7 +262,6 @@ absl::Status AtlasVocabulary::AddCellTypes(const CellAtlas& atlas, const Knowled
     }
     HAYSTACK_ASSIGN_OR_RETURN(std::optional<OntologyTerm> term, knowledge.GetTerm(t.id));
     if (term) {
-      t.known = true;
       t.synonyms = term->synonyms;
       if (t.label.empty()) t.label = term->name;
       HAYSTACK_ASSIGN_OR_RETURN(std::vector<OntologyNeighbor> up,
@@ -304,7 +292,7 @@ absl::Status AtlasVocabulary::AddPerturbations(const CellAtlas& atlas,
         types, Majority(atlas, AtlasField::kPerturbation, AtlasField::kPerturbationType));
   }
   // A column named for genes holds gene symbols: each value is that gene's perturbation.
-  const std::string column = Lower(ColumnOf(AtlasField::kPerturbation));
+  const std::string column = absl::AsciiStrToLower(ColumnOf(AtlasField::kPerturbation));
   const bool gene_column = column == "gene" || column == "target_gene" || column == "guide_target";
   HAYSTACK_ASSIGN_OR_RETURN(std::vector<GroupCount> values,
                             atlas.Values(AtlasField::kPerturbation));
@@ -314,7 +302,7 @@ absl::Status AtlasVocabulary::AddPerturbations(const CellAtlas& atlas,
     p.cells = g.cells;
     p.control = std::find(controls.begin(), controls.end(), p.value) != controls.end();
     if (auto it = types.find(p.value); it != types.end()) {
-      auto parsed = ParseEnum<PerturbationType>(Lower(it->second.first));
+      auto parsed = ParseEnum<PerturbationType>(absl::AsciiStrToLower(it->second.first));
       if (parsed.ok()) p.type = *parsed;
     }
     HAYSTACK_RETURN_IF_ERROR(DescribePerturbation(knowledge, gene_column, p));
@@ -329,7 +317,7 @@ absl::Status AtlasVocabulary::AddPerturbations(const CellAtlas& atlas,
         }
       }
     }
-    if (!p.gene.empty() && !p.control) by_gene_[Lower(p.gene)].push_back(i);
+    if (!p.gene.empty() && !p.control) by_gene_[absl::AsciiStrToLower(p.gene)].push_back(i);
     perturbations_.push_back(std::move(p));
   }
   return absl::OkStatus();
@@ -371,7 +359,8 @@ absl::Status AtlasVocabulary::DescribePerturbation(const KnowledgeBase& knowledg
   return absl::OkStatus();
 }
 
-absl::Status AtlasVocabulary::AddTerms(const CellAtlas& atlas, const KnowledgeBase& knowledge) {
+absl::Status AtlasVocabulary::AddOntologyTerms(const CellAtlas& atlas,
+                                               const KnowledgeBase& knowledge) {
   struct TermField {
     AtlasField id, label;
     VocabularyKind kind;
@@ -403,34 +392,37 @@ absl::Status AtlasVocabulary::AddTerms(const CellAtlas& atlas, const KnowledgeBa
       f.out->push_back(std::move(t));
     }
   }
-  auto plain = [&](AtlasField field, VocabularyKind kind, std::vector<AtlasTerm>& out,
-                   bool durations) -> absl::Status {
+  return absl::OkStatus();
+}
+
+absl::Status AtlasVocabulary::AddValues(const CellAtlas& atlas) {
+  // `kind`: the index the values go in (donors have none: they are matched loosely, by number).
+  auto add = [&](AtlasField field, std::optional<VocabularyKind> kind,
+                 std::vector<AtlasTerm>& out) -> absl::Status {
     HAYSTACK_ASSIGN_OR_RETURN(std::vector<GroupCount> values, atlas.Values(field));
     for (const GroupCount& g : values) {
+      const bool condition = kind == VocabularyKind::kCondition;
       // A condition that repeats a perturbation's name (the demo's) is that perturbation.
-      if (durations &&
+      if (condition &&
           !Named(VocabularyKind::kPerturbation, NormalizeEntityText(g.values[0])).empty()) {
         continue;
       }
       AtlasTerm t{g.values[0], g.values[0], g.cells, {}, std::nullopt};
-      if (durations) t.hours = ParseDurationHours(t.id);
-      Index(kind, t.id, out.size());
+      if (condition) t.hours = ParseDurationHours(t.id);
+      if (kind) Index(*kind, t.id, out.size());
       out.push_back(std::move(t));
     }
     return absl::OkStatus();
   };
-  HAYSTACK_RETURN_IF_ERROR(plain(AtlasField::kDonor, VocabularyKind::kDataset, donors_, false));
-  index_[static_cast<size_t>(VocabularyKind::kDataset)].clear();  // donors are matched loosely
+  HAYSTACK_RETURN_IF_ERROR(add(AtlasField::kDonor, std::nullopt, donors_));
   if (atlas.HasField(AtlasField::kDataset)) {
-    HAYSTACK_RETURN_IF_ERROR(
-        plain(AtlasField::kDataset, VocabularyKind::kDataset, datasets_, false));
+    HAYSTACK_RETURN_IF_ERROR(add(AtlasField::kDataset, VocabularyKind::kDataset, datasets_));
   }
   // A condition column that is not the perturbation column: time points or states.
   if (atlas.HasField(AtlasField::kCondition) &&
       (!atlas.HasField(AtlasField::kPerturbation) ||
        ColumnOf(AtlasField::kCondition) != ColumnOf(AtlasField::kPerturbation))) {
-    HAYSTACK_RETURN_IF_ERROR(
-        plain(AtlasField::kCondition, VocabularyKind::kCondition, conditions_, true));
+    HAYSTACK_RETURN_IF_ERROR(add(AtlasField::kCondition, VocabularyKind::kCondition, conditions_));
   }
   return absl::OkStatus();
 }

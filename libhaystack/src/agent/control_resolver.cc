@@ -149,10 +149,8 @@ absl::StatusOr<QueryCells> ControlResolver::SelectQueryCells(const StructuredQue
       agent_internal::UnperturbedOnly(atlas_, base);
     }
     population = "control";
-    CellFilter at_condition;
-    agent_internal::AtQueryCondition(atlas_, query, at_condition);
-    for (const auto& [condition_field, values] : at_condition.any_of) {
-      preferences.emplace_back(condition_field, values.front());
+    if (auto condition = agent_internal::QueryCondition(atlas_, query)) {
+      preferences.emplace_back(AtlasField::kCondition, *condition);
     }
     if (query.target_donor_id) preferences.emplace_back(AtlasField::kDonor, *query.target_donor_id);
     if (query.target_tissue && atlas_.HasField(AtlasField::kTissue)) {

@@ -94,9 +94,7 @@ absl::Status ResolvePhrase(const AtlasVocabulary& vocabulary, const KnowledgeBas
   absl::Status status = phase(analysis, query);
   if (!status.ok()) {
     return Invalid(absl::StrCat("\"", key, "\" is ", Quoted(phrase),
-                                ", which does not name what "
-                                "the atlas holds: ",
-                                status.message()));
+                                ", which does not name what the atlas holds: ", status.message()));
   }
   return absl::OkStatus();
 }
@@ -229,23 +227,24 @@ absl::StatusOr<StructuredQuery> LlmQueryAnalyzer::Interpret(std::string_view raw
     }
   }
 
-  // Context phrases are resolved together, as the rules resolve a question's context.
+  // Context phrases are resolved together, as the rules resolve a question's context: each is
+  // put in the words the rules read it from.
+  struct ContextField {
+    const char* key;
+    const char* before;
+    const char* after;
+  };
   std::vector<std::string> context;
-  for (const char* key : {"target_donor_id", "reference_donor_id", "tissue", "disease",
-                          "reference_dataset", "condition"}) {
-    HAYSTACK_ASSIGN_OR_RETURN(std::optional<std::string> value, OptionalString(object, key));
+  for (const ContextField& f :
+       {ContextField{"target_donor_id", "for donor ", ""},
+        ContextField{"reference_donor_id", "using donor ", ""}, ContextField{"tissue", "in ", ""},
+        ContextField{"disease", "in ", ""},
+        ContextField{"reference_dataset", "from the ", " dataset"},
+        ContextField{"condition", "in ", ""}}) {
+    HAYSTACK_ASSIGN_OR_RETURN(std::optional<std::string> value, OptionalString(object, f.key));
     if (!value) continue;
-    HAYSTACK_RETURN_IF_ERROR(RequireInQuery(raw_query, key, *value));
-    const std::string_view k(key);
-    if (k == "target_donor_id") {
-      context.push_back(absl::StrCat("for donor ", *value));
-    } else if (k == "reference_donor_id") {
-      context.push_back(absl::StrCat("using donor ", *value));
-    } else if (k == "reference_dataset") {
-      context.push_back(absl::StrCat("from the ", *value, " dataset"));
-    } else {
-      context.push_back(absl::StrCat("in ", *value));
-    }
+    HAYSTACK_RETURN_IF_ERROR(RequireInQuery(raw_query, f.key, *value));
+    context.push_back(absl::StrCat(f.before, *value, f.after));
   }
   if (!context.empty()) {
     HAYSTACK_RETURN_IF_ERROR(ResolvePhrase(vocabulary_, knowledge_, "context",

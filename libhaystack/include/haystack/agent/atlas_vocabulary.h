@@ -11,6 +11,7 @@
 #ifndef HAYSTACK_AGENT_ATLAS_VOCABULARY_H_
 #define HAYSTACK_AGENT_ATLAS_VOCABULARY_H_
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -30,7 +31,6 @@ struct AtlasCellType {
   std::string id;     // the cell type field's value (a CL id in CELLxGENE atlases)
   std::string label;  // the label field's value, else the knowledge base's name, else the id
   int64_t cells = 0;
-  bool known = false;                    // the knowledge base holds the term
   std::vector<std::string> synonyms;     // from the knowledge base
   std::map<std::string, int> ancestors;  // knowledge-base ancestors → distance (is_a/part_of)
 };
@@ -61,6 +61,7 @@ struct AtlasTerm {
 };
 
 enum class VocabularyKind { kCellType, kPerturbation, kTissue, kDisease, kDataset, kCondition };
+inline constexpr size_t kVocabularyKinds = 6;
 
 struct AtlasVocabularyOptions {
   // Control names, used when the atlas has neither is_control nor perturbation_type
@@ -85,11 +86,8 @@ class AtlasVocabulary {
   const std::vector<AtlasTerm>& conditions() const { return conditions_; }
   // The columns behind the fields ("treatment" for the perturbation...), for messages.
   std::string ColumnOf(AtlasField field) const;
-  bool Has(AtlasField field) const { return columns_.contains(field); }
   // How controls were found: "is_control", "perturbation_type", or "control_condition_names".
   const std::string& control_source() const { return control_source_; }
-  // The perturbation values of control cells.
-  std::vector<std::string> ControlValues() const;
 
   // Every name of `kind`, normalised, with its entries (for typo matching).
   const std::unordered_map<std::string, std::vector<size_t>>& Names(VocabularyKind kind) const {
@@ -122,7 +120,10 @@ class AtlasVocabulary {
   // Parts, knowledge-base entries, gene target and type of one perturbation value.
   static absl::Status DescribePerturbation(const KnowledgeBase& knowledge, bool gene_column,
                                            AtlasPerturbation& p);
-  absl::Status AddTerms(const CellAtlas& atlas, const KnowledgeBase& knowledge);
+  // Tissues and diseases: ids, labels and the knowledge base's names and synonyms.
+  absl::Status AddOntologyTerms(const CellAtlas& atlas, const KnowledgeBase& knowledge);
+  // Donors, datasets and conditions (time points): the values as the atlas writes them.
+  absl::Status AddValues(const CellAtlas& atlas);
   void Index(VocabularyKind kind, std::string_view name, size_t entry);
 
   std::vector<AtlasCellType> cell_types_;
@@ -130,7 +131,7 @@ class AtlasVocabulary {
   std::vector<AtlasTerm> tissues_, diseases_, donors_, datasets_, conditions_;
   std::map<AtlasField, std::string> columns_;
   std::string control_source_;
-  std::unordered_map<std::string, std::vector<size_t>> index_[6];
+  std::array<std::unordered_map<std::string, std::vector<size_t>>, kVocabularyKinds> index_;
   std::unordered_map<std::string, std::vector<size_t>> by_gene_;
 };
 

@@ -61,17 +61,23 @@ std::vector<std::string> QueryCellTypeIds(const StructuredQuery& query) {
   return ids;
 }
 
-CellFilter& AtQueryCondition(const CellAtlas& atlas, const StructuredQuery& query,
-                             CellFilter& filter) {
-  if (!query.target_condition || !atlas.HasField(AtlasField::kCondition)) return filter;
+std::optional<std::string> QueryCondition(const CellAtlas& atlas, const StructuredQuery& query) {
+  if (!query.target_condition || !atlas.HasField(AtlasField::kCondition)) return std::nullopt;
   const auto& columns = atlas.layout().columns;
   const auto condition = columns.find(AtlasField::kCondition);
   const auto perturbation = columns.find(AtlasField::kPerturbation);
   if (condition != columns.end() && perturbation != columns.end() &&
       condition->second == perturbation->second) {
-    return filter;
+    return std::nullopt;  // the demo's condition is its perturbation: already selected
   }
-  return filter.Where(AtlasField::kCondition, *query.target_condition);
+  return query.target_condition;
+}
+
+CellFilter& AtQueryCondition(const CellAtlas& atlas, const StructuredQuery& query,
+                             CellFilter& filter) {
+  if (auto condition = QueryCondition(atlas, query))
+    filter.Where(AtlasField::kCondition, *condition);
+  return filter;
 }
 
 absl::StatusOr<std::vector<std::string>> DistinctValues(const CellAtlas& atlas, AtlasField field,

@@ -2,6 +2,7 @@
 #ifndef HAYSTACK_SRC_AGENT_INTERNAL_CANDIDATES_H_
 #define HAYSTACK_SRC_AGENT_INTERNAL_CANDIDATES_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,11 @@ CellFilter& UnperturbedOnly(const CellAtlas& atlas, CellFilter& filter);
 // written before that field existed: cell_type_cl_id alone).
 std::vector<std::string> QueryCellTypeIds(const StructuredQuery& query);
 
-// `filter` restricted to the query's time point or condition, when it names one the atlas
-// records (a condition column other than the perturbation column).
+// The query's time point or condition, when it names one the atlas records in a condition
+// column other than the perturbation column.
+std::optional<std::string> QueryCondition(const CellAtlas& atlas, const StructuredQuery& query);
+
+// `filter` restricted to QueryCondition, when there is one.
 CellFilter& AtQueryCondition(const CellAtlas& atlas, const StructuredQuery& query,
                              CellFilter& filter);
 

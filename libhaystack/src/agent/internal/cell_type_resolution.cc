@@ -14,14 +14,12 @@ namespace {
 // Task verbs and other words that are not entities, for finding the words that should have
 // named a cell type.
 bool IsQueryWord(std::string_view w) {
-  static constexpr std::string_view kWords[] = {
-      "simulate",  "simulated", "generate", "generated", "impute",  "imputed", "predict",
-      "predicted", "happens",   "happen",   "effect",    "effects", "affect",  "affects",
-      "cell",      "cells",     "type",     "types",     "new",     "donor",   "donors",
-      "patient",   "patients",  "sample",   "samples",   "dataset", "atlas",   "tissue",
-      "hours",     "hour",      "days",     "day",       "missing", "happen",  "knock",
-      "out",       "down"};
-  return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
+  return IsOneOf(w, {"simulate", "simulated", "generate", "generated", "impute",   "imputed",
+                     "predict",  "predicted", "happens",  "happen",    "effect",   "effects",
+                     "affect",   "affects",   "cell",     "cells",     "type",     "types",
+                     "new",      "donor",     "donors",   "patient",   "patients", "sample",
+                     "samples",  "dataset",   "atlas",    "tissue",    "hours",    "hour",
+                     "days",     "day",       "missing",  "knock",     "out",      "down"});
 }
 
 // Words of the query outside every mention and the perturbation, that are not function or cue
@@ -45,7 +43,8 @@ std::vector<size_t> FreeWords(const Analysis& a, const StructuredQuery& q) {
   return out;
 }
 
-// A cell type written with a typo: one or two free words within the edit budget of a name.
+// A cell type written with a typo: one or two adjacent free words within the typo budget of a
+// name (at most `max_typo_edits` and a fifth of the name's length); the entry and the words.
 std::optional<std::pair<size_t, std::string>> CellTypeTypo(const Analysis& a,
                                                            const std::vector<size_t>& free) {
   const auto& names = a.query.vocabulary.Names(VocabularyKind::kCellType);
@@ -55,15 +54,10 @@ std::optional<std::pair<size_t, std::string>> CellTypeTypo(const Analysis& a,
     for (size_t width : {size_t{2}, size_t{1}}) {
       if (i + width > free.size() || free[i + width - 1] != free[i] + width - 1) continue;
       const std::string_view text = a.query.Span(free[i], free[i] + width);
-      const std::string normalized = NormalizeEntityText(text);
-      for (const auto& [name, entries] : names) {
-        const int budget = std::min(a.max_typo_edits, static_cast<int>(name.size()) / 5);
-        if (budget < 1 || entries.size() != 1) continue;
-        const int d = BoundedEditDistance(normalized, name, budget);
-        if (d <= budget && (!best || d < best_distance)) {
-          best = std::make_pair(entries[0], std::string(text));
-          best_distance = d;
-        }
+      auto typo = ClosestName(names, NormalizeEntityText(text), a.max_typo_edits, 5);
+      if (typo && (!best || typo->distance < best_distance)) {
+        best = std::make_pair(typo->entry, std::string(text));
+        best_distance = typo->distance;
       }
     }
   }

@@ -12,10 +12,6 @@
 namespace haystack::agent_internal {
 namespace {
 
-bool In(std::string_view w, std::initializer_list<std::string_view> words) {
-  return std::find(words.begin(), words.end(), w) != words.end();
-}
-
 // An identifier after a keyword: "donor D03", "patient #12", "sample: S1-4".
 struct ContextId {
   std::string value;
@@ -28,7 +24,7 @@ std::vector<ContextId> IdsAfter(const QueryContext& q,
   const std::vector<Token>& tokens = q.tokens;
   std::vector<ContextId> out;
   for (size_t i = 0; i + 1 < tokens.size(); ++i) {
-    if (!In(tokens[i].lower, keywords) || tokens[i].ends_clause) continue;
+    if (!IsOneOf(tokens[i].lower, keywords) || tokens[i].ends_clause) continue;
     size_t j = i + 1;
     if (j < tokens.size() && (tokens[j].lower == "id" || tokens[j].lower == "#")) ++j;
     if (j >= tokens.size()) continue;
@@ -173,11 +169,9 @@ absl::Status ResolveTerm(const Analysis& a, VocabularyKind kind,
 absl::Status ResolveDataset(const Analysis& a, StructuredQuery& q) {
   const AtlasVocabulary& vocab = a.query.vocabulary;
   for (const ContextId& name : DatasetNames(a.query)) {
-    std::optional<std::string> found;
-    for (const AtlasTerm& d : vocab.datasets()) {
-      if (NormalizeEntityText(d.id) == NormalizeEntityText(name.value)) found = d.id;
-    }
-    if (!found) {
+    const std::vector<size_t>& found =
+        vocab.Named(VocabularyKind::kDataset, NormalizeEntityText(name.value));
+    if (found.empty()) {
       return EntityResolutionError(absl::StrCat(
           "the atlas has no dataset ", Quoted(name.value), "; ",
           vocab.datasets().empty()
@@ -185,14 +179,14 @@ absl::Status ResolveDataset(const Analysis& a, StructuredQuery& q) {
               : absl::StrCat("its datasets (column ", vocab.ColumnOf(AtlasField::kDataset),
                              "): ", NearestValues(vocab.datasets(), name.value))));
     }
-    q.reference_dataset = *found;
+    q.reference_dataset = vocab.datasets()[found.front()].id;
   }
   return absl::OkStatus();
 }
 
 bool ContainsAny(const std::vector<Token>& tokens, std::initializer_list<std::string_view> words) {
   return std::any_of(tokens.begin(), tokens.end(),
-                     [&](const Token& t) { return In(t.lower, words); });
+                     [&](const Token& t) { return IsOneOf(t.lower, words); });
 }
 
 bool ContainsPrefix(const std::vector<Token>& tokens, std::string_view prefix) {
@@ -260,8 +254,8 @@ bool NamesNothing(const Analysis& a) {
   if (!a.mentions.empty()) return false;
   for (const Token& t : a.query.tokens) {
     if (IsPerturbationCue(t.lower) || HasDigit(t.lower) ||
-        In(t.lower, {"cell", "cells", "predict", "simulate", "generate", "impute", "knock",
-                     "effect", "donor", "patient", "tissue", "dataset"})) {
+        IsOneOf(t.lower, {"cell", "cells", "predict", "simulate", "generate", "impute", "knock",
+                          "effect", "donor", "patient", "tissue", "dataset"})) {
       return false;
     }
   }

@@ -25,6 +25,14 @@ std::vector<T> TopByScore(std::vector<std::pair<double, T>> scored, size_t limit
   return out;
 }
 
+// "A, B, C and 5 more": the first values and how many were left out of `total`.
+std::string ListWithMore(const std::vector<std::string>& shown, size_t total) {
+  if (shown.empty()) return "none";
+  const size_t more = total - shown.size();
+  return absl::StrCat(absl::StrJoin(shown, ", "),
+                      more > 0 ? absl::StrCat(" and ", more, " more") : std::string());
+}
+
 std::optional<long> TrailingNumber(std::string_view s) {
   size_t b = s.size();
   while (b > 0 && std::isdigit(static_cast<unsigned char>(s[b - 1]))) --b;
@@ -66,10 +74,7 @@ std::string NearestCellTypes(const AtlasVocabulary& vocabulary, const KnowledgeB
     if (auto it = ontology.find(t.id); it != ontology.end()) score += 10.0 - it->second;
     scored.emplace_back(score, absl::StrCat(t.label, " (", t.id, ")"));
   }
-  std::vector<std::string> top = TopByScore(std::move(scored), limit);
-  const size_t more = vocabulary.cell_types().size() - top.size();
-  return absl::StrCat(absl::StrJoin(top, ", "),
-                      more > 0 ? absl::StrCat(" and ", more, " more") : std::string());
+  return ListWithMore(TopByScore(std::move(scored), limit), vocabulary.cell_types().size());
 }
 
 std::string NearestPerturbations(const AtlasVocabulary& vocabulary, std::string_view text,
@@ -103,11 +108,7 @@ std::string NearestPerturbations(const AtlasVocabulary& vocabulary, std::string_
     score += kin - 0.1 * static_cast<double>(p.parts.size() - 1);
     scored.emplace_back(score, p.value);
   }
-  std::vector<std::string> top = TopByScore(std::move(scored), limit);
-  if (top.empty()) return "none";
-  const size_t more = total - top.size();
-  return absl::StrCat(absl::StrJoin(top, ", "),
-                      more > 0 ? absl::StrCat(" and ", more, " more") : std::string());
+  return ListWithMore(TopByScore(std::move(scored), limit), total);
 }
 
 std::string NearestValues(const std::vector<AtlasTerm>& terms, std::string_view text,
@@ -120,11 +121,23 @@ std::string NearestValues(const std::vector<AtlasTerm>& terms, std::string_view 
     if (wanted && have) score = 100.0 - static_cast<double>(std::labs(*wanted - *have));
     scored.emplace_back(score, t.id);
   }
-  std::vector<std::string> top = TopByScore(std::move(scored), limit);
-  if (top.empty()) return "none";
-  const size_t more = terms.size() - top.size();
-  return absl::StrCat(absl::StrJoin(top, ", "),
-                      more > 0 ? absl::StrCat(" and ", more, " more") : std::string());
+  return ListWithMore(TopByScore(std::move(scored), limit), terms.size());
+}
+
+std::optional<NameTypo> ClosestName(
+    const std::unordered_map<std::string, std::vector<size_t>>& names,
+    const std::string& normalized, int max_edits, int chars_per_edit) {
+  std::optional<NameTypo> best;
+  for (const auto& [name, entries] : names) {
+    const int budget = std::min(max_edits, static_cast<int>(name.size()) / chars_per_edit);
+    if (budget < 1 || entries.size() != 1) continue;
+    const int d = BoundedEditDistance(normalized, name, budget);
+    if (d > budget) continue;
+    if (!best || d < best->distance || (d == best->distance && name < best->name)) {
+      best = NameTypo{entries[0], name, d};
+    }
+  }
+  return best;
 }
 
 std::string ExtensionHint(std::string_view what) {

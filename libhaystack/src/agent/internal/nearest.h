@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "haystack/agent/atlas_vocabulary.h"
@@ -31,6 +32,19 @@ std::string NearestValues(const std::vector<AtlasTerm>& terms, std::string_view 
 
 // How to make the atlas's own vocabulary or the knowledge base name the thing.
 std::string ExtensionHint(std::string_view what);
+
+// A name written with a typo: the entry of `names` (normalised name → entries) whose name is
+// nearest to `normalized`, within min(max_edits, the name's length / chars_per_edit) edits (so
+// short names get no edits: "IL4" never becomes "IL6"). Names shared by several entries are
+// skipped; ties go to the alphabetically first name.
+struct NameTypo {
+  size_t entry = 0;
+  std::string name;
+  int distance = 0;
+};
+std::optional<NameTypo> ClosestName(
+    const std::unordered_map<std::string, std::vector<size_t>>& names,
+    const std::string& normalized, int max_edits, int chars_per_edit);
 
 // Similarity in [0, 1] of two phrases: shared words, then characters.
 double PhraseSimilarity(std::string_view a, std::string_view b);

@@ -16,10 +16,6 @@ namespace {
 
 constexpr size_t kMaxCuePhraseTokens = 4;
 
-bool In(std::string_view w, std::initializer_list<std::string_view> words) {
-  return std::find(words.begin(), words.end(), w) != words.end();
-}
-
 std::optional<GeneticModality> GeneticCueModality(const std::vector<Token>& tokens, size_t i,
                                                   size_t* width) {
   const std::string& w = tokens[i].lower;
@@ -30,11 +26,12 @@ std::optional<GeneticModality> GeneticCueModality(const std::vector<Token>& toke
     if (tokens[i + 1].lower == "down") return GeneticModality::kKnockdown;
     return std::nullopt;
   }
-  if (In(w, {"knockout", "knock-out", "knockouts", "ko", "deletion", "null", "deficient", "loss",
-             "crispr", "crisprko"})) {
+  if (IsOneOf(w, {"knockout", "knock-out", "knockouts", "ko", "deletion", "null", "deficient",
+                  "loss", "crispr", "crisprko"})) {
     return GeneticModality::kKnockout;
   }
-  if (In(w, {"knockdown", "knock-down", "kd", "crispri", "silencing", "silenced", "depletion"})) {
+  if (IsOneOf(w,
+              {"knockdown", "knock-down", "kd", "crispri", "silencing", "silenced", "depletion"})) {
     return GeneticModality::kKnockdown;
   }
   return std::nullopt;
@@ -77,7 +74,8 @@ absl::StatusOr<std::optional<GeneticWording>> FindGeneticWording(const Analysis&
     if (!modality) continue;
     // "knock out X", "loss of X", "CRISPRi X"; then "X knockout", "X KO".
     size_t after = i + width;
-    while (after < tokens.size() && In(tokens[after].lower, {"of", "the", "a", "an", "gene"})) {
+    while (after < tokens.size() &&
+           IsOneOf(tokens[after].lower, {"of", "the", "a", "an", "gene"})) {
       ++after;
     }
     if (after < tokens.size() && !tokens[i + width - 1].ends_clause) {
@@ -122,6 +120,15 @@ void ApplyAtlasPerturbation(const AtlasPerturbation& p, std::string_view text, S
   }
 }
 
+absl::Status Ambiguous(const AtlasVocabulary& vocab, std::string_view text,
+                       const std::vector<size_t>& entries) {
+  std::vector<std::string> values;
+  for (size_t e : entries) values.push_back(vocab.perturbations()[e].value);
+  return EntityResolutionError(
+      absl::StrCat("the perturbation ", Quoted(text), " is ambiguous: the atlas holds ",
+                   absl::StrJoin(values, ", "), "; name the one you mean"));
+}
+
 absl::Status ResolveGenetic(const Analysis& a, const GeneticWording& g, StructuredQuery& q) {
   const AtlasVocabulary& vocab = a.query.vocabulary;
   const std::string_view text = a.query.Span(g.first, g.last);
@@ -150,11 +157,7 @@ absl::Status ResolveGenetic(const Analysis& a, const GeneticWording& g, Structur
                            NearestPerturbations(vocab, text, {g.gene}, std::nullopt))
             : absl::StrCat("its genetic perturbations: ", absl::StrJoin(genetic, ", "))));
   }
-  std::vector<std::string> values;
-  for (size_t e : entries) values.push_back(vocab.perturbations()[e].value);
-  return EntityResolutionError(
-      absl::StrCat("the perturbation ", Quoted(text), " is ambiguous: the atlas holds ",
-                   absl::StrJoin(values, ", "), "; name the one you mean"));
+  return Ambiguous(vocab, text, entries);
 }
 
 // The name of a part as the combination compares it: the knowledge base's name, else the
@@ -204,13 +207,7 @@ absl::Status ResolveNamed(const Analysis& a, const Mention& m, StructuredQuery& 
     ApplyAtlasPerturbation(vocab.perturbations()[entries[0]], m.text, q);
     return absl::OkStatus();
   }
-  if (entries.size() > 1) {
-    std::vector<std::string> values;
-    for (size_t e : entries) values.push_back(vocab.perturbations()[e].value);
-    return EntityResolutionError(
-        absl::StrCat("the perturbation ", Quoted(m.text), " is ambiguous: the atlas holds ",
-                     absl::StrJoin(values, ", "), "; name the one you mean"));
-  }
+  if (entries.size() > 1) return Ambiguous(vocab, m.text, entries);
   if (!m.atlas.empty()) {
     return EntityResolutionError(
         absl::StrCat(Quoted(m.text), " is a control condition of the atlas (",
@@ -233,7 +230,7 @@ absl::Status ResolveNamed(const Analysis& a, const Mention& m, StructuredQuery& 
 std::optional<std::pair<size_t, size_t>> CuePhrase(const std::vector<Token>& tokens,
                                                    const std::vector<bool>& used, size_t cue) {
   auto is_link = [](const std::string& w) {
-    return In(w, {"to", "with", "by", "of", "the", "a", "an"});
+    return IsOneOf(w, {"to", "with", "by", "of", "the", "a", "an"});
   };
   size_t first = cue + 1;
   if (!tokens[cue].ends_clause) {
@@ -256,28 +253,21 @@ std::optional<std::pair<size_t, size_t>> CuePhrase(const std::vector<Token>& tok
 }
 
 struct Typo {
-  size_t entry;
-  std::string label;
-  std::string text;
-  int distance;
+  NameTypo name;
+  std::string text;  // the words, as written
 };
 
 // The closest atlas perturbation name to a sub-span of the phrase, within the typo budget: at
-// most `max_edits` and a quarter of the name's length ("IL4" never becomes "IL6").
+// most `max_edits` and a quarter of the name's length.
 std::optional<Typo> ClosestPerturbation(const Analysis& a, size_t first, size_t last) {
   std::optional<Typo> best;
   const auto& names = a.query.vocabulary.Names(VocabularyKind::kPerturbation);
   for (size_t i = first; i < last; ++i) {
     for (size_t j = i + 1; j <= last; ++j) {
       const std::string_view text = a.query.Span(i, j);
-      const std::string normalized = NormalizeEntityText(text);
-      for (const auto& [name, entries] : names) {
-        const int budget = std::min(a.max_typo_edits, static_cast<int>(name.size()) / 4);
-        if (budget < 1 || entries.size() != 1) continue;
-        const int d = BoundedEditDistance(normalized, name, budget);
-        if (d <= budget && (!best || d < best->distance)) {
-          best = Typo{entries[0], name, std::string(text), d};
-        }
+      auto typo = ClosestName(names, NormalizeEntityText(text), a.max_typo_edits, 4);
+      if (typo && (!best || typo->distance < best->name.distance)) {
+        best = Typo{std::move(*typo), std::string(text)};
       }
     }
   }
@@ -299,12 +289,12 @@ absl::Status ResolveFromCue(const Analysis& a, size_t cue, StructuredQuery& q) {
   }
   const std::string_view text = a.query.Span(phrase->first, phrase->second);
   if (auto typo = ClosestPerturbation(a, phrase->first, phrase->second)) {
-    const AtlasPerturbation& p = a.query.vocabulary.perturbations()[typo->entry];
+    const AtlasPerturbation& p = a.query.vocabulary.perturbations()[typo->name.entry];
     if (!p.control) {
       ApplyAtlasPerturbation(p, typo->text, q);
       q.notes.push_back(absl::StrCat("read the perturbation ", Quoted(typo->text), " as ", p.value,
-                                     " (\"", typo->label, "\", edit distance ", typo->distance,
-                                     ")"));
+                                     " (\"", typo->name.name, "\", edit distance ",
+                                     typo->name.distance, ")"));
       return absl::OkStatus();
     }
   }

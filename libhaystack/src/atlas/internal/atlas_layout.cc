@@ -85,10 +85,7 @@ std::string UseGeneSymbols(DataFrame& var, const EnsemblToSymbol& fallback) {
     var.index = std::move(symbols);
   }
   return Cat(source, " (var index holds Ensembl ids",
-             kept > 0 ? Cat("; ", kept,
-                            " without a unique symbol "
-                            "kept as ids")
-                      : std::string(),
+             kept > 0 ? Cat("; ", kept, " without a unique symbol kept as ids") : std::string(),
              ")");
 }
 

@@ -1,11 +1,11 @@
 #include "internal/obs_index.h"
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "haystack/core/error.h"
 #include "internal/cat.h"
 
@@ -46,9 +46,7 @@ Categorical AsCategorical(const DataFrameColumn& column) {
 // "True", "1", "yes", "t" → "true"; "False", "0", "no", "f" → "false"; other values kept.
 Categorical AsFlag(Categorical c) {
   for (std::string& category : c.categories) {
-    std::string lower;
-    for (char ch : category)
-      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string lower = absl::AsciiStrToLower(category);
     if (lower == "true" || lower == "1" || lower == "yes" || lower == "t" || lower == "1.0") {
       category = "true";
     } else if (lower == "false" || lower == "0" || lower == "no" || lower == "f" ||

@@ -1,10 +1,10 @@
 #include "knowledge/internal/shared_logic.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 
@@ -73,12 +73,6 @@ bool ContainsWords(const std::string& haystack, const std::string& needle) {
   return (" " + haystack + " ").find(" " + needle + " ") != std::string::npos;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::vector<EntityMatch> MatchLabels(EntityKind kind, std::string_view text,
@@ -109,20 +103,20 @@ std::vector<EntityMatch> MatchLabels(EntityKind kind, std::string_view text,
 
 std::vector<EntityMatch> MatchGenes(std::string_view text, const std::vector<Gene>& genes) {
   std::vector<EntityMatch> out;
-  const std::string lower = Lower(text);
+  const std::string lower = absl::AsciiStrToLower(std::string(text));
   for (const Gene& g : genes) {
     if (g.symbol == text) {
       out.push_back({EntityKind::kGene, g.symbol, g.symbol, g.symbol, MatchMethod::kExact, 1.0});
-    } else if (Lower(g.symbol) == lower) {
+    } else if (absl::AsciiStrToLower(g.symbol) == lower) {
       out.push_back(
           {EntityKind::kGene, g.symbol, g.symbol, g.symbol, MatchMethod::kNormalized, 0.98});
     }
     for (const std::string& alias : g.aliases) {
-      if (Lower(alias) == lower) {
+      if (absl::AsciiStrToLower(alias) == lower) {
         out.push_back({EntityKind::kGene, g.symbol, g.symbol, alias, MatchMethod::kSynonym, 0.9});
       }
     }
-    if (!g.name.empty() && Lower(g.name) == lower) {
+    if (!g.name.empty() && absl::AsciiStrToLower(g.name) == lower) {
       out.push_back({EntityKind::kGene, g.symbol, g.symbol, g.name, MatchMethod::kSynonym, 0.85});
     }
   }
