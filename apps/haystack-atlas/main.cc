@@ -1,6 +1,6 @@
 // haystack-atlas: tools for cell atlases.
 //   haystack-atlas synth --out atlas.h5ad [--layout demo|cellxgene] [--cells N] [--genes N] ...
-//   haystack-atlas info atlas.h5ad [--mapping mapping.json]
+//   haystack-atlas info atlas.h5ad [--mapping mapping.json] [--kb knowledge.sqlite]
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -80,8 +80,16 @@ int SynthCellxgene(const haystack::synth::CellxgeneAtlasOptions& options,
 // Debian's Abseil keeps its own string_view, which StrJoin's default formatter takes, not std's.
 void StringViewFormatter(std::string* out, std::string_view s) { out->append(s); }
 
-int Info(const std::string& path, const std::string& mapping_path) {
+int Info(const std::string& path, const std::string& mapping_path, const std::string& kb_path) {
   haystack::H5adAtlasOptions options;
+  std::unique_ptr<haystack::SqliteKnowledgeBase> kb;
+  if (!kb_path.empty()) {
+    absl::StatusOr<std::unique_ptr<haystack::SqliteKnowledgeBase>> opened =
+        haystack::SqliteKnowledgeBase::Open(kb_path);
+    if (!opened.ok()) return Fail(opened.status());
+    kb = std::move(*opened);
+    options.ensembl_to_symbol = haystack::EnsemblSymbolLookup(*kb);
+  }
   if (!mapping_path.empty()) {
     absl::StatusOr<haystack::AtlasColumnMapping> mapping =
         haystack::AtlasColumnMapping::ReadFile(mapping_path);
@@ -183,6 +191,10 @@ int main(int argc, char** argv) {
   CLI::App* info_cmd = app.add_subcommand("info", "Summarise an atlas's cells per metadata field");
   info_cmd->add_option("atlas", info_path, ".h5ad atlas")->required();
   info_cmd->add_option("--mapping", mapping_path, "JSON column mapping");
+  std::string info_kb_path;
+  info_cmd->add_option("--kb", info_kb_path,
+                       "knowledge base whose Ensembl map names the genes of a var index of "
+                       "Ensembl ids without a symbol column (as the orchestrator does)");
 
   CLI11_PARSE(app, argc, argv);
   if (*synth_cmd) {
@@ -198,5 +210,5 @@ int main(int argc, char** argv) {
     synth.counts_layer = !no_counts;
     return Synth(synth, curated_dir, out, write_options);
   }
-  return Info(info_path, mapping_path);
+  return Info(info_path, mapping_path, info_kb_path);
 }

@@ -122,6 +122,7 @@ absl::StatusOr<std::unique_ptr<RunExecutor>> MakeRunExecutor(const Settings& set
   HAYSTACK_ASSIGN_OR_RETURN(std::string atlas_path,
                             DataFile(settings, "atlas_path", "demo-atlas.h5ad"));
   H5adAtlasOptions atlas_options;
+  atlas_options.ensembl_to_symbol = EnsemblSymbolLookup(*agent->knowledge);
   if (auto mapping = settings.Get("atlas_column_mapping"); mapping && !mapping->empty()) {
     HAYSTACK_ASSIGN_OR_RETURN(atlas_options.mapping, AtlasColumnMapping::ReadFile(*mapping));
   }

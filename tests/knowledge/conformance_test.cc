@@ -28,6 +28,11 @@ struct Content {
   std::vector<OntologyData> ontologies;
   std::vector<PerturbationRow> perturbations;
   std::vector<GeneSet> gene_sets;
+  // STAT1's real id, an id given two genes (maps to none) and a gene no set names.
+  std::vector<std::pair<std::string, std::string>> ensembl = {{"ENSG00000115415", "STAT1"},
+                                                              {"ENSG00000000001", "STAT1"},
+                                                              {"ENSG00000000001", "IRF1"},
+                                                              {"ENSG00000000002", "NEWGENE1"}};
 };
 
 const Content& TheContent() {
@@ -69,6 +74,7 @@ std::unique_ptr<KnowledgeBase> BuildSqlite(const testing::TempDir& dir) {
   REQUIRE((*importer)->ImportPerturbations(c.perturbations, "perturbations.tsv", source).ok());
   for (const OntologyData& o : c.ontologies) REQUIRE((*importer)->ImportOntology(o, source).ok());
   REQUIRE((*importer)->ImportGeneSets(c.gene_sets, source).ok());
+  REQUIRE((*importer)->ImportEnsemblIds(c.ensembl, source).ok());
   REQUIRE((*importer)->Finish().ok());
   auto kb = SqliteKnowledgeBase::Open(path);
   REQUIRE(kb.ok());
@@ -94,6 +100,7 @@ std::unique_ptr<KnowledgeBase> BuildInMemory() {
   }
   for (const PerturbationRow& row : c.perturbations) kb->AddPerturbation(row.perturbation);
   for (const std::string& g : genes) kb->AddGene({g, "", "", {}});
+  for (const auto& [id, symbol] : c.ensembl) kb->AddEnsemblId(id, symbol);
   return kb;
 }
 
@@ -143,6 +150,10 @@ std::string Text(const absl::StatusOr<std::vector<GeneSet>>& r) {
   }
   std::sort(sets.begin(), sets.end());
   return absl::StrJoin(sets, "; ");
+}
+std::string Text(const absl::StatusOr<std::optional<std::string>>& r) {
+  if (!r.ok()) return Text(r.status());
+  return r->value_or("none");
 }
 std::string Text(const absl::StatusOr<std::vector<std::string>>& r) {
   if (!r.ok()) return Text(r.status());
@@ -211,6 +222,17 @@ TEST_CASE("conformance: genes resolve and are found the same way") {
     CHECK(fake->has_value() == real->has_value());
     if (fake->has_value()) CHECK((*fake)->symbol == (*real)->symbol);
   }
+}
+
+TEST_CASE("conformance: Ensembl ids map to the same symbols") {
+  Both b;
+  for (const char* id : {"ENSG00000115415", "ENSG00000115415.17", "ENSG00000000001",
+                         "ENSG00000000002", "ENSG00000999999"}) {
+    INFO(id);
+    SAME(SymbolOfEnsemblId(id));
+  }
+  CHECK(Text(b.sqlite->SymbolOfEnsemblId("ENSG00000115415.17")) == "STAT1");
+  CHECK(Text(b.sqlite->SymbolOfEnsemblId("ENSG00000000001")) == "none");
 }
 
 TEST_CASE("conformance: Neighbors and Ancestors walk the same graph, unknown ids fail alike") {

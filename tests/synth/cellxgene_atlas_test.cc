@@ -123,11 +123,10 @@ TEST_CASE("without feature_name the symbols come from an Ensembl map, and counts
   CHECK_THAT((*plain)->layout().gene_symbols, Catch::Contains("no symbol column"));
   CHECK((*plain)->layout().x_is_counts);
 
+  InMemoryKnowledgeBase ensembl;  // the knowledge base's Ensembl map, as the orchestrator uses
+  ensembl.AddEnsemblId("ENSG90000000001", "GENE_ONE");
   H5adAtlasOptions mapped;
-  mapped.ensembl_to_symbol = [](std::string_view id) -> std::optional<std::string> {
-    if (id == "ENSG90000000001") return "GENE_ONE";
-    return std::nullopt;
-  };
+  mapped.ensembl_to_symbol = EnsemblSymbolLookup(ensembl);
   auto atlas = OpenH5adAtlas(path, mapped);
   REQUIRE(atlas.ok());
   CHECK((*atlas)->var().index[0] == "GENE_ONE");

@@ -64,6 +64,18 @@ absl::StatusOr<std::optional<Gene>> InMemoryKnowledgeBase::FindGene(
   return std::nullopt;
 }
 
+void InMemoryKnowledgeBase::AddEnsemblId(const std::string& ensembl_id, const std::string& symbol) {
+  auto [it, inserted] = ensembl_.try_emplace(ensembl_id, symbol);
+  if (!inserted && it->second != symbol) it->second = std::nullopt;
+}
+
+absl::StatusOr<std::optional<std::string>> InMemoryKnowledgeBase::SymbolOfEnsemblId(
+    std::string_view ensembl_id) const {
+  auto it = ensembl_.find(WithoutEnsemblVersion(ensembl_id));
+  if (it == ensembl_.end()) return std::nullopt;
+  return it->second;
+}
+
 absl::StatusOr<std::vector<std::string>> InMemoryKnowledgeBase::GeneSetCollections() const {
   std::set<std::string> collections;
   for (const auto& [id, set] : gene_sets_) collections.insert(set.collection);

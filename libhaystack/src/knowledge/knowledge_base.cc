@@ -25,6 +25,18 @@ std::string Singular(const std::string& word) {
 
 }  // namespace
 
+std::function<std::optional<std::string>(std::string_view)> EnsemblSymbolLookup(
+    const KnowledgeBase& kb) {
+  return [&kb](std::string_view id) -> std::optional<std::string> {
+    absl::StatusOr<std::optional<std::string>> symbol = kb.SymbolOfEnsemblId(id);
+    return symbol.ok() ? *symbol : std::nullopt;
+  };
+}
+
+std::string_view WithoutEnsemblVersion(std::string_view ensembl_id) {
+  return ensembl_id.substr(0, ensembl_id.find('.'));
+}
+
 std::string NormalizeEntityText(std::string_view text) {
   std::string spaced;
   for (size_t i = 0; i < text.size();) {

@@ -115,6 +115,10 @@ absl::StatusOr<std::unique_ptr<SqliteKnowledgeBase>> SqliteKnowledgeBase::Open(
   }
   auto kb = std::unique_ptr<SqliteKnowledgeBase>(new SqliteKnowledgeBase(std::move(*db)));
   kb->publication_corpus_ = std::atoll(values["publication_corpus"].c_str());
+  HAYSTACK_ASSIGN_OR_RETURN(
+      int64_t ensembl_tables,
+      kb->db_->QueryInt("SELECT COUNT(*) FROM sqlite_master WHERE name = 'gene_ensembl'"));
+  kb->has_ensembl_map_ = ensembl_tables > 0;
   return kb;
 }
 
@@ -165,6 +169,19 @@ absl::StatusOr<std::optional<Gene>> SqliteKnowledgeBase::FindGene(
   HAYSTACK_RETURN_IF_ERROR(
       ForEachRow(**aliases, [&](const Statement& row) { gene->aliases.push_back(row.Text(0)); }));
   return gene;
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteKnowledgeBase::SymbolOfEnsemblId(
+    std::string_view ensembl_id) const {
+  if (!has_ensembl_map_) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto stmt = Query(
+      "SELECT g.symbol FROM gene_ensembl e JOIN genes g USING (gene_id) WHERE e.ensembl_id = ?");
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->Bind(1, WithoutEnsemblVersion(ensembl_id));
+  std::optional<std::string> symbol;
+  HAYSTACK_RETURN_IF_ERROR(ForEachRow(**stmt, [&](const Statement& row) { symbol = row.Text(0); }));
+  return symbol;
 }
 
 absl::StatusOr<std::vector<std::string>> SqliteKnowledgeBase::GeneSetCollections() const {

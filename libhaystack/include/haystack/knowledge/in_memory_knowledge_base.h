@@ -21,6 +21,9 @@ class InMemoryKnowledgeBase final : public KnowledgeBase {
   InMemoryKnowledgeBase() = default;
 
   void AddGene(Gene gene);
+  // Maps an Ensembl gene id (without version) to a gene symbol; an id mapped to two symbols
+  // maps to none, as in the SQLite import.
+  void AddEnsemblId(const std::string& ensembl_id, const std::string& symbol);
   void AddGeneSet(GeneSet set);  // members are sorted and deduplicated
   // `parents` are is_a parents of `term`.
   void AddTerm(OntologyTerm term, std::vector<std::string> parents = {});
@@ -32,6 +35,8 @@ class InMemoryKnowledgeBase final : public KnowledgeBase {
   void AddSource(SourceVersion source) { sources_.push_back(std::move(source)); }
 
   absl::StatusOr<std::optional<Gene>> FindGene(std::string_view symbol_or_alias) const override;
+  absl::StatusOr<std::optional<std::string>> SymbolOfEnsemblId(
+      std::string_view ensembl_id) const override;
   absl::StatusOr<std::vector<std::string>> GeneSetCollections() const override;
   absl::StatusOr<std::vector<GeneSet>> GeneSets(std::string_view collection, int min_size,
                                                 int max_size) const override;
@@ -61,6 +66,7 @@ class InMemoryKnowledgeBase final : public KnowledgeBase {
       const std::map<std::string, knowledge_internal::OntologyPath>& found) const;
 
   std::map<std::string, Gene> genes_;
+  std::map<std::string, std::optional<std::string>, std::less<>> ensembl_;  // nullopt: ambiguous
   std::map<std::string, GeneSet> gene_sets_;
   std::map<std::string, OntologyTerm> terms_;
   std::multimap<std::string, std::string> parents_;  // child → parent

@@ -9,6 +9,7 @@
 #define HAYSTACK_KNOWLEDGE_KNOWLEDGE_BASE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -91,6 +92,9 @@ struct EntityMatch {
 // "interferon-gamma" → "interferon gamma", "T-cells" → "t cell".
 std::string NormalizeEntityText(std::string_view text);
 
+// An Ensembl id without its version suffix: "ENSG00000115415.17" → "ENSG00000115415".
+std::string_view WithoutEnsemblVersion(std::string_view ensembl_id);
+
 // An undirected functional interaction network over gene symbols.
 struct InteractionNetwork {
   std::string source;              // "STRING v12 (score >= 700)", "GO co-annotation proxy", ...
@@ -124,6 +128,11 @@ class KnowledgeBase {
   // ---- genes
   // The gene with this symbol, or with this alias if no symbol matches; nullopt if unknown.
   virtual absl::StatusOr<std::optional<Gene>> FindGene(std::string_view symbol_or_alias) const = 0;
+  // The symbol of an Ensembl gene id ("ENSG00000115415" → "STAT1"; a version suffix such as
+  // ".17" is ignored), for atlases whose var index holds Ensembl ids and no symbol column.
+  // nullopt when the knowledge base maps the id to no gene, or to several.
+  virtual absl::StatusOr<std::optional<std::string>> SymbolOfEnsemblId(
+      std::string_view ensembl_id) const = 0;
 
   // ---- gene sets
   virtual absl::StatusOr<std::vector<std::string>> GeneSetCollections() const = 0;
@@ -173,6 +182,11 @@ class KnowledgeBase {
   // ---- provenance
   virtual absl::StatusOr<std::vector<SourceVersion>> Sources() const = 0;
 };
+
+// kb.SymbolOfEnsemblId as a plain function (a read error counts as no symbol: the gene keeps its
+// id), for H5adAtlasOptions::ensembl_to_symbol. `kb` must outlive the function.
+std::function<std::optional<std::string>(std::string_view)> EnsemblSymbolLookup(
+    const KnowledgeBase& kb);
 
 }  // namespace haystack
 

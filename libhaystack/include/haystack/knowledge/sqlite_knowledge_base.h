@@ -35,6 +35,10 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
   ~SqliteKnowledgeBase() override;
 
   absl::StatusOr<std::optional<Gene>> FindGene(std::string_view symbol_or_alias) const override;
+  // From the gene_ensembl table (org.Hs.eg.db's Ensembl ids); a file built before that table
+  // existed maps nothing.
+  absl::StatusOr<std::optional<std::string>> SymbolOfEnsemblId(
+      std::string_view ensembl_id) const override;
   absl::StatusOr<std::vector<std::string>> GeneSetCollections() const override;
   absl::StatusOr<std::vector<GeneSet>> GeneSets(std::string_view collection, int min_size,
                                                 int max_size) const override;
@@ -93,6 +97,7 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
   mutable std::shared_ptr<const InteractionNetwork> network_;
   mutable std::optional<std::unordered_map<int64_t, std::string>> symbols_by_id_;
   int64_t publication_corpus_ = 0;
+  bool has_ensembl_map_ = false;
 };
 
 }  // namespace haystack
