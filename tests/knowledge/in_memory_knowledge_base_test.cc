@@ -24,7 +24,7 @@ TEST_CASE("entity text normalisation ignores case, punctuation, plurals and Gree
   CHECK(NormalizeEntityText("TGF-β1") == "tgf beta 1");
 }
 
-TEST_CASE("Ensembl ids map to one symbol, without their version; an id of two genes to none") {
+TEST_CASE("Ensembl ids map to one symbol, without their version, and an id of two genes to none") {
   InMemoryKnowledgeBase kb;
   kb.AddEnsemblId("ENSG00000115415", "STAT1");
   kb.AddEnsemblId("ENSG00000000001", "GENE_A");
