@@ -101,8 +101,9 @@ TEST_CASE("PostgreSQL notices reach the log as JSON lines, not raw on stderr", "
   CHECK(status.exit_code == kExitSuccess);
   const auto messages = JsonLines(status.stderr_text);
   bool postgres_notice = false;
-  for (const std::string& m : messages)
+  for (const std::string& m : messages) {
     postgres_notice = postgres_notice || m.rfind("DEBUG", 0) == 0;
+  }
   CHECK(postgres_notice);
 }
 
