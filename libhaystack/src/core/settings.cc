@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "haystack/core/error.h"
 #include "haystack/core/json.h"
 #include "haystack/core/text.h"
@@ -142,11 +143,28 @@ absl::StatusOr<bool> Settings::GetBool(std::string_view key, bool default_value)
 }
 
 absl::StatusOr<absl::Duration> Settings::GetSeconds(std::string_view key,
-                                                    absl::Duration default_value) const {
+                                                    absl::Duration default_value,
+                                                    absl::Duration min, absl::Duration max) const {
   if (!Has(key)) return default_value;
-  HAYSTACK_ASSIGN_OR_RETURN(double seconds, GetDouble(key, 0));
-  if (seconds < 0) return ValueError(key, "a non-negative number of seconds");
-  return absl::Seconds(seconds);
+  const std::string expected = fmt::format("a number of seconds between {} and {}",
+                                           absl::ToDoubleSeconds(min), absl::ToDoubleSeconds(max));
+  auto seconds = GetDouble(key, 0);
+  if (!seconds.ok()) return ValueError(key, expected);
+  // Compared as numbers first: absl::Seconds(1e300) saturates to an infinite duration.
+  if (*seconds < absl::ToDoubleSeconds(min) || *seconds > absl::ToDoubleSeconds(max)) {
+    return ValueError(key, expected);
+  }
+  return absl::Seconds(*seconds);
+}
+
+absl::StatusOr<std::string> Settings::GetChoice(
+    std::string_view key, std::string_view default_value,
+    std::initializer_list<std::string_view> choices) const {
+  const std::string value = GetString(key, default_value);
+  for (std::string_view choice : choices) {
+    if (value == choice) return value;
+  }
+  return ValueError(key, fmt::format("one of: {}", fmt::join(choices, ", ")));
 }
 
 std::string Settings::SourceOf(std::string_view key) const {

@@ -1,0 +1,56 @@
+#include "haystack/core/retry.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace haystack {
+
+absl::Duration BackoffDelay(const RetryPolicy& policy, int failures, double u) {
+  const double base = absl::ToDoubleSeconds(policy.initial_backoff) *
+                      std::pow(policy.multiplier, std::max(0, failures - 1));
+  const double cap = std::min(base, absl::ToDoubleSeconds(policy.max_backoff));
+  return absl::Seconds(cap * (1.0 + std::clamp(u, 0.0, 1.0)) / 2.0);
+}
+
+Jitter::Jitter(uint64_t seed) : state_(seed) {
+  if (state_ == 0) {
+    std::random_device device;
+    state_ = (static_cast<uint64_t>(device()) << 32) ^ device();
+  }
+}
+
+double Jitter::Next() {
+  uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53;
+}
+
+RetryLoop::RetryLoop(const RetryPolicy& policy, const Clock& clock, StopToken stop,
+                     absl::Time deadline, uint64_t jitter_seed)
+    : policy_(policy),
+      clock_(clock),
+      stop_(std::move(stop)),
+      deadline_(std::min(deadline, clock.Now() + policy.budget)),
+      jitter_(jitter_seed) {}
+
+absl::Duration RetryLoop::NextDelay() { return BackoffDelay(policy_, attempts_, jitter_.Next()); }
+
+absl::Duration RetryLoop::Remaining() const {
+  return std::max(absl::ZeroDuration(), deadline_ - clock_.Now());
+}
+
+bool RetryLoop::WaitBeforeRetry(std::optional<absl::Duration> server_delay) {
+  if (stop_.stop_requested()) return false;
+  if (policy_.max_attempts > 0 && attempts_ >= policy_.max_attempts) return false;
+  const absl::Duration wait =
+      server_delay ? std::max(*server_delay, absl::ZeroDuration()) : NextDelay();
+  if (clock_.Now() + wait > deadline_) return false;
+  if (clock_.WaitFor(wait, stop_)) return false;
+  ++attempts_;
+  return true;
+}
+
+}  // namespace haystack
