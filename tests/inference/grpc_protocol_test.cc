@@ -38,8 +38,8 @@ struct Fixture {
 
   std::unique_ptr<GrpcInferenceBackend> Client(GrpcInferenceOptions options = {}) const {
     options.target = "grpc://" + target();
-    options.initial_backoff = absl::Milliseconds(20);
-    options.max_backoff = absl::Milliseconds(200);
+    options.retry.initial_backoff = absl::Milliseconds(20);
+    options.retry.max_backoff = absl::Milliseconds(200);
     auto client = GrpcInferenceBackend::Create(options, Logger::Null());
     REQUIRE(client.ok());
     return *std::move(client);
@@ -282,7 +282,7 @@ TEST_CASE("an unreachable worker is a transient InferenceError", "[grpc]") {
   GrpcInferenceOptions options;
   options.target = "127.0.0.1:1";  // nothing listens on port 1
   options.ready_timeout = absl::Milliseconds(300);
-  options.initial_backoff = absl::Milliseconds(20);
+  options.retry.initial_backoff = absl::Milliseconds(20);
   auto client = GrpcInferenceBackend::Create(options, Logger::Null());
   REQUIRE(client.ok());
   auto result = (*client)->Run(Request("/q15.h5ad"), StopToken(), {});

@@ -6,7 +6,6 @@
 #include <sstream>
 
 #include "fmt/format.h"
-#include "fmt/ranges.h"
 #include "haystack/core/error.h"
 #include "haystack/core/json.h"
 #include "haystack/core/text.h"
@@ -155,16 +154,6 @@ absl::StatusOr<absl::Duration> Settings::GetSeconds(std::string_view key,
     return ValueError(key, expected);
   }
   return absl::Seconds(*seconds);
-}
-
-absl::StatusOr<std::string> Settings::GetChoice(
-    std::string_view key, std::string_view default_value,
-    std::initializer_list<std::string_view> choices) const {
-  const std::string value = GetString(key, default_value);
-  for (std::string_view choice : choices) {
-    if (value == choice) return value;
-  }
-  return ValueError(key, fmt::format("one of: {}", fmt::join(choices, ", ")));
 }
 
 std::string Settings::SourceOf(std::string_view key) const {

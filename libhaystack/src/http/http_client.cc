@@ -3,15 +3,12 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cmath>
 #include <mutex>
-#include <random>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "haystack/core/redact.h"
 #include "haystack/core/text.h"
 
@@ -79,7 +76,7 @@ struct HttpClient::Impl {
   SleepFunction sleep;
   std::mutex mu;  // guards curl and rng: one request at a time per client
   CURL* curl = nullptr;
-  std::mt19937_64 rng;
+  Jitter jitter{1};  // reseeded by the constructor
 };
 
 HttpClient::HttpClient(HttpClientOptions options, const Clock& clock, Logger logger,
@@ -87,8 +84,9 @@ HttpClient::HttpClient(HttpClientOptions options, const Clock& clock, Logger log
     : impl_(
           std::make_unique<Impl>(std::move(options), clock, std::move(logger), std::move(sleep))) {
   EnsureCurlInitialized();
-  if (!impl_->sleep) impl_->sleep = [](absl::Duration d) { absl::SleepFor(d); };
-  impl_->rng.seed(jitter_seed);
+  if (!impl_->sleep) impl_->sleep = [&clock](absl::Duration d) { clock.SleepFor(d); };
+  // A fixed seed makes the jitter reproducible in tests; 0 draws a random one.
+  impl_->jitter = Jitter(jitter_seed);
   impl_->curl = curl_easy_init();
 }
 
@@ -172,12 +170,8 @@ absl::StatusOr<HttpResponse> HttpClient::Perform(const HttpRequest& request, Err
 }
 
 absl::Duration HttpClient::Backoff(const RetryPolicy& policy, int attempt) {
-  const double base = absl::ToDoubleSeconds(policy.initial_backoff) *
-                      std::pow(policy.multiplier, std::max(0, attempt - 1));
-  const double cap = std::min(base, absl::ToDoubleSeconds(policy.max_backoff));
   std::lock_guard lock(impl_->mu);
-  std::uniform_real_distribution<double> jitter(cap / 2, cap);
-  return absl::Seconds(jitter(impl_->rng));
+  return BackoffDelay(policy, attempt, impl_->jitter.Next());
 }
 
 void HttpClient::Sleep(absl::Duration duration) { impl_->sleep(duration); }

@@ -42,16 +42,15 @@ std::string DescribeEnd(const Run& run) {
 
 }  // namespace
 
-WriteRequest::WriteRequest(std::string_view run)
-    : run_id(std::string(run)), id(NewRequestId()) {}
+WriteRequest::WriteRequest(std::string_view run) : run_id(std::string(run)), id(NewRequestId()) {}
 
 absl::StatusOr<std::unique_ptr<RunStore>> SqlRunStore::Open(std::unique_ptr<SqlConnection> db,
                                                             ListenerFactory listen,
                                                             const RunStoreOptions& options) {
   std::unique_ptr<SqlRunStore> store(new SqlRunStore(std::move(db), std::move(listen), options));
   // Jobs starting together race to migrate; the loser waits on the lock and finds nothing to do.
-  absl::Status migrated = store->Retrying([&](SqlConnection& db, int) {
-    return ApplyMigrations(db, options.clock->Now()).status();
+  absl::Status migrated = store->Retrying([&](SqlConnection& conn, int) {
+    return ApplyMigrations(conn, options.clock->Now()).status();
   });
   if (!migrated.ok()) return Annotate(migrated, "preparing the run database");
   return std::unique_ptr<RunStore>(std::move(store));
@@ -96,16 +95,15 @@ absl::Status SqlRunStore::Retrying(
     NoteOutcome(/*reachable=*/false);
     if (!retry.WaitBeforeRetry()) {
       const std::string why =
-          retry.stopped()
-              ? "the job is stopping"
-              : fmt::format("unreachable or contended for {} (the retry budget)",
-                            absl::FormatDuration(options_.retry.budget));
+          retry.stopped() ? "the job is stopping"
+                          : fmt::format("unreachable or contended for {} (the retry budget)",
+                                        absl::FormatDuration(options_.retry.budget));
       // Transient whatever the last attempt said: a re-execution may succeed.
       return MakeError(ErrorKind::kDatabase,
                        status.code() == absl::StatusCode::kAborted ? absl::StatusCode::kAborted
                                                                    : absl::StatusCode::kUnavailable,
                        fmt::format("the run database gave up after {} attempt(s), {}: {}",
-                                   retry.attempts(), why, status.message()));
+                                   retry.attempts(), why, std::string(status.message())));
     }
   }
 }
@@ -140,8 +138,8 @@ absl::Status SqlRunStore::Transaction(WriteRequest* request, const Body& body) {
     if (retry && !IsRetryableSqlError(status)) {
       // A refusal on a retry may be the effect of our own earlier commit, finished by the
       // server only after this attempt's check (PostgreSQL: a lock this write did not take).
-      auto recorded = db.Execute("SELECT id FROM run_events WHERE request_id = $1",
-                                 {Text(request->id)});
+      auto recorded =
+          db.Execute("SELECT id FROM run_events WHERE request_id = $1", {Text(request->id)});
       if (recorded.ok() && !recorded->empty()) {
         request->recognized = true;
         return absl::OkStatus();
@@ -215,7 +213,7 @@ absl::Status SqlRunStore::CreateRun(const Run& run) {
   }
   if (absl::Status valid = ValidateRunId(run.run_id, "run_id"); !valid.ok()) {
     return InvalidInputError(ErrorKind::kDatabase,
-                             fmt::format("cannot store the run: {}", valid.message()));
+                             fmt::format("cannot store the run: {}", std::string(valid.message())));
   }
   const std::string now = Now();
   WriteRequest request(run.run_id);
@@ -297,9 +295,9 @@ absl::StatusOr<Lease> SqlRunStore::ClaimRun(std::string_view run_id, std::string
     // unless it has already expired and been taken over.
     HAYSTACK_ASSIGN_OR_RETURN(Run run, GetRun(run_id));
     if (run.lease_owner != owner || !run.lease_expires_at) {
-      return MakeError(ErrorKind::kDatabase, absl::StatusCode::kAborted,
-                       fmt::format("run {} was claimed by this execution, then taken over",
-                                   run.run_id));
+      return MakeError(
+          ErrorKind::kDatabase, absl::StatusCode::kAborted,
+          fmt::format("run {} was claimed by this execution, then taken over", run.run_id));
     }
     lease = {.run_id = run.run_id,
              .owner = std::string(owner),
@@ -484,14 +482,15 @@ absl::StatusOr<Run> SqlRunStore::FinishRun(const Lease& lease, const TerminalUpd
               .status());
     }
     return InsertEvent(
-        db, {.run_id = lease.run_id,
-             .at = now,
-             .attempt = lease.attempt,
-             .kind = "finished",
-             .message = fmt::format("{} ({}){}", EnumName(update.status), EnumName(update.reason),
-                                    update.error ? fmt::format(": {}: {}", update.error->error_type,
-                                                               update.error->message)
-                                                 : "")},
+        db,
+        {.run_id = lease.run_id,
+         .at = now,
+         .attempt = lease.attempt,
+         .kind = "finished",
+         .message = fmt::format(
+             "{} ({}){}", EnumName(update.status), EnumName(update.reason),
+             update.error ? fmt::format(": {}: {}", update.error->error_type, update.error->message)
+                          : "")},
         &request);
   }));
   return GetRun(lease.run_id);
@@ -536,9 +535,9 @@ absl::StatusOr<std::optional<NotificationRecord>> SqlRunStore::LoadNotification(
   const char* for_update = lock && db.dialect() == SqlDialect::kPostgres ? " FOR UPDATE" : "";
   HAYSTACK_ASSIGN_OR_RETURN(
       SqlResult rows,
-      db.Execute(fmt::format("SELECT * FROM notifications WHERE run_id = $1 AND kind = $2{}",
-                             for_update),
-                 {Text(run_id), std::string(EnumName(kind))}));
+      db.Execute(
+          fmt::format("SELECT * FROM notifications WHERE run_id = $1 AND kind = $2{}", for_update),
+          {Text(run_id), std::string(EnumName(kind))}));
   if (rows.empty()) return std::nullopt;
   return DecodeNotification(rows, 0);
 }
@@ -577,9 +576,10 @@ absl::StatusOr<std::optional<NotificationRecord>> SqlRunStore::ClaimNotification
     HAYSTACK_ASSIGN_OR_RETURN(claimed, LoadNotification(db, run_id, kind, /*lock=*/false));
     const std::string message =
         pending ? fmt::format("{} email claimed for sending by {}", EnumName(kind), claimant)
-                : fmt::format("{} email claimed again by {}: the claim of {} expired while "
-                              "sending (outcome unknown), so it is sent again",
-                              EnumName(kind), claimant, current->claimed_by);
+                : fmt::format(
+                      "{} email claimed again by {}: the claim of {} expired while "
+                      "sending (outcome unknown), so it is sent again",
+                      EnumName(kind), claimant, current->claimed_by);
     return InsertEvent(db,
                        {.run_id = std::string(run_id),
                         .at = now,
@@ -588,9 +588,9 @@ absl::StatusOr<std::optional<NotificationRecord>> SqlRunStore::ClaimNotification
                        &request);
   }));
   if (request.recognized) {
-    HAYSTACK_ASSIGN_OR_RETURN(
-        SqlResult rows, Query("SELECT * FROM notifications WHERE run_id = $1 AND kind = $2",
-                              {Text(run_id), std::string(EnumName(kind))}));
+    HAYSTACK_ASSIGN_OR_RETURN(SqlResult rows,
+                              Query("SELECT * FROM notifications WHERE run_id = $1 AND kind = $2",
+                                    {Text(run_id), std::string(EnumName(kind))}));
     claimed.reset();
     if (!rows.empty()) {
       NotificationRecord mine = DecodeNotification(rows, 0);
@@ -607,13 +607,11 @@ absl::Status SqlRunStore::RecordNotificationResult(const NotificationRecord& cla
   WriteRequest request(run_id);
   return Transaction(&request, [&](SqlConnection& db) -> absl::Status {
     HAYSTACK_ASSIGN_OR_RETURN(auto current, LoadNotification(db, run_id, kind, /*lock=*/true));
+    // (An earlier attempt of this call that committed after this one's check shows here as a
+    // refusal; Transaction recognises its request id.)
     const bool ours = current && !claimed.claimed_by.empty() &&
-                      current->claimed_by == claimed.claimed_by;
-    if (ours && current->status != NotificationStatus::kSending) {
-      // Recorded by an earlier attempt of this call after this one's check.
-      request.recognized = true;
-      return absl::OkStatus();
-    }
+                      current->claimed_by == claimed.claimed_by &&
+                      current->status == NotificationStatus::kSending;
     if (!ours) {
       return MakeError(
           ErrorKind::kDatabase, absl::StatusCode::kFailedPrecondition,
@@ -633,8 +631,8 @@ absl::Status SqlRunStore::RecordNotificationResult(const NotificationRecord& cla
                    {Text(run_id), std::string(EnumName(kind)),
                     std::string(EnumName(result.delivered ? NotificationStatus::kSent
                                                           : NotificationStatus::kFailed)),
-                    Text(result.provider), Text(result.provider_message_id), Text(result.error),
-                    at, result.delivered ? SqlParam(at) : SqlParam(nullptr), claimed.claimed_by})
+                    Text(result.provider), Text(result.provider_message_id), Text(result.error), at,
+                    result.delivered ? SqlParam(at) : SqlParam(nullptr), claimed.claimed_by})
             .status());
     return InsertEvent(
         db,

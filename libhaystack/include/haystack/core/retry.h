@@ -8,15 +8,28 @@
 #ifndef HAYSTACK_CORE_RETRY_H_
 #define HAYSTACK_CORE_RETRY_H_
 
+#include <bitset>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
-#include <set>
 
 #include "absl/time/time.h"
 #include "haystack/core/clock.h"
 #include "haystack/core/stop_token.h"
 
 namespace haystack {
+
+// A set of HTTP status codes (100–599): a plain value, so that a policy copies without
+// allocating.
+class HttpStatusSet {
+ public:
+  HttpStatusSet(std::initializer_list<int> statuses);
+  bool contains(int status) const;
+
+ private:
+  static constexpr int kLimit = 600;
+  std::bitset<kLimit> bits_;
+};
 
 struct RetryPolicy {
   int max_attempts = 5;  // including the first; 0: no limit (the budget decides)
@@ -28,7 +41,7 @@ struct RetryPolicy {
   absl::Duration max_server_delay = absl::Seconds(120);
   // HTTP statuses worth another attempt (Google's retry strategy; SendGrid's 429/5xx). Used by
   // HTTP clients only.
-  std::set<int> retryable_statuses = {408, 429, 500, 502, 503, 504};
+  HttpStatusSet retryable_statuses = {408, 429, 500, 502, 503, 504};
   // Retry a non-idempotent operation after an error that may have happened after it took
   // effect (an HTTP timeout or reset after sending). Failures known to precede the operation
   // (a refused connection) are always retried.

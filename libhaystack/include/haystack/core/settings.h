@@ -9,7 +9,6 @@
 #define HAYSTACK_CORE_SETTINGS_H_
 
 #include <cstdint>
-#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,9 +44,6 @@ class Settings {
   absl::StatusOr<absl::Duration> GetSeconds(std::string_view key, absl::Duration default_value,
                                             absl::Duration min = absl::ZeroDuration(),
                                             absl::Duration max = kMaxDuration) const;
-  // One of `choices` (compared exactly); the error lists them.
-  absl::StatusOr<std::string> GetChoice(std::string_view key, std::string_view default_value,
-                                        std::initializer_list<std::string_view> choices) const;
 
   // The longest duration any setting may hold (30 days).
   static constexpr absl::Duration kMaxDuration = absl::Hours(24 * 30);

@@ -8,7 +8,6 @@
 #include <memory>
 #include <string_view>
 
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "fmt/format.h"
 #include "haystack/core/error.h"
@@ -38,9 +37,9 @@ bool IsOneOf(std::string_view value, std::initializer_list<std::string_view> all
 }
 
 bool IsUnsignedInteger(std::string_view value) {
-  return !value.empty() && value.size() <= 9 &&
-         std::all_of(value.begin(), value.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  return !value.empty() && value.size() <= 9 && std::all_of(value.begin(), value.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
 }
 
 // Why libpq would refuse `value` for `keyword` at connection time, or "" if it would not.
@@ -57,12 +56,15 @@ std::string ProblemWith(std::string_view keyword, std::string_view value) {
     return "disable, prefer or require";
   }
   if (keyword == "target_session_attrs" &&
-      !IsOneOf(value,
-               {"any", "read-write", "read-only", "primary", "standby", "prefer-standby"})) {
+      !IsOneOf(value, {"any", "read-write", "read-only", "primary", "standby", "prefer-standby"})) {
     return "any, read-write, read-only, primary, standby or prefer-standby";
   }
   if (keyword == "port") {
-    for (std::string_view port : absl::StrSplit(value, ',')) {
+    size_t start = 0;
+    while (start <= value.size()) {
+      const size_t comma = std::min(value.find(',', start), value.size());
+      const std::string_view port = value.substr(start, comma - start);
+      start = comma + 1;
       if (port.empty()) continue;  // the default port for that host
       if (!IsUnsignedInteger(port) || std::stoi(std::string(port)) < 1 ||
           std::stoi(std::string(port)) > 65535) {
@@ -70,8 +72,8 @@ std::string ProblemWith(std::string_view keyword, std::string_view value) {
       }
     }
   }
-  if (IsOneOf(keyword, {"connect_timeout", "keepalives", "keepalives_idle",
-                        "keepalives_interval", "keepalives_count", "tcp_user_timeout"}) &&
+  if (IsOneOf(keyword, {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", "tcp_user_timeout"}) &&
       !IsUnsignedInteger(value)) {
     return "a non-negative integer";
   }
@@ -89,11 +91,11 @@ bool WaitForSocket(PGconn* conn, bool write, IoDeadline& deadline) {
   while (true) {
     const absl::Duration left = deadline.Current() - absl::Now();
     if (left <= absl::ZeroDuration()) return false;
-    pollfd fd{.fd = PQsocket(conn), .events = static_cast<short>(write ? POLLOUT : POLLIN),
-              .revents = 0};
+    pollfd fd{
+        .fd = PQsocket(conn), .events = static_cast<short>(write ? POLLOUT : POLLIN), .revents = 0};
     if (fd.fd < 0) return true;  // libpq reports the broken connection on the next call
-    const int ms = static_cast<int>(
-        std::max<int64_t>(1, absl::ToInt64Milliseconds(std::min(left, kSlice))));
+    const int ms =
+        static_cast<int>(std::max<int64_t>(1, absl::ToInt64Milliseconds(std::min(left, kSlice))));
     const int ready = poll(&fd, 1, ms);
     if (ready > 0) return true;
     if (ready < 0 && errno != EINTR) return true;  // let libpq report it
@@ -131,15 +133,13 @@ absl::Status ValidatePostgresConninfo(const std::string& conninfo) {
     return ConfigurationError(
         fmt::format("the PostgreSQL database URL is malformed: {}", RedactSecrets(message)));
   }
-  std::unique_ptr<PQconninfoOption, void (*)(PQconninfoOption*)> guard(options,
-                                                                        PQconninfoFree);
+  std::unique_ptr<PQconninfoOption, void (*)(PQconninfoOption*)> guard(options, PQconninfoFree);
   for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
     if (o->val == nullptr) continue;
     const std::string expected = ProblemWith(o->keyword, o->val);
     if (expected.empty()) continue;
-    return ConfigurationError(fmt::format(
-        "the PostgreSQL database URL sets {}='{}': expected {}", o->keyword,
-        RedactSecrets(o->val), expected));
+    return ConfigurationError(fmt::format("the PostgreSQL database URL sets {}='{}': expected {}",
+                                          o->keyword, RedactSecrets(o->val), expected));
   }
   return absl::OkStatus();
 }
