@@ -81,6 +81,11 @@ absl::Time SqlRunStore::AttemptDeadline(const RetryLoop& retry) const {
 absl::Status SqlRunStore::Retrying(
     const std::function<absl::Status(SqlConnection&, int)>& attempt) {
   RetryLoop retry(options_.retry, *options_.clock, options_.stop, OutageDeadline());
+  if (options_.stop.stop_requested() && OutageDeadline() != absl::InfiniteFuture()) {
+    // Shutting down during an outage: not even one more attempt (it could only wait).
+    return MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
+                     "the run database is unreachable and the job is stopping");
+  }
   while (true) {
     absl::Status status;
     {
