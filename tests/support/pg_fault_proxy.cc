@@ -32,8 +32,9 @@ uint32_t ReadInt32(const std::string& buffer, size_t at) {
 }
 
 bool IsCommit(std::string sql) {
-  sql.erase(std::remove_if(sql.begin(), sql.end(),
-                           [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == ';'; }),
+  sql.erase(std::remove_if(
+                sql.begin(), sql.end(),
+                [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == ';'; }),
             sql.end());
   for (char& c : sql) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return sql == "COMMIT" || sql == "END";
@@ -54,9 +55,9 @@ struct Session {
   int client = -1;
   int server = -1;
   std::string from_client, to_server, from_server, to_client;
-  bool typed = false;         // past the startup message
-  bool marked = false;        // the current transaction ran a statement with the marker
-  bool holding = false;       // the marked COMMIT went out: hold the server's answer
+  bool typed = false;    // past the startup message
+  int marked = -1;       // the armed marker the current transaction's statements contain
+  bool holding = false;  // the marked COMMIT went out: hold the server's answer
   bool closed = false;
 };
 
@@ -70,8 +71,7 @@ void CloseFd(int& fd) {
 struct PgFaultProxy::State {
   std::mutex mu;
   Mode mode = Mode::kForward;
-  std::string marker;
-  int marked_left = 0;
+  std::vector<std::pair<std::string, int>> markers;  // marker, transactions left to hit
   bool quit = false;
   int wake[2] = {-1, -1};
   int listener = -1;
@@ -184,8 +184,7 @@ PgFaultProxy::~PgFaultProxy() {
 
 void PgFaultProxy::DropAckAfterCommitOf(const std::string& marker, int times) {
   std::lock_guard lock(state_->mu);
-  state_->marker = marker;
-  state_->marked_left = times;
+  state_->markers.emplace_back(marker, times);
 }
 
 namespace {
@@ -230,13 +229,19 @@ void PgFaultProxy::Loop() {
       const std::string sql = SqlOf(type, s.from_client.substr(5, length - 4));
       if (!sql.empty()) {
         std::lock_guard lock(st.mu);
-        if (st.marked_left > 0 && !st.marker.empty() && sql.find(st.marker) != std::string::npos) {
-          s.marked = true;
+        if (sql.rfind("BEGIN", 0) == 0) s.marked = -1;  // a new transaction
+        for (size_t m = 0; m < st.markers.size() && s.marked < 0; ++m) {
+          const auto& [marker, left] = st.markers[m];
+          if (left > 0 && sql.find(marker) != std::string::npos) s.marked = static_cast<int>(m);
         }
-        if (IsCommit(sql) && s.marked) {
-          s.marked = false;
-          s.holding = true;
-          --st.marked_left;
+        if (IsCommit(sql) && s.marked >= 0) {
+          // Claimed at COMMIT, so that two connections cannot both use the last one.
+          int& left = st.markers[static_cast<size_t>(s.marked)].second;
+          s.holding = left > 0;
+          if (left > 0) --left;
+          s.marked = -1;
+        } else if (sql.find("ROLLBACK") != std::string::npos) {
+          s.marked = -1;
         }
       }
       s.to_server.append(s.from_client, 0, 1 + length);
@@ -288,11 +293,11 @@ void PgFaultProxy::Loop() {
     std::vector<std::pair<Session*, bool>> owners;  // per fd after the fixed ones: server side?
     if (forwarding) {
       for (auto& s : st.sessions) {
-        fds.push_back({s->client,
-                       static_cast<short>(POLLIN | (s->to_client.empty() ? 0 : POLLOUT)), 0});
+        fds.push_back(
+            {s->client, static_cast<short>(POLLIN | (s->to_client.empty() ? 0 : POLLOUT)), 0});
         owners.push_back({s.get(), false});
-        fds.push_back({s->server,
-                       static_cast<short>(POLLIN | (s->to_server.empty() ? 0 : POLLOUT)), 0});
+        fds.push_back(
+            {s->server, static_cast<short>(POLLIN | (s->to_server.empty() ? 0 : POLLOUT)), 0});
         owners.push_back({s.get(), true});
       }
     }

@@ -35,7 +35,7 @@ class PgFaultProxy {
 
   // The next `times` transactions (on any connection) with a statement containing `marker`
   // lose their COMMIT's acknowledgement: the COMMIT is forwarded, the server answers, and the
-  // proxy closes both sides without passing the answer on.
+  // proxy closes both sides without passing the answer on. Several markers may be armed at once.
   void DropAckAfterCommitOf(const std::string& marker, int times = 1);
   // Acknowledgements dropped so far.
   int acks_dropped() const { return acks_dropped_.load(); }

@@ -112,6 +112,7 @@ class JobLifecycle {
     RunRecorder recorder(store_, lease_, *timing_.clock);
     absl::StatusOr<RunOutcome> outcome;
     bool lease_lost = false;
+    bool database_lost = false;
     StopReason stop_reason = StopReason::kNone;
     {
       job_internal::RunWatcher watcher(store_, lease_, shutdown_, timing_, logger_);
@@ -123,16 +124,21 @@ class JobLifecycle {
                                .logger = logger_};
       outcome = ExecuteCatching(context);
       lease_lost = watcher.lease_lost();
+      database_lost = watcher.database_lost();
       stop_reason = watcher.token().reason();
     }
 
     if (lease_lost) {
       return {kExitTransient, "another execution took the run over; this one stopped", run};
     }
-    if (stop_reason == StopReason::kShutdown) {
+    if (shutdown_.stop_requested() && stop_reason == StopReason::kShutdown) {
       // SIGTERM: everything finished is checkpointed; give the run back for the retry.
       ReleaseLease();
       return {kExitTransient, "stopped by a shutdown signal; re-execute to resume", run};
+    }
+    if (database_lost) {
+      ReleaseLease();  // one attempt: the database may be back
+      return {kExitTransient, "the run database stayed unreachable; re-execute to resume", run};
     }
     if (stop_reason == StopReason::kCancelRequested ||
         (!outcome.ok() && GetErrorKind(outcome.status()) == ErrorKind::kCancelled)) {
