@@ -289,5 +289,25 @@ TEST_CASE("encodings") {
   CHECK(StatusCodeForHttp(401) == absl::StatusCode::kUnauthenticated);
 }
 
+TEST_CASE("without a sleep function, retries wait on the client's clock") {
+  LoopbackServer server;
+  std::atomic<int> calls{0};
+  server.server().Get("/flaky", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = ++calls < 3 ? 503 : 200;
+  });
+  server.Start();
+  FakeClock clock{absl::FromUnixSeconds(1'800'000'000)};
+  HttpClient client({}, clock, Logger::Null(), /*sleep=*/nullptr, /*jitter_seed=*/3);
+  auto response = client.Execute(
+      {.url = server.url() + "/flaky"},
+      RetryPolicy{.initial_backoff = absl::Seconds(10), .max_backoff = absl::Seconds(60)});
+  REQUIRE(response.ok());
+  CHECK(response->attempts == 3);
+  // 10 s then 20 s, each jittered into [d/2, d]: taken on the fake clock, not slept.
+  CHECK(clock.waits() == 2);
+  CHECK(clock.slept() >= absl::Seconds(15));
+  CHECK(clock.slept() <= absl::Seconds(30));
+}
+
 }  // namespace
 }  // namespace haystack

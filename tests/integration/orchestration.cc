@@ -78,10 +78,7 @@ Env Orchestration::EnvFor(const std::string& run_id, const Env& overrides) const
 }
 
 std::vector<std::string> Orchestration::Command(std::vector<std::string> args) const {
-  // HAYSTACK_TEST_ORCHESTRATOR runs the same tests against another build (e.g. an older one,
-  // to show that a fault test fails there).
-  const char* other = std::getenv("HAYSTACK_TEST_ORCHESTRATOR");
-  args.insert(args.begin(), other != nullptr && *other != '\0' ? other : HAYSTACK_ORCHESTRATOR);
+  args.insert(args.begin(), OrchestratorBinary());
   return args;
 }
 
@@ -198,6 +195,11 @@ int ClosedLoopbackPort() {
   REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
   close(fd);
   return ntohs(address.sin_port);
+}
+
+std::string OrchestratorBinary() {
+  const char* other = std::getenv("HAYSTACK_TEST_ORCHESTRATOR");
+  return other != nullptr && *other != '\0' ? other : HAYSTACK_ORCHESTRATOR;
 }
 
 std::string PostgresUrl() {

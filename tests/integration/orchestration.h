@@ -83,6 +83,10 @@ ProcessResult ReadWithPython(const std::vector<std::string>& h5ad_paths,
 // A TCP port on 127.0.0.1 that nothing listens on (bound, then closed).
 int ClosedLoopbackPort();
 
+// The haystack-orchestrator under test: this build's, or HAYSTACK_TEST_ORCHESTRATOR (e.g. an
+// older build, to show that a fault test fails there).
+std::string OrchestratorBinary();
+
 // The test PostgreSQL (HAYSTACK_TEST_POSTGRES_URL), or "" with a warning when it is not
 // configured (a failure with HAYSTACK_REQUIRE_POSTGRES=1): the caller then skips.
 std::string PostgresUrl();

@@ -8,12 +8,12 @@ namespace haystack {
 
 HttpStatusSet::HttpStatusSet(std::initializer_list<int> statuses) {
   for (int status : statuses) {
-    if (status >= 0 && status < kLimit) bits_.set(static_cast<size_t>(status));
+    if (status >= 100 && status < kLimit) bits_.set(static_cast<size_t>(status));
   }
 }
 
 bool HttpStatusSet::contains(int status) const {
-  return status >= 0 && status < kLimit && bits_.test(static_cast<size_t>(status));
+  return status >= 100 && status < kLimit && bits_.test(static_cast<size_t>(status));
 }
 
 absl::Duration BackoffDelay(const RetryPolicy& policy, int failures, double u) {
