@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cctype>
 #include <cstring>
 #include <map>
@@ -70,7 +71,10 @@ void CloseFd(int& fd) {
 
 struct PgFaultProxy::State {
   std::mutex mu;
+  std::condition_variable applied_cv;
   Mode mode = Mode::kForward;
+  uint64_t requested = 0;  // mode changes asked for
+  uint64_t applied = 0;    // ... and carried out by the proxy thread
   std::vector<std::pair<std::string, int>> markers;  // marker, transactions left to hit
   bool quit = false;
   int wake[2] = {-1, -1};
@@ -188,13 +192,15 @@ void PgFaultProxy::DropAckAfterCommitOf(const std::string& marker, int times) {
 }
 
 namespace {
+// Returns once the proxy thread has carried the change out (listener closed or open again), so
+// that a test's next step sees the new network.
 void SetMode(PgFaultProxy::State& state, Mode mode) {
-  {
-    std::lock_guard lock(state.mu);
-    state.mode = mode;
-  }
+  std::unique_lock lock(state.mu);
+  state.mode = mode;
+  const uint64_t generation = ++state.requested;
   const char byte = 'm';
   (void)!::write(state.wake[1], &byte, 1);
+  state.applied_cv.wait(lock, [&] { return state.applied >= generation || state.quit; });
 }
 }  // namespace
 
@@ -265,10 +271,12 @@ void PgFaultProxy::Loop() {
 
   while (true) {
     Mode mode;
+    uint64_t generation;
     {
       std::lock_guard lock(st.mu);
       if (st.quit) return;
       mode = st.mode;
+      generation = st.requested;
     }
     if (mode == Mode::kRefuse) {
       for (auto& s : st.sessions) s->closed = true;
@@ -285,6 +293,11 @@ void PgFaultProxy::Loop() {
       }
     }
     std::erase_if(st.sessions, [](const auto& s) { return s->closed; });
+    {
+      std::lock_guard lock(st.mu);
+      st.applied = generation;
+    }
+    st.applied_cv.notify_all();
 
     std::vector<pollfd> fds;
     fds.push_back({st.wake[0], POLLIN, 0});
