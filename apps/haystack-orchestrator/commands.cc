@@ -197,6 +197,19 @@ int ShowStatus(const CommandContext& context, const std::string& run_id, bool js
     if (path) std::cout << "output     " << *path << "\n";
   }
   for (const auto& problem : run->invalid_fields) std::cout << "invalid    " << problem << "\n";
+  // The ledger: a stuck `sending` must be visible (docs/operations.md "Emails").
+  if (auto ledger = (*store)->ListNotifications(run_id); ledger.ok()) {
+    for (const NotificationRecord& email : *ledger) {
+      std::cout << fmt::format("email      {}: {} (attempts {})", EnumName(email.kind),
+                               EnumName(email.status), email.attempts);
+      if (email.status == NotificationStatus::kSending && email.claim_expires_at) {
+        std::cout << fmt::format(", claimed by {} until {}", email.claimed_by,
+                                 FormatTimestamp(*email.claim_expires_at));
+      }
+      if (!email.last_error.empty()) std::cout << ": " << email.last_error;
+      std::cout << "\n";
+    }
+  }
   return kExitSuccess;
 }
 

@@ -66,6 +66,7 @@ TEST_CASE("run executes the demo query on the embedded defaults, and status and 
   CHECK_THAT(status.stdout_text,
              Catch::Contains(cli.dir.File("artifacts/runs/" + id + "/output.h5ad")));
   CHECK(std::filesystem::exists(cli.dir.File("outbox/" + id + ".run_completed.eml")));
+  CHECK_THAT(status.stdout_text, Catch::Contains("email      run_completed: sent (attempts 1)"));
 
   ProcessResult json = cli.Run({"status", id, "--json"});
   CHECK_THAT(json.stdout_text, Catch::Contains("\"run_id\":\"" + id + "\""));
@@ -73,6 +74,7 @@ TEST_CASE("run executes the demo query on the embedded defaults, and status and 
   // A finished run cannot be cancelled; an unknown one is a usage error.
   CHECK(cli.Run({"cancel", id}).exit_code == kExitRunFailed);
   CHECK(cli.Run({"cancel", "hay_20261124_0123456789ab"}).exit_code == kExitUsage);
+  CHECK(cli.Run({"status", "../etc/passwd"}).exit_code == kExitUsage);
 }
 
 TEST_CASE(
