@@ -26,8 +26,12 @@ absl::StatusOr<InferenceResult> LocalIclBackend::Run(const InferenceRequest& req
                                        .cells_total = p.cells_total});
           }
         });
-        if (!outcome.ok() && GetErrorKind(outcome.status()) != ErrorKind::kCancelled) {
-          return MakeError(ErrorKind::kInference, outcome.status().code(),
+        // A storage error (the artifact disk full or failing) stays one: it is the run's
+        // infrastructure, not the model, and the job treats it as transient.
+        const ErrorKind kind = GetErrorKind(outcome.status());
+        if (!outcome.ok() && kind != ErrorKind::kCancelled) {
+          return MakeError(kind == ErrorKind::kStorage ? kind : ErrorKind::kInference,
+                           outcome.status().code(),
                            fmt::format("inference job {}: {}", job.client_key,
                                        std::string(outcome.status().message())));
         }
