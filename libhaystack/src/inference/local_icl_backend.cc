@@ -26,11 +26,12 @@ absl::StatusOr<InferenceResult> LocalIclBackend::Run(const InferenceRequest& req
                                        .cells_total = p.cells_total});
           }
         });
-        // A storage error (the artifact disk full or failing) stays one: it is the run's
-        // infrastructure, not the model, and the job treats it as transient.
-        const ErrorKind kind = GetErrorKind(outcome.status());
-        if (!outcome.ok() && kind != ErrorKind::kCancelled) {
-          return MakeError(kind == ErrorKind::kStorage ? kind : ErrorKind::kInference,
+        if (!outcome.ok() && GetErrorKind(outcome.status()) != ErrorKind::kCancelled) {
+          // A transient storage error (the artifact disk full or failing) stays one: it is the
+          // run's infrastructure, not the model, and the job treats it as transient.
+          const bool infrastructure = GetErrorKind(outcome.status()) == ErrorKind::kStorage &&
+                                      IsTransient(outcome.status());
+          return MakeError(infrastructure ? ErrorKind::kStorage : ErrorKind::kInference,
                            outcome.status().code(),
                            fmt::format("inference job {}: {}", job.client_key,
                                        std::string(outcome.status().message())));
