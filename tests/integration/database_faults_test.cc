@@ -23,7 +23,9 @@ using std::chrono::milliseconds;
 constexpr char kTwoIterations[] = R"({"max_iterations": 2, "score_threshold": 10})";
 // A short lease: an execution that loses the database cannot release it, and the re-execution
 // waits for it to expire.
-const Env kShortLease = {{"HAYSTACK_LEASE_SECONDS", "6"}, {"HAYSTACK_HEARTBEAT_SECONDS", "1"}};
+const Env kShortLease = {{"HAYSTACK_LEASE_SECONDS", "3"},
+                         {"HAYSTACK_HEARTBEAT_SECONDS", "0.5"},
+                         {"HAYSTACK_CANCEL_POLL_SECONDS", "0.5"}};
 
 Env With(Env env, const Env& more) {
   for (const auto& [name, value] : more) env[name] = value;
