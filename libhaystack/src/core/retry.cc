@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 namespace haystack {
 
@@ -23,30 +22,17 @@ absl::Duration BackoffDelay(const RetryPolicy& policy, int failures, double u) {
   return absl::Seconds(cap * (1.0 + std::clamp(u, 0.0, 1.0)) / 2.0);
 }
 
-Jitter::Jitter(uint64_t seed) : state_(seed) {
-  if (state_ == 0) {
-    std::random_device device;
-    state_ = (static_cast<uint64_t>(device()) << 32) ^ device();
-  }
-}
-
-double Jitter::Next() {
-  uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;
-}
-
 RetryLoop::RetryLoop(const RetryPolicy& policy, const Clock& clock, StopToken stop,
                      absl::Time deadline, uint64_t jitter_seed)
     : policy_(policy),
       clock_(clock),
       stop_(std::move(stop)),
       deadline_(std::min(deadline, clock.Now() + policy.budget)),
-      jitter_(jitter_seed) {}
+      jitter_(jitter_seed != 0 ? jitter_seed : EntropyBits()) {}
 
-absl::Duration RetryLoop::NextDelay() { return BackoffDelay(policy_, attempts_, jitter_.Next()); }
+absl::Duration RetryLoop::NextDelay() {
+  return BackoffDelay(policy_, attempts_, jitter_.Uniform());
+}
 
 absl::Duration RetryLoop::Remaining() const {
   return std::max(absl::ZeroDuration(), deadline_ - clock_.Now());

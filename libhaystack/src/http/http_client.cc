@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "haystack/core/random.h"
 #include "haystack/core/redact.h"
 #include "haystack/core/text.h"
 
@@ -76,7 +77,7 @@ struct HttpClient::Impl {
   SleepFunction sleep;
   std::mutex mu;  // guards curl and rng: one request at a time per client
   CURL* curl = nullptr;
-  Jitter jitter{1};  // reseeded by the constructor
+  SeededRandom jitter{1};  // reseeded by the constructor
 };
 
 HttpClient::HttpClient(HttpClientOptions options, const Clock& clock, Logger logger,
@@ -86,7 +87,7 @@ HttpClient::HttpClient(HttpClientOptions options, const Clock& clock, Logger log
   EnsureCurlInitialized();
   if (!impl_->sleep) impl_->sleep = [&clock](absl::Duration d) { clock.SleepFor(d); };
   // A fixed seed makes the jitter reproducible in tests; 0 draws a random one.
-  impl_->jitter = Jitter(jitter_seed);
+  impl_->jitter = SeededRandom(jitter_seed != 0 ? jitter_seed : EntropyBits());
   impl_->curl = curl_easy_init();
 }
 
@@ -171,7 +172,7 @@ absl::StatusOr<HttpResponse> HttpClient::Perform(const HttpRequest& request, Err
 
 absl::Duration HttpClient::Backoff(const RetryPolicy& policy, int attempt) {
   std::lock_guard lock(impl_->mu);
-  return BackoffDelay(policy, attempt, impl_->jitter.Next());
+  return BackoffDelay(policy, attempt, impl_->jitter.Uniform());
 }
 
 void HttpClient::Sleep(absl::Duration duration) { impl_->sleep(duration); }

@@ -12,6 +12,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "haystack/core/error.h"
+#include "haystack/core/random.h"
 #include "haystack/inference/inference_worker.h"
 #include "haystack/inference/v1/inference.grpc.pb.h"
 #include "internal/parallel_jobs.h"
@@ -265,12 +266,12 @@ class GrpcInferenceBackend::Impl {
   // The jittered wait after `failures` failed attempts (core/retry.h).
   absl::Duration Backoff(int failures) {
     std::lock_guard lock(jitter_mu_);
-    return BackoffDelay(options_.retry, failures, jitter_.Next());
+    return BackoffDelay(options_.retry, failures, jitter_.Uniform());
   }
 
   uint64_t NextSeed() {
     std::lock_guard lock(jitter_mu_);
-    return static_cast<uint64_t>(jitter_.Next() * 0x1.0p53) | 1;
+    return jitter_.Next() | 1;
   }
 
   // A real-time deadline for one call: `timeout`, cut to what is left of `until` (on the clock).
@@ -412,7 +413,7 @@ class GrpcInferenceBackend::Impl {
   std::unique_ptr<v1::InferenceService::Stub> stub_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::mutex jitter_mu_;
-  Jitter jitter_;
+  SeededRandom jitter_{EntropyBits()};
 };
 
 absl::StatusOr<std::unique_ptr<GrpcInferenceBackend>> GrpcInferenceBackend::Create(

@@ -7,13 +7,13 @@
 #include <cmath>
 #include <mutex>
 #include <numeric>
-#include <random>
 #include <string_view>
-#include <thread>
 
 #include "absl/time/clock.h"
 #include "fmt/format.h"
 #include "haystack/core/error.h"
+#include "haystack/core/parallel.h"
+#include "haystack/core/random.h"
 
 namespace haystack {
 namespace {
@@ -53,40 +53,13 @@ absl::Status CheckInputs(const IclInputs& in) {
   return absl::OkStatus();
 }
 
-int ThreadCount(int requested) {
-  if (requested > 0) return requested;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-// Runs body(block) for blocks [0, blocks) on `threads` threads; blocks are claimed in order.
-template <typename Body>
-void ParallelBlocks(int64_t blocks, int threads, const Body& body) {
-  std::atomic<int64_t> next{0};
-  auto worker = [&] {
-    for (int64_t b = next++; b < blocks; b = next++) body(b);
-  };
-  const int n = static_cast<int>(std::min<int64_t>(threads, blocks));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < n; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
-}
-
-// The rows whose mean is estimated: all, or a seeded uniform subsample of `max_rows`, sorted.
-// Uses mt19937_64 (exactly specified by the standard) and no std distribution (whose
-// algorithms are implementation-defined), so the subsample is the same on every platform.
+// The rows whose mean is estimated: all, or a seeded uniform subsample of `max_rows`, sorted
+// (the same on every platform: core/random.h).
 std::vector<int64_t> ContextRows(int64_t rows, int64_t max_rows, uint64_t seed) {
   std::vector<int64_t> all(static_cast<size_t>(rows));
   std::iota(all.begin(), all.end(), 0);
   if (max_rows <= 0 || rows <= max_rows) return all;
-  std::mt19937_64 rng(seed);
-  for (int64_t i = 0; i < max_rows; ++i) {  // partial Fisher–Yates
-    const int64_t j = i + static_cast<int64_t>(rng() % static_cast<uint64_t>(rows - i));
-    std::swap(all[static_cast<size_t>(i)], all[static_cast<size_t>(j)]);
-  }
-  all.resize(static_cast<size_t>(max_rows));
-  std::sort(all.begin(), all.end());
-  return all;
+  return SampleSorted(std::move(all), static_cast<size_t>(max_rows), seed);
 }
 
 // Sums of values and of squared values, per gene, of one block of rows.
@@ -126,7 +99,7 @@ ColumnMoments Moments(const ExpressionMatrix& m, const std::vector<int64_t>& row
   std::vector<ColumnSums> partial(
       static_cast<size_t>(blocks),
       ColumnSums{std::vector<double>(genes, 0.0), std::vector<double>(genes, 0.0)});
-  ParallelBlocks(blocks, threads, [&](int64_t b) {
+  ParallelFor(blocks, threads, [&](int64_t b, int) {
     auto& acc = partial[static_cast<size_t>(b)];
     const int64_t end = std::min(n, (b + 1) * kRowsPerBlock);
     for (int64_t i = b * kRowsPerBlock; i < end; ++i) AddRow(m, rows[static_cast<size_t>(i)], acc);
@@ -190,7 +163,7 @@ constexpr uint64_t kReferenceStream = 0xc2b2ae3d27d4eb4full;
 absl::StatusOr<std::vector<double>> IclConditionEffect(const IclInputs& inputs,
                                                        const IclOptions& options) {
   HAYSTACK_RETURN_IF_ERROR(CheckInputs(inputs));
-  const int threads = ThreadCount(options.threads);
+  const int threads = ResolveThreadCount(options.threads);
   const ExpressionMatrix& prompt = *inputs.prompt;
   const ColumnMoments shown = Moments(
       prompt, ContextRows(Rows(prompt), options.max_context_cells, options.seed ^ kPromptStream),
@@ -230,7 +203,7 @@ absl::StatusOr<DenseMatrix> PredictIcl(const IclInputs& inputs, const IclOptions
   std::mutex progress_mu;
   int64_t done = 0;
 
-  ParallelBlocks(blocks, ThreadCount(options.threads), [&](int64_t b) {
+  ParallelFor(blocks, options.threads, [&](int64_t b, int) {
     if (stop.stop_requested()) return;
     const int64_t begin = b * kRowsPerBlock;
     const int64_t end = std::min(rows, begin + kRowsPerBlock);

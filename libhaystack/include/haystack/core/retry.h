@@ -15,6 +15,7 @@
 
 #include "absl/time/time.h"
 #include "haystack/core/clock.h"
+#include "haystack/core/random.h"
 #include "haystack/core/stop_token.h"
 
 namespace haystack {
@@ -54,16 +55,6 @@ struct RetryPolicy {
 // u in [0, 1), where d = min(max_backoff, initial_backoff · multiplier^(failures - 1)).
 absl::Duration BackoffDelay(const RetryPolicy& policy, int failures, double u);
 
-// A small reproducible source of jitter (SplitMix64): a seed of 0 draws a random seed.
-class Jitter {
- public:
-  explicit Jitter(uint64_t seed = 0);
-  double Next();  // uniform in [0, 1)
-
- private:
-  uint64_t state_;
-};
-
 // The bookkeeping of one retried operation:
 //
 //   RetryLoop retry(policy, clock, stop);
@@ -76,7 +67,8 @@ class Jitter {
 class RetryLoop {
  public:
   // `deadline` (if earlier than the budget's end) bounds the loop too, e.g. a deadline shared
-  // with other operations. The first attempt counts from construction.
+  // with other operations. The first attempt counts from construction. A `jitter_seed` of 0
+  // draws one from the operating system (core/random.h EntropyBits).
   RetryLoop(const RetryPolicy& policy, const Clock& clock, StopToken stop = StopToken(),
             absl::Time deadline = absl::InfiniteFuture(), uint64_t jitter_seed = 0);
 
@@ -101,7 +93,7 @@ class RetryLoop {
   const Clock& clock_;
   StopToken stop_;
   absl::Time deadline_;
-  Jitter jitter_;
+  SeededRandom jitter_;
   int attempts_ = 1;
 };
 
