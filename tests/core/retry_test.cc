@@ -27,7 +27,7 @@ TEST_CASE("the system clock's wait returns early when the stop fires") {
   stopper.join();
 }
 
-TEST_CASE("backoff delays grow exponentially to the cap, jittered into [d/2, d]") {
+TEST_CASE("backoff delays grow exponentially to the cap, jittered between d/2 and d") {
   const RetryPolicy policy{
       .initial_backoff = absl::Seconds(1), .max_backoff = absl::Seconds(5), .multiplier = 2};
   CHECK(BackoffDelay(policy, 1, 0.0) == absl::Milliseconds(500));

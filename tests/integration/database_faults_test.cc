@@ -185,7 +185,7 @@ class SqliteWriteLock {
 
 TEST_CASE(
     "SQLite locked by another writer: a lock outlasting the budget exits 75, SIGTERM "
-    "exits 75 at once; the re-execution resumes",
+    "exits 75 at once, and the re-execution resumes",
     "[faults][outage]") {
   const bool sigterm = GENERATE(false, true);
   INFO((sigterm ? "SIGTERM while blocked" : "lock outlasting the retry budget"));

@@ -68,7 +68,7 @@ const Sizes& ReferenceSizes() {
 }
 
 TEST_CASE(
-    "a full disk while writing the outputs exits 75; the re-execution writes only the "
+    "a full disk while writing the outputs exits 75, and the re-execution writes only the "
     "outputs",
     "[faults][disk]") {
   const int64_t iteration_bytes = ReferenceSizes().iteration_bytes;
@@ -123,7 +123,7 @@ TEST_CASE(
 
 TEST_CASE(
     "a full disk at any phase (artifacts and scratch on it) exits 75, never a failure or a "
-    "crash; the re-execution completes",
+    "crash, and the re-execution completes",
     "[faults][disk]") {
   // Fractions of one iteration's artifacts: full while storing the query cells, and while the
   // inference writes its predictions (the HDF5 writer's own ENOSPC: once a crash at exit).
