@@ -37,6 +37,20 @@ TEST_CASE("backoff delays grow exponentially to the cap, jittered between d/2 an
   CHECK(BackoffDelay(policy, 10, 1.0) == absl::Seconds(5));
 }
 
+// A clock whose first wait is interrupted by a shutdown (SIGTERM arriving mid-backoff).
+class SignalledDuringWait final : public Clock {
+ public:
+  explicit SignalledDuringWait(StopSource& stop) : stop_(stop) {}
+  absl::Time Now() const override { return absl::FromUnixSeconds(1'800'000'000); }
+  bool WaitFor(absl::Duration, const StopToken& token) const override {
+    stop_.RequestStop(StopReason::kShutdown);
+    return token.stop_requested();
+  }
+
+ private:
+  StopSource& stop_;
+};
+
 TEST_CASE("a retry loop stops at max_attempts, at the budget and when stopped, on its clock") {
   FakeClock clock;
   SECTION("attempts") {
@@ -76,6 +90,26 @@ TEST_CASE("a retry loop stops at max_attempts, at the budget and when stopped, o
     CHECK(retry.WaitBeforeRetry());
     stop.RequestStop(StopReason::kShutdown);
     CHECK_FALSE(retry.WaitBeforeRetry());
+    CHECK(retry.stopped());
+  }
+  SECTION("NextWait plans the same schedule for callers that wait elsewhere, without waiting") {
+    const RetryPolicy policy{.max_attempts = 3, .initial_backoff = absl::Seconds(1)};
+    RetryLoop retry(policy, clock);
+    const auto first = retry.NextWait();
+    REQUIRE(first.has_value());
+    CHECK(*first >= absl::Milliseconds(500));
+    CHECK(*first <= absl::Seconds(1));
+    CHECK(retry.attempts() == 2);
+    CHECK(retry.NextWait(absl::Seconds(7)) == absl::Seconds(7));
+    CHECK_FALSE(retry.NextWait().has_value());  // 3 attempts made
+    CHECK(clock.waits() == 0);
+  }
+  SECTION("a wait cut short by a stop does not count as an attempt") {
+    StopSource stop;
+    const SignalledDuringWait signalled(stop);
+    RetryLoop retry(RetryPolicy{.max_attempts = 0}, signalled, stop.token());
+    CHECK_FALSE(retry.WaitBeforeRetry());
+    CHECK(retry.attempts() == 1);
     CHECK(retry.stopped());
   }
   SECTION("a server's requested delay is waited as is") {

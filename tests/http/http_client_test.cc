@@ -309,5 +309,28 @@ TEST_CASE("without a sleep function, retries wait on the client's clock") {
   CHECK(clock.slept() <= absl::Seconds(30));
 }
 
+TEST_CASE("a policy's time budget ends the retries, on the client's clock") {
+  LoopbackServer server;
+  std::atomic<int> calls{0};
+  server.server().Get("/down", [&](const httplib::Request&, httplib::Response& res) {
+    ++calls;
+    res.status = 503;
+  });
+  server.Start();
+  FakeClock clock{absl::FromUnixSeconds(1'800'000'000)};
+  HttpClient client({}, clock, Logger::Null(), /*sleep=*/nullptr, /*jitter_seed=*/3);
+  // Waits of 5-10 s, 10-20 s, then 20-40 s: the third would end past the 30 s budget.
+  auto response = client.Execute({.url = server.url() + "/down"},
+                                 RetryPolicy{.max_attempts = 10,
+                                             .initial_backoff = absl::Seconds(10),
+                                             .max_backoff = absl::Seconds(40),
+                                             .budget = absl::Seconds(30)});
+  REQUIRE(response.ok());
+  CHECK(response->status == 503);
+  CHECK(calls == 3);
+  CHECK(response->attempts == 3);
+  CHECK(clock.slept() <= absl::Seconds(30));
+}
+
 }  // namespace
 }  // namespace haystack

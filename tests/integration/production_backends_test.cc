@@ -78,7 +78,6 @@ class Worker {
   std::string endpoint_;
 };
 
-// The PostgreSQL URL, or empty (with a warning) when the test should skip.
 Env SendGridEnv(const FakeSendGrid& sendgrid) {
   return {{"HAYSTACK_EMAIL_BACKEND", "sendgrid"},
           {"HAYSTACK_SENDGRID_API_KEY", kApiKey},

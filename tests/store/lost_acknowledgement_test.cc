@@ -88,8 +88,8 @@ TEST_CASE("a lost acknowledgement of the email claim: the claim is recognised an
   REQUIRE(claimed->has_value());
   CHECK((*claimed)->status == NotificationStatus::kSending);
   CHECK((*claimed)->attempts == 1);
-  REQUIRE(p.store->RecordNotificationResult(**claimed, {.delivered = true, .provider = "outbox"})
-              .ok());
+  REQUIRE(
+      p.store->RecordNotificationResult(**claimed, {.delivered = true, .provider = "outbox"}).ok());
   CHECK((*p.direct->ListNotifications(id))[0].status == NotificationStatus::kSent);
 }
 
@@ -110,8 +110,7 @@ TEST_CASE("a lost acknowledgement of the finish: the finished run is returned, n
   CHECK(p.EventKinds(id) == std::vector<std::string>{"created", "claimed", "finished"});
 }
 
-TEST_CASE("a lost acknowledgement of an iteration: recorded once, one event",
-          "[store][lost-ack]") {
+TEST_CASE("a lost acknowledgement of an iteration: recorded once, one event", "[store][lost-ack]") {
   ProxiedStore p;
   if (!p.fixture.available()) return;
   const std::string id = p.fixture.CreatePendingRun(*p.store);
@@ -148,9 +147,10 @@ TEST_CASE("a lost acknowledgement of a claim, a create and a phase: each recogni
   CHECK(p.direct->GetRun(id)->attempt == 1);
 }
 
-TEST_CASE("a lost acknowledgement of a cancellation, the run finished meanwhile: still the "
-          "caller's success",
-          "[store][lost-ack]") {
+TEST_CASE(
+    "a lost acknowledgement of a cancellation, the run finished meanwhile: still the "
+    "caller's success",
+    "[store][lost-ack]") {
   StoreFixture fixture(Backend::kPostgres);
   if (!fixture.available()) return;
   auto job_store = fixture.Open();

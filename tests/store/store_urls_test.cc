@@ -20,16 +20,16 @@ struct BadUrl {
 };
 
 TEST_CASE("malformed PostgreSQL URLs and parameters are configuration errors", "[store][urls]") {
-  const BadUrl bad = GENERATE(
-      BadUrl{"postgresql://ada:s3cret@[::1/haystack", "malformed"},
-      BadUrl{"postgresql://ada@db/haystack?sslmode=sometimes", "sslmode"},
-      BadUrl{"postgresql://ada@db/haystack?gssencmode=maybe", "gssencmode"},
-      BadUrl{"postgresql://ada@db:notaport/haystack", "port"},
-      BadUrl{"postgresql://ada@db:70000/haystack", "port"},
-      BadUrl{"postgresql://ada@db/haystack?connect_timeout=soon", "connect_timeout"},
-      BadUrl{"postgresql://ada@db/haystack?colour=blue", "colour"},
-      BadUrl{"host=db dbname=haystack sslmode=no", "sslmode"},
-      BadUrl{"host=db dbname='unterminated", "malformed"});
+  const BadUrl bad =
+      GENERATE(BadUrl{"postgresql://ada:s3cret@[::1/haystack", "malformed"},
+               BadUrl{"postgresql://ada@db/haystack?sslmode=sometimes", "sslmode"},
+               BadUrl{"postgresql://ada@db/haystack?gssencmode=maybe", "gssencmode"},
+               BadUrl{"postgresql://ada@db:notaport/haystack", "port"},
+               BadUrl{"postgresql://ada@db:70000/haystack", "port"},
+               BadUrl{"postgresql://ada@db/haystack?connect_timeout=soon", "connect_timeout"},
+               BadUrl{"postgresql://ada@db/haystack?colour=blue", "colour"},
+               BadUrl{"host=db dbname=haystack sslmode=no", "sslmode"},
+               BadUrl{"host=db dbname='unterminated", "malformed"});
   INFO(bad.url);
   RunStoreOptions options;
   options.retry.budget = absl::ZeroDuration();

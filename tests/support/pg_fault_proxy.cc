@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cctype>
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -73,8 +73,8 @@ struct PgFaultProxy::State {
   std::mutex mu;
   std::condition_variable applied_cv;
   Mode mode = Mode::kForward;
-  uint64_t requested = 0;  // mode changes asked for
-  uint64_t applied = 0;    // ... and carried out by the proxy thread
+  uint64_t requested = 0;                            // mode changes asked for
+  uint64_t applied = 0;                              // ... and carried out by the proxy thread
   std::vector<std::pair<std::string, int>> markers;  // marker, transactions left to hit
   bool quit = false;
   int wake[2] = {-1, -1};

@@ -36,8 +36,8 @@ SmallFilesystem::~SmallFilesystem() {
 }
 
 bool SmallFilesystem::Resize(int64_t bytes) {
-  return mounted_ && ::mount("tmpfs", dir_.path().c_str(), "tmpfs", MS_REMOUNT,
-                             Options(bytes).c_str()) == 0;
+  return mounted_ &&
+         ::mount("tmpfs", dir_.path().c_str(), "tmpfs", MS_REMOUNT, Options(bytes).c_str()) == 0;
 }
 
 int64_t SmallFilesystem::Used() const {

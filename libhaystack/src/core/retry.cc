@@ -30,22 +30,27 @@ RetryLoop::RetryLoop(const RetryPolicy& policy, const Clock& clock, StopToken st
       deadline_(std::min(deadline, clock.Now() + policy.budget)),
       jitter_(jitter_seed != 0 ? jitter_seed : EntropyBits()) {}
 
-absl::Duration RetryLoop::NextDelay() {
-  return BackoffDelay(policy_, attempts_, jitter_.Uniform());
-}
-
 absl::Duration RetryLoop::Remaining() const {
   return std::max(absl::ZeroDuration(), deadline_ - clock_.Now());
 }
 
-bool RetryLoop::WaitBeforeRetry(std::optional<absl::Duration> server_delay) {
-  if (stop_.stop_requested()) return false;
-  if (policy_.max_attempts > 0 && attempts_ >= policy_.max_attempts) return false;
-  const absl::Duration wait =
-      server_delay ? std::max(*server_delay, absl::ZeroDuration()) : NextDelay();
-  if (clock_.Now() + wait > deadline_) return false;
-  if (clock_.WaitFor(wait, stop_)) return false;
+std::optional<absl::Duration> RetryLoop::NextWait(std::optional<absl::Duration> server_delay) {
+  if (stop_.stop_requested()) return std::nullopt;
+  if (policy_.max_attempts > 0 && attempts_ >= policy_.max_attempts) return std::nullopt;
+  const absl::Duration wait = server_delay ? std::max(*server_delay, absl::ZeroDuration())
+                                           : BackoffDelay(policy_, attempts_, jitter_.Uniform());
+  if (clock_.Now() + wait > deadline_) return std::nullopt;
   ++attempts_;
+  return wait;
+}
+
+bool RetryLoop::WaitBeforeRetry(std::optional<absl::Duration> server_delay) {
+  const std::optional<absl::Duration> wait = NextWait(server_delay);
+  if (!wait) return false;
+  if (clock_.WaitFor(*wait, stop_)) {
+    --attempts_;  // stopped: the attempt will not be made
+    return false;
+  }
   return true;
 }
 

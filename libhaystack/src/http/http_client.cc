@@ -175,12 +175,18 @@ absl::Duration HttpClient::Backoff(const RetryPolicy& policy, int attempt) {
   return BackoffDelay(policy, attempt, impl_->jitter.Uniform());
 }
 
+uint64_t HttpClient::NextJitterSeed() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->jitter.Next() | 1;  // never 0, which would draw from the operating system
+}
+
 void HttpClient::Sleep(absl::Duration duration) { impl_->sleep(duration); }
 
 absl::StatusOr<HttpResponse> HttpClient::Execute(const HttpRequest& request,
                                                  const RetryPolicy& policy, ErrorKind kind) {
-  const int max_attempts = std::max(1, policy.max_attempts);
-  for (int attempt = 1;; ++attempt) {
+  RetryLoop retry(policy, *impl_->clock, StopToken(), absl::InfiniteFuture(), NextJitterSeed());
+  while (true) {
+    const int attempt = retry.attempts();
     absl::StatusOr<HttpResponse> result = Perform(request, kind);
     std::optional<absl::Duration> delay;
     if (result.ok()) {
@@ -193,16 +199,15 @@ absl::StatusOr<HttpResponse> HttpClient::Execute(const HttpRequest& request,
       const bool maybe_sent = !sent.has_value() || *sent != "no";
       if (maybe_sent && !request.idempotent && !policy.retry_ambiguous_failures) return result;
     }
-    if (attempt >= max_attempts) return result;
-    const absl::Duration wait =
-        delay ? std::max(*delay, absl::ZeroDuration()) : Backoff(policy, attempt);
+    const std::optional<absl::Duration> wait = retry.NextWait(delay);
+    if (!wait) return result;
     impl_->logger.Info("http retry",
                        {{"request", absl::StrCat(request.method, " ", RedactSecrets(request.url))},
                         {"attempt", attempt},
                         {"outcome", result.ok() ? absl::StrCat("HTTP ", result->status)
                                                 : std::string(result.status().message())},
-                        {"wait_seconds", absl::ToDoubleSeconds(wait)}});
-    impl_->sleep(wait);
+                        {"wait_seconds", absl::ToDoubleSeconds(*wait)}});
+    impl_->sleep(*wait);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "haystack/job/notify_once.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "fmt/format.h"
 #include "haystack/core/error.h"
@@ -102,6 +103,7 @@ absl::Status DeliverPendingNotifications(const Run& run, RunStore& store, Notifi
   // A claim held by another execution ends within `claim` (recorded, or expired and ours to
   // take); twice that bounds the wait even if the other execution renews nothing.
   const absl::Time give_up = context.clock->Now() + 2 * context.claim;
+  bool told_waiting = false;
   while (true) {
     HAYSTACK_ASSIGN_OR_RETURN(auto ledger, store.ListNotifications(run.run_id));
     std::optional<absl::Time> held_until;  // the earliest live foreign claim's expiry
@@ -128,8 +130,10 @@ absl::Status DeliverPendingNotifications(const Run& run, RunStore& store, Notifi
       return MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
                        "an email of this run is still claimed by another execution");
     }
-    logger.Notice("another execution is sending this run's email; waiting for its outcome",
-                  {{"claim_expires_at", FormatTimestamp(*held_until)}});
+    if (!std::exchange(told_waiting, true)) {
+      logger.Notice("another execution is sending this run's email; waiting for its outcome",
+                    {{"claim_expires_at", FormatTimestamp(*held_until)}});
+    }
     const absl::Duration wait = std::clamp(*held_until - now, absl::Milliseconds(10), context.poll);
     if (context.clock->WaitFor(wait, context.stop)) {
       return CancelledError(

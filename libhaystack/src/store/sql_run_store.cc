@@ -113,8 +113,9 @@ absl::Status SqlRunStore::Retrying(
   }
 }
 
-absl::StatusOr<bool> SqlRunStore::IsRecorded(SqlConnection& db, const WriteRequest& request) {
-  if (db.dialect() == SqlDialect::kPostgres) {
+absl::StatusOr<bool> SqlRunStore::IsRecorded(SqlConnection& db, const WriteRequest& request,
+                                             bool lock_run) {
+  if (lock_run && db.dialect() == SqlDialect::kPostgres) {
     HAYSTACK_RETURN_IF_ERROR(
         db.Execute("SELECT run_id FROM runs WHERE run_id = $1 FOR UPDATE", {Text(request.run_id)})
             .status());
@@ -132,7 +133,7 @@ absl::Status SqlRunStore::Transaction(WriteRequest* request, const Body& body) {
     HAYSTACK_RETURN_IF_ERROR(db.BeginWrite());
     absl::Status status;
     if (retry) {
-      absl::StatusOr<bool> recorded = IsRecorded(db, *request);
+      absl::StatusOr<bool> recorded = IsRecorded(db, *request, /*lock_run=*/true);
       status = recorded.status();
       if (recorded.ok() && *recorded) request->recognized = true;
     }
@@ -143,9 +144,8 @@ absl::Status SqlRunStore::Transaction(WriteRequest* request, const Body& body) {
     if (retry && !IsRetryableSqlError(status)) {
       // A refusal on a retry may be the effect of our own earlier commit, finished by the
       // server only after this attempt's check (PostgreSQL: a lock this write did not take).
-      auto recorded =
-          db.Execute("SELECT id FROM run_events WHERE request_id = $1", {Text(request->id)});
-      if (recorded.ok() && !recorded->empty()) {
+      absl::StatusOr<bool> recorded = IsRecorded(db, *request, /*lock_run=*/false);
+      if (recorded.ok() && *recorded) {
         request->recognized = true;
         return absl::OkStatus();
       }

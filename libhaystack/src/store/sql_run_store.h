@@ -82,9 +82,9 @@ class SqlRunStore final : public RunStore {
   void NoteOutcome(bool reachable);
   absl::Time AttemptDeadline(const RetryLoop& retry) const;
 
-  // True if `request` is recorded (locks the run row first on PostgreSQL, so that a commit
-  // still in progress on another connection is waited for).
-  absl::StatusOr<bool> IsRecorded(SqlConnection& db, const WriteRequest& request);
+  // True if `request` is recorded. With `lock_run`, the run's row is locked first on
+  // PostgreSQL, so that a commit still in progress on another connection is waited for.
+  absl::StatusOr<bool> IsRecorded(SqlConnection& db, const WriteRequest& request, bool lock_run);
 
   // Loads the run row for a guarded write (locked on PostgreSQL) and checks the guards:
   // kNotFound, kFailedPrecondition (finalized), kAborted (lease lost).
@@ -93,9 +93,9 @@ class SqlRunStore final : public RunStore {
   absl::Status InsertEvent(SqlConnection& db, const RunEvent& event,
                            const WriteRequest* request = nullptr);
   absl::StatusOr<std::optional<NotificationRecord>> LoadNotification(SqlConnection& db,
-                                                                    std::string_view run_id,
-                                                                    NotificationKind kind,
-                                                                    bool lock);
+                                                                     std::string_view run_id,
+                                                                     NotificationKind kind,
+                                                                     bool lock);
   std::string Now() const;
 
   ListenerFactory listen_;

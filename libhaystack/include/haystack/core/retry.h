@@ -78,12 +78,12 @@ class RetryLoop {
   // (before or during the wait).
   bool WaitBeforeRetry(std::optional<absl::Duration> server_delay = std::nullopt);
 
-  // The delay WaitBeforeRetry would wait next, without waiting (for callers that sleep
-  // through another API, such as an HTTP client's sleep function).
-  absl::Duration NextDelay();
+  // Like WaitBeforeRetry, for callers that wait through another API (an HTTP client's sleep
+  // function): the wait to take before the next attempt, which counts as made, or nullopt
+  // when no attempt may follow.
+  std::optional<absl::Duration> NextWait(std::optional<absl::Duration> server_delay = std::nullopt);
 
   int attempts() const { return attempts_; }  // attempts made so far (failed ones, plus one)
-  absl::Time deadline() const { return deadline_; }
   bool stopped() const { return stop_.stop_requested(); }
   // Time left before the deadline (never negative).
   absl::Duration Remaining() const;

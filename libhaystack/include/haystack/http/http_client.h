@@ -81,8 +81,9 @@ class HttpClient {
   absl::StatusOr<HttpResponse> Perform(const HttpRequest& request,
                                        ErrorKind kind = ErrorKind::kExternalApi);
 
-  // Perform() under `policy`. Returns the last response (whatever its status) or the last
-  // transport error; HttpResponse::attempts says how many attempts were made.
+  // Perform() under `policy` (core/retry.h: its attempts, budget, statuses and server delays),
+  // waiting with the sleep function. Returns the last response (whatever its status) or the
+  // last transport error; HttpResponse::attempts says how many attempts were made.
   absl::StatusOr<HttpResponse> Execute(const HttpRequest& request, const RetryPolicy& policy,
                                        ErrorKind kind = ErrorKind::kExternalApi);
 
@@ -96,6 +97,8 @@ class HttpClient {
   void Sleep(absl::Duration duration);
 
  private:
+  uint64_t NextJitterSeed();  // a seed for one retry loop, from the client's jitter stream
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -31,13 +31,6 @@ absl::StatusCode CodeForSqlState(std::string_view state) {
   return absl::StatusCode::kInternal;
 }
 
-std::string Trimmed(std::string message) {
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-    message.pop_back();
-  }
-  return message;
-}
-
 using ResultPtr = std::unique_ptr<PGresult, void (*)(PGresult*)>;
 
 class PostgresConnection final : public SqlConnection {
@@ -52,16 +45,15 @@ class PostgresConnection final : public SqlConnection {
     IoDeadline deadline = StatementDeadline(io_.connect_timeout);
     HAYSTACK_ASSIGN_OR_RETURN(conn_, ConnectWithin(conninfo_, deadline));
     // Sending must not block either (a large statement on a stalled network).
-    if (PQsetnonblocking(conn_, 1) != 0) return LostConnection(Trimmed(PQerrorMessage(conn_)));
+    if (PQsetnonblocking(conn_, 1) != 0) return LibpqFailure();
     // UTC timestamps in ISO format, and no hanging forever on a lock or a runaway statement.
     for (const char* setup :
          {"SET TIME ZONE 'UTC'", "SET DateStyle = 'ISO'", "SET client_min_messages = warning"}) {
       HAYSTACK_RETURN_IF_ERROR(Run(setup, {}, /*script=*/true).status());
     }
-    const std::string timeouts =
-        fmt::format("SET statement_timeout = {}; SET lock_timeout = {}",
-                    absl::ToInt64Milliseconds(io_.statement_timeout),
-                    absl::ToInt64Milliseconds(io_.statement_timeout / 2));
+    const std::string timeouts = fmt::format("SET statement_timeout = {}; SET lock_timeout = {}",
+                                             absl::ToInt64Milliseconds(io_.statement_timeout),
+                                             absl::ToInt64Milliseconds(io_.statement_timeout / 2));
     return Run(timeouts, {}, /*script=*/true).status();
   }
 
@@ -124,18 +116,22 @@ class PostgresConnection final : public SqlConnection {
       sent = PQsendQueryParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr,
                                values.data(), nullptr, nullptr, /*resultFormat=*/0);
     }
-    if (sent == 0) return LostConnection(Trimmed(PQerrorMessage(conn_)));
+    if (sent == 0) return LibpqFailure();
     HAYSTACK_RETURN_IF_ERROR(Flush(deadline));
     ResultPtr last(nullptr, PQclear);
     while (true) {
       while (PQisBusy(conn_) != 0) {
         if (!WaitForSocket(conn_, /*write=*/false, deadline)) return Abandoned(deadline);
-        if (PQconsumeInput(conn_) == 0) return LostConnection(Trimmed(PQerrorMessage(conn_)));
+        if (PQconsumeInput(conn_) == 0) return LibpqFailure();
       }
       PGresult* next = PQgetResult(conn_);
       if (next == nullptr) break;
       // The first error wins (later results of a failed script are not interesting).
-      if (last == nullptr || Succeeded(last.get())) last.reset(next); else PQclear(next);
+      if (last == nullptr || Succeeded(last.get())) {
+        last.reset(next);
+      } else {
+        PQclear(next);
+      }
     }
     if (last == nullptr) return LostConnection("PostgreSQL returned no result");
     if (!Succeeded(last.get())) return ResultError(last.get());
@@ -146,9 +142,9 @@ class PostgresConnection final : public SqlConnection {
     while (true) {
       const int flushed = PQflush(conn_);
       if (flushed == 0) return absl::OkStatus();
-      if (flushed < 0) return LostConnection(Trimmed(PQerrorMessage(conn_)));
+      if (flushed < 0) return LibpqFailure();
       if (!WaitForSocket(conn_, /*write=*/true, deadline)) return Abandoned(deadline);
-      if (PQconsumeInput(conn_) == 0) return LostConnection(Trimmed(PQerrorMessage(conn_)));
+      if (PQconsumeInput(conn_) == 0) return LibpqFailure();
     }
   }
 
@@ -214,15 +210,18 @@ class PostgresConnection final : public SqlConnection {
 
   absl::Status LostConnection(std::string_view detail) {
     Drop();
-    return MarkRetryable(MakeError(
-        ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
-        fmt::format("lost the connection to PostgreSQL: {}",
-                    RedactSecrets(detail.empty() ? "connection closed" : detail))));
+    return MarkRetryable(
+        MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
+                  fmt::format("lost the connection to PostgreSQL: {}",
+                              RedactSecrets(detail.empty() ? "connection closed" : detail))));
   }
+
+  // The connection failed as libpq's last message says.
+  absl::Status LibpqFailure() { return LostConnection(TrimLibpqMessage(PQerrorMessage(conn_))); }
 
   absl::Status ResultError(PGresult* result) {
     const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-    std::string message = Trimmed(RedactSecrets(PQresultErrorMessage(result)));
+    std::string message = TrimLibpqMessage(RedactSecrets(PQresultErrorMessage(result)));
     absl::StatusCode code =
         state != nullptr ? CodeForSqlState(state) : absl::StatusCode::kUnavailable;
     if (PQstatus(conn_) != CONNECTION_OK) code = absl::StatusCode::kUnavailable;

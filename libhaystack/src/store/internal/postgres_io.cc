@@ -20,13 +20,6 @@ namespace {
 // Waits are cut into slices so that a stop is noticed promptly.
 constexpr absl::Duration kSlice = absl::Milliseconds(100);
 
-std::string Trimmed(std::string message) {
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-    message.pop_back();
-  }
-  return message;
-}
-
 absl::Status Unavailable(std::string_view message) {
   return MarkRetryable(
       MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable, RedactSecrets(message)));
@@ -82,6 +75,13 @@ std::string ProblemWith(std::string_view keyword, std::string_view value) {
 
 }  // namespace
 
+std::string TrimLibpqMessage(std::string message) {
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+    message.pop_back();
+  }
+  return message;
+}
+
 absl::Time IoDeadline::Current() {
   if (!stop_seen_ && stop_.stop_requested()) stop_seen_ = absl::Now();
   return stop_seen_ ? std::min(deadline_, *stop_seen_ + grace_) : deadline_;
@@ -112,7 +112,7 @@ absl::StatusOr<PGconn*> ConnectWithin(const std::string& conninfo, IoDeadline& d
   while (polled != PGRES_POLLING_OK) {
     if (polled == PGRES_POLLING_FAILED) {
       return Unavailable(
-          fmt::format("cannot connect to PostgreSQL: {}", Trimmed(PQerrorMessage(conn))));
+          fmt::format("cannot connect to PostgreSQL: {}", TrimLibpqMessage(PQerrorMessage(conn))));
     }
     if (!WaitForSocket(conn, polled == PGRES_POLLING_WRITING, deadline)) {
       return Unavailable(deadline.stopped()
@@ -128,7 +128,7 @@ absl::Status ValidatePostgresConninfo(const std::string& conninfo) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
   if (options == nullptr) {
-    std::string message = error != nullptr ? Trimmed(error) : "out of memory";
+    std::string message = error != nullptr ? TrimLibpqMessage(error) : "out of memory";
     if (error != nullptr) PQfreemem(error);
     return ConfigurationError(
         fmt::format("the PostgreSQL database URL is malformed: {}", RedactSecrets(message)));

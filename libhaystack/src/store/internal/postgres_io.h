@@ -15,6 +15,9 @@
 
 namespace haystack::store_internal {
 
+// libpq's messages end with a newline (and sometimes a space): without them.
+std::string TrimLibpqMessage(std::string message);
+
 // When a wait must end: at `deadline`, or `grace` after `stop` fires, whichever is first.
 class IoDeadline {
  public:

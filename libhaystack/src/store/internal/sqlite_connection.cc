@@ -10,7 +10,6 @@
 #include <filesystem>
 
 #include "absl/time/clock.h"
-
 #include "fmt/format.h"
 #include "haystack/core/error.h"
 #include "internal/sql_connection.h"
@@ -135,7 +134,8 @@ class SqliteConnection final : public SqlConnection {
     const absl::Time now = absl::Now();
     if (count == 0) self->busy_since_ = now;
     if (self->io_.stop.stop_requested()) return 0;
-    const absl::Time give_up = std::min(self->deadline_, self->busy_since_ + self->io_.busy_timeout);
+    const absl::Time give_up =
+        std::min(self->deadline_, self->busy_since_ + self->io_.busy_timeout);
     if (now >= give_up) return 0;
     const absl::Duration wait =
         std::min({absl::Milliseconds(1 << std::min(count, 6)), give_up - now});
@@ -156,9 +156,8 @@ class SqliteConnection final : public SqlConnection {
 };
 
 absl::Status NotUsable(const std::filesystem::path& path, std::string_view why) {
-  return ConfigurationError(
-      fmt::format("the SQLite run database {} cannot be used: {} (setting database_url)",
-                  path.string(), why));
+  return ConfigurationError(fmt::format(
+      "the SQLite run database {} cannot be used: {} (setting database_url)", path.string(), why));
 }
 
 // A path that cannot hold a writable database whatever happens later is a configuration error:
@@ -175,8 +174,8 @@ absl::Status CheckWritablePath(const std::filesystem::path& path) {
   if (::access(parent.c_str(), W_OK) != 0) {
     const int err = errno;
     if (err == EACCES || err == EROFS || err == ENOTDIR || err == EPERM) {
-      return NotUsable(path, fmt::format("its directory {} is not writable ({})",
-                                         parent.string(), std::strerror(err)));
+      return NotUsable(path, fmt::format("its directory {} is not writable ({})", parent.string(),
+                                         std::strerror(err)));
     }
   }
   return absl::OkStatus();
@@ -192,8 +191,8 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectSqlite(const std::string& 
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     if (ec == std::errc::permission_denied || ec == std::errc::read_only_file_system ||
         ec == std::errc::not_a_directory || ec == std::errc::file_exists) {
-      return NotUsable(path, fmt::format("cannot create its directory {}: {}", parent.string(),
-                                         ec.message()));
+      return NotUsable(
+          path, fmt::format("cannot create its directory {}: {}", parent.string(), ec.message()));
     }
     if (ec) {
       return MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
