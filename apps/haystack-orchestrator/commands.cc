@@ -55,10 +55,10 @@ absl::StatusOr<RunStoreOptions> ConfiguredStoreOptions(const CommandContext& con
   return options;
 }
 
-// Every setting a command needs is checked before the store is opened, so that a
-// misconfiguration exits 2 whatever state the database is in.
-absl::StatusOr<std::unique_ptr<RunStore>> OpenConfiguredStore(const CommandContext& context,
-                                                              const RunStoreOptions& options) {
+// The store's settings are checked before it is opened, so that a misconfiguration is a
+// kConfiguration error (exit 2) whatever state the database is in.
+absl::StatusOr<std::unique_ptr<RunStore>> OpenConfiguredStore(const CommandContext& context) {
+  HAYSTACK_ASSIGN_OR_RETURN(RunStoreOptions options, ConfiguredStoreOptions(context));
   return OpenRunStore(context.settings.GetString("database_url", kDefaultDatabaseUrl), options);
 }
 
@@ -102,8 +102,7 @@ int Execute(const CommandContext& context, RunStore& store, const JobRequest& re
 absl::StatusOr<std::unique_ptr<RunStore>> OpenForRun(const CommandContext& context,
                                                      const std::string& run_id) {
   HAYSTACK_RETURN_IF_ERROR(ValidateRunId(run_id, "the run id"));
-  HAYSTACK_ASSIGN_OR_RETURN(RunStoreOptions options, ConfiguredStoreOptions(context));
-  return OpenConfiguredStore(context, options);
+  return OpenConfiguredStore(context);
 }
 
 }  // namespace
@@ -119,9 +118,7 @@ int ExecuteFromEnvironment(const CommandContext& context) {
   }
   auto timing = ConfiguredTiming(context.settings);
   if (!timing.ok()) return Complain(context, kExitUsage, timing.status());
-  auto options = ConfiguredStoreOptions(context);
-  if (!options.ok()) return Complain(context, kExitUsage, options.status());
-  auto store = OpenConfiguredStore(context, *options);
+  auto store = OpenConfiguredStore(context);
   if (!store.ok()) return Complain(context, StoreExitCode(store.status()), store.status());
   return Execute(context, **store, request, *timing);
 }
@@ -143,9 +140,7 @@ int CreateAndExecute(const CommandContext& context, const NewRunOptions& options
   }
   auto timing = ConfiguredTiming(context.settings);
   if (!timing.ok()) return Complain(context, kExitUsage, timing.status());
-  auto store_options = ConfiguredStoreOptions(context);
-  if (!store_options.ok()) return Complain(context, kExitUsage, store_options.status());
-  auto store = OpenConfiguredStore(context, *store_options);
+  auto store = OpenConfiguredStore(context);
   if (!store.ok()) return Complain(context, StoreExitCode(store.status()), store.status());
 
   Run run;

@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -192,6 +193,27 @@ void PgFaultProxy::DropAckAfterCommitOf(const std::string& marker, int times) {
 }
 
 namespace {
+
+// Follows one statement of a session's transaction: arms the session when the statement contains
+// an armed marker, and, at its COMMIT, makes the session hold the server's answer.
+void WatchStatement(PgFaultProxy::State& st, Session& s, const std::string& sql) {
+  std::lock_guard lock(st.mu);
+  if (sql.rfind("BEGIN", 0) == 0) s.marked = -1;  // a new transaction
+  for (size_t m = 0; m < st.markers.size() && s.marked < 0; ++m) {
+    const auto& [marker, left] = st.markers[m];
+    if (left > 0 && sql.find(marker) != std::string::npos) s.marked = static_cast<int>(m);
+  }
+  if (IsCommit(sql) && s.marked >= 0) {
+    // Claimed at COMMIT, so that two connections cannot both use the last one.
+    int& left = st.markers[static_cast<size_t>(s.marked)].second;
+    s.holding = left > 0;
+    if (left > 0) --left;
+    s.marked = -1;
+  } else if (sql.find("ROLLBACK") != std::string::npos) {
+    s.marked = -1;
+  }
+}
+
 // Returns once the proxy thread has carried the change out (listener closed or open again), so
 // that a test's next step sees the new network.
 void SetMode(PgFaultProxy::State& state, Mode mode) {
@@ -208,110 +230,145 @@ void PgFaultProxy::Stall() { SetMode(*state_, Mode::kStall); }
 void PgFaultProxy::Refuse() { SetMode(*state_, Mode::kRefuse); }
 void PgFaultProxy::Restore() { SetMode(*state_, Mode::kForward); }
 
+namespace {
+
+// Takes complete client messages out of from_client: startup packets (answering SSL and GSS
+// encryption requests with 'N' here) and typed messages, watching the SQL for the markers.
+void ParseClient(PgFaultProxy::State& st, Session& s) {
+  while (true) {
+    if (!s.typed) {
+      if (s.from_client.size() < 8) return;
+      const uint32_t length = ReadInt32(s.from_client, 0);
+      if (s.from_client.size() < length) return;
+      const uint32_t code = ReadInt32(s.from_client, 4);
+      if (code == kSslRequest || code == kGssEncRequest) {
+        s.to_client.push_back('N');
+      } else {
+        s.to_server.append(s.from_client, 0, length);
+        if (code >> 16 == 3) s.typed = true;  // protocol 3.x StartupMessage
+      }
+      s.from_client.erase(0, length);
+      continue;
+    }
+    if (s.from_client.size() < 5) return;
+    const uint32_t length = ReadInt32(s.from_client, 1);
+    if (s.from_client.size() < 1 + length) return;
+    const std::string sql = SqlOf(s.from_client[0], s.from_client.substr(5, length - 4));
+    if (!sql.empty()) WatchStatement(st, s, sql);
+    s.to_server.append(s.from_client, 0, 1 + length);
+    s.from_client.erase(0, 1 + length);
+  }
+}
+
+// Whether the server's answers to what the session has sent so far end with ReadyForQuery: then
+// the held COMMIT's acknowledgement is complete, and is dropped with the connection.
+bool HeldAnswerComplete(const Session& s) {
+  size_t at = 0;
+  while (s.from_server.size() >= at + 5) {
+    const uint32_t length = ReadInt32(s.from_server, at + 1);
+    if (s.from_server.size() < at + 1 + length) return false;
+    if (s.from_server[at] == 'Z') return true;
+    at += 1 + length;
+  }
+  return false;
+}
+
+// Carries out the mode asked for (Refuse closes everything and the listener; the others listen
+// again), drops closed sessions and tells SetMode. nullopt when the proxy is quitting.
+std::optional<Mode> ApplyMode(PgFaultProxy::State& st, int port) {
+  Mode mode;
+  uint64_t generation;
+  {
+    std::lock_guard lock(st.mu);
+    if (st.quit) return std::nullopt;
+    mode = st.mode;
+    generation = st.requested;
+  }
+  if (mode == Mode::kRefuse) {
+    for (auto& s : st.sessions) s->closed = true;
+    CloseFd(st.listener);
+  } else if (st.listener < 0) {
+    int bound = 0;
+    st.listener = Listen(port, &bound);
+  }
+  for (auto& s : st.sessions) {
+    if (s->closed) {
+      CloseFd(s->client);
+      CloseFd(s->server);
+    }
+  }
+  std::erase_if(st.sessions, [](const auto& s) { return s->closed; });
+  {
+    std::lock_guard lock(st.mu);
+    st.applied = generation;
+  }
+  st.applied_cv.notify_all();
+  return mode;
+}
+
+void Accept(PgFaultProxy::State& st) {
+  const int client = ::accept4(st.listener, nullptr, nullptr, SOCK_CLOEXEC);
+  if (client < 0) return;
+  auto session = std::make_unique<Session>();
+  session->client = client;
+  session->server = ConnectUpstream(st);
+  if (session->server < 0) session->closed = true;
+  st.sessions.push_back(std::move(session));
+}
+
+// Moves bytes on one side of a session as poll() reported it. True when it dropped a held
+// COMMIT's acknowledgement.
+bool Transfer(PgFaultProxy::State& st, Session& s, bool server_side, short revents) {
+  const int fd = server_side ? s.server : s.client;
+  if (revents & POLLOUT) {
+    std::string& out = server_side ? s.to_server : s.to_client;
+    const ssize_t n = ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+    if (n > 0) out.erase(0, static_cast<size_t>(n));
+    if (n < 0) s.closed = true;
+  }
+  if ((revents & (POLLIN | POLLHUP | POLLERR)) == 0 || s.closed) return false;
+  char buffer[65536];
+  const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+  if (n <= 0) {
+    s.closed = true;
+    return false;
+  }
+  if (!server_side) {
+    s.from_client.append(buffer, static_cast<size_t>(n));
+    ParseClient(st, s);
+  } else if (s.holding) {
+    s.from_server.append(buffer, static_cast<size_t>(n));
+    if (HeldAnswerComplete(s)) {
+      s.closed = true;
+      return true;
+    }
+  } else {
+    s.to_client.append(buffer, static_cast<size_t>(n));
+  }
+  return false;
+}
+
+}  // namespace
+
 void PgFaultProxy::Loop() {
   State& st = *state_;
-  // Takes complete client messages out of from_client: startup packets (answering SSL and GSS
-  // encryption requests with 'N' here) and typed messages, watching the SQL for the marker.
-  auto parse_client = [&](Session& s) {
-    while (true) {
-      if (!s.typed) {
-        if (s.from_client.size() < 8) return;
-        const uint32_t length = ReadInt32(s.from_client, 0);
-        if (s.from_client.size() < length) return;
-        const uint32_t code = ReadInt32(s.from_client, 4);
-        if (code == kSslRequest || code == kGssEncRequest) {
-          s.to_client.push_back('N');
-        } else {
-          s.to_server.append(s.from_client, 0, length);
-          if (code >> 16 == 3) s.typed = true;  // protocol 3.x StartupMessage
-        }
-        s.from_client.erase(0, length);
-        continue;
-      }
-      if (s.from_client.size() < 5) return;
-      const uint32_t length = ReadInt32(s.from_client, 1);
-      if (s.from_client.size() < 1 + length) return;
-      const char type = s.from_client[0];
-      const std::string sql = SqlOf(type, s.from_client.substr(5, length - 4));
-      if (!sql.empty()) {
-        std::lock_guard lock(st.mu);
-        if (sql.rfind("BEGIN", 0) == 0) s.marked = -1;  // a new transaction
-        for (size_t m = 0; m < st.markers.size() && s.marked < 0; ++m) {
-          const auto& [marker, left] = st.markers[m];
-          if (left > 0 && sql.find(marker) != std::string::npos) s.marked = static_cast<int>(m);
-        }
-        if (IsCommit(sql) && s.marked >= 0) {
-          // Claimed at COMMIT, so that two connections cannot both use the last one.
-          int& left = st.markers[static_cast<size_t>(s.marked)].second;
-          s.holding = left > 0;
-          if (left > 0) --left;
-          s.marked = -1;
-        } else if (sql.find("ROLLBACK") != std::string::npos) {
-          s.marked = -1;
-        }
-      }
-      s.to_server.append(s.from_client, 0, 1 + length);
-      s.from_client.erase(0, 1 + length);
-    }
-  };
-  // While holding: waits for the server's ReadyForQuery after the COMMIT, then drops both sides.
-  auto parse_held = [&](Session& s) {
-    size_t at = 0;
-    while (s.from_server.size() >= at + 5) {
-      const uint32_t length = ReadInt32(s.from_server, at + 1);
-      if (s.from_server.size() < at + 1 + length) return;
-      if (s.from_server[at] == 'Z') {
-        s.closed = true;
-        ++acks_dropped_;
-        return;
-      }
-      at += 1 + length;
-    }
-  };
-
   while (true) {
-    Mode mode;
-    uint64_t generation;
-    {
-      std::lock_guard lock(st.mu);
-      if (st.quit) return;
-      mode = st.mode;
-      generation = st.requested;
-    }
-    if (mode == Mode::kRefuse) {
-      for (auto& s : st.sessions) s->closed = true;
-      CloseFd(st.listener);
-    } else if (st.listener < 0) {
-      int bound = 0;
-      st.listener = Listen(port_, &bound);
-    }
-    // Drop closed sessions.
-    for (auto& s : st.sessions) {
-      if (s->closed) {
-        CloseFd(s->client);
-        CloseFd(s->server);
-      }
-    }
-    std::erase_if(st.sessions, [](const auto& s) { return s->closed; });
-    {
-      std::lock_guard lock(st.mu);
-      st.applied = generation;
-    }
-    st.applied_cv.notify_all();
-
-    std::vector<pollfd> fds;
-    fds.push_back({st.wake[0], POLLIN, 0});
-    const bool forwarding = mode == Mode::kForward;
-    if (forwarding && st.listener >= 0) fds.push_back({st.listener, POLLIN, 0});
-    std::vector<std::pair<Session*, bool>> owners;  // per fd after the fixed ones: server side?
-    if (forwarding) {
-      for (auto& s : st.sessions) {
-        fds.push_back(
-            {s->client, static_cast<short>(POLLIN | (s->to_client.empty() ? 0 : POLLOUT)), 0});
-        owners.push_back({s.get(), false});
-        fds.push_back(
-            {s->server, static_cast<short>(POLLIN | (s->to_server.empty() ? 0 : POLLOUT)), 0});
-        owners.push_back({s.get(), true});
+    const std::optional<Mode> mode = ApplyMode(st, port_);
+    if (!mode) return;
+    // A stalled network moves nothing: only the wake-up pipe is watched.
+    const bool forwarding = *mode == Mode::kForward;
+    const bool listening = forwarding && st.listener >= 0;
+    std::vector<pollfd> fds = {{st.wake[0], POLLIN, 0}};
+    if (listening) fds.push_back({st.listener, POLLIN, 0});
+    const size_t first_session_fd = fds.size();
+    std::vector<std::pair<Session*, bool>> owners;  // per session fd: its session, server side?
+    for (size_t i = 0; forwarding && i < st.sessions.size(); ++i) {
+      Session* s = st.sessions[i].get();
+      for (const bool server_side : {false, true}) {
+        const int fd = server_side ? s->server : s->client;
+        const bool pending = !(server_side ? s->to_server : s->to_client).empty();
+        fds.push_back({fd, static_cast<short>(POLLIN | (pending ? POLLOUT : 0)), 0});
+        owners.emplace_back(s, server_side);
       }
     }
     if (::poll(fds.data(), fds.size(), 100) < 0) continue;
@@ -320,49 +377,10 @@ void PgFaultProxy::Loop() {
       while (::read(st.wake[0], drain, sizeof(drain)) > 0) {
       }
     }
-    size_t first_session_fd = 1;
-    if (forwarding && st.listener >= 0) {
-      first_session_fd = 2;
-      if (fds[1].revents & POLLIN) {
-        const int client = ::accept4(st.listener, nullptr, nullptr, SOCK_CLOEXEC);
-        if (client >= 0) {
-          auto session = std::make_unique<Session>();
-          session->client = client;
-          session->server = ConnectUpstream(st);
-          if (session->server < 0) session->closed = true;
-          ++connections_;
-          st.sessions.push_back(std::move(session));
-        }
-      }
-    }
+    if (listening && (fds[1].revents & POLLIN)) Accept(st);
     for (size_t i = first_session_fd; i < fds.size(); ++i) {
       auto [s, server_side] = owners[i - first_session_fd];
-      if (s->closed) continue;
-      const short revents = fds[i].revents;
-      const int fd = server_side ? s->server : s->client;
-      if (revents & POLLOUT) {
-        std::string& out = server_side ? s->to_server : s->to_client;
-        const ssize_t n = ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
-        if (n > 0) out.erase(0, static_cast<size_t>(n));
-        if (n < 0) s->closed = true;
-      }
-      if (revents & (POLLIN | POLLHUP | POLLERR)) {
-        char buffer[65536];
-        const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
-        if (n <= 0) {
-          s->closed = true;
-          continue;
-        }
-        if (!server_side) {
-          s->from_client.append(buffer, static_cast<size_t>(n));
-          parse_client(*s);
-        } else if (s->holding) {
-          s->from_server.append(buffer, static_cast<size_t>(n));
-          parse_held(*s);
-        } else {
-          s->to_client.append(buffer, static_cast<size_t>(n));
-        }
-      }
+      if (!s->closed && Transfer(st, *s, server_side, fds[i].revents)) ++acks_dropped_;
     }
   }
 }

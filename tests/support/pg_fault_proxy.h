@@ -44,9 +44,6 @@ class PgFaultProxy {
   void Refuse();   // gone: every connection closed, new ones refused
   void Restore();  // forwarding again (new connections; stalled ones resume)
 
-  // Connections accepted so far.
-  int connections() const { return connections_.load(); }
-
   struct State;  // the proxy thread's state, defined in the .cc
 
  private:
@@ -56,7 +53,6 @@ class PgFaultProxy {
   std::string url_;
   std::unique_ptr<State> state_;
   std::atomic<int> acks_dropped_{0};
-  std::atomic<int> connections_{0};
   std::thread thread_;
 };
 

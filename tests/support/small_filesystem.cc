@@ -1,7 +1,6 @@
 #include "support/small_filesystem.h"
 
 #include <sys/mount.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,12 +37,6 @@ SmallFilesystem::~SmallFilesystem() {
 bool SmallFilesystem::Resize(int64_t bytes) {
   return mounted_ &&
          ::mount("tmpfs", dir_.path().c_str(), "tmpfs", MS_REMOUNT, Options(bytes).c_str()) == 0;
-}
-
-int64_t SmallFilesystem::Used() const {
-  struct statvfs st {};
-  if (::statvfs(dir_.path().c_str(), &st) != 0) return -1;
-  return static_cast<int64_t>((st.f_blocks - st.f_bfree) * st.f_frsize);
 }
 
 }  // namespace haystack::testing

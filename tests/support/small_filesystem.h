@@ -26,8 +26,6 @@ class SmallFilesystem {
 
   // Grows or shrinks it (remount); false on failure.
   bool Resize(int64_t bytes);
-  // Bytes in use (statvfs).
-  int64_t Used() const;
 
  private:
   TempDir dir_;

@@ -109,38 +109,51 @@ class JobLifecycle {
     if (!config.ok()) return Fail(Annotate(config.status(), "runs.config"));
     const ControlStrategy strategy = strategy_override.value_or(run.control_strategy);
 
-    RunRecorder recorder(store_, lease_, *timing_.clock);
+    return Conclude(run, ExecuteWatched(run, *config, strategy));
+  }
+
+  // How the executor ended, and what the lease watcher saw meanwhile.
+  struct ExecutorEnd {
     absl::StatusOr<RunOutcome> outcome;
     bool lease_lost = false;
     bool database_lost = false;
     StopReason stop_reason = StopReason::kNone;
-    {
-      job_internal::RunWatcher watcher(store_, lease_, shutdown_, timing_, logger_);
-      const RunContext context{.run = run,
-                               .config = *config,
-                               .control_strategy = strategy,
-                               .recorder = recorder,
-                               .stop = watcher.token(),
-                               .logger = logger_};
-      outcome = ExecuteCatching(context);
-      lease_lost = watcher.lease_lost();
-      database_lost = watcher.database_lost();
-      stop_reason = watcher.token().reason();
-    }
+  };
 
-    if (lease_lost) {
+  // Runs the executor while the watcher renews the lease and forwards cancellation and shutdown.
+  ExecutorEnd ExecuteWatched(const haystack::Run& run, const RunConfig& config,
+                             ControlStrategy strategy) {
+    RunRecorder recorder(store_, lease_, *timing_.clock);
+    job_internal::RunWatcher watcher(store_, lease_, shutdown_, timing_, logger_);
+    const RunContext context{.run = run,
+                             .config = config,
+                             .control_strategy = strategy,
+                             .recorder = recorder,
+                             .stop = watcher.token(),
+                             .logger = logger_};
+    ExecutorEnd end{.outcome = ExecuteCatching(context)};
+    end.lease_lost = watcher.lease_lost();
+    end.database_lost = watcher.database_lost();
+    end.stop_reason = watcher.token().reason();
+    return end;
+  }
+
+  // What the executor's end makes of the run: given back (75), cancelled, failed or completed.
+  JobResult Conclude(const haystack::Run& run, const ExecutorEnd& end) {
+    if (end.lease_lost) {
       return {kExitTransient, "another execution took the run over; this one stopped", run};
     }
-    if (shutdown_.stop_requested() && stop_reason == StopReason::kShutdown) {
+    if (shutdown_.stop_requested() && end.stop_reason == StopReason::kShutdown) {
       // SIGTERM: everything finished is checkpointed; give the run back for the retry.
       ReleaseLease();
       return {kExitTransient, "stopped by a shutdown signal; re-execute to resume", run};
     }
-    if (database_lost) {
+    if (end.database_lost) {
       ReleaseLease();  // one attempt: the database may be back
       return {kExitTransient, "the run database stayed unreachable; re-execute to resume", run};
     }
-    if (stop_reason == StopReason::kCancelRequested ||
+    const absl::StatusOr<RunOutcome>& outcome = end.outcome;
+    if (end.stop_reason == StopReason::kCancelRequested ||
         (!outcome.ok() && GetErrorKind(outcome.status()) == ErrorKind::kCancelled)) {
       return Finish(Cancelled(), "cancelled");
     }
