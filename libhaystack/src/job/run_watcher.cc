@@ -15,7 +15,11 @@ constexpr absl::Duration kListenSlice = absl::Milliseconds(100);
 
 RunWatcher::RunWatcher(RunStore& store, Lease lease, const StopToken& shutdown,
                        const JobTiming& timing, const Logger& logger)
-    : store_(store), lease_(std::move(lease)), timing_(timing), logger_(logger) {
+    : store_(store),
+      lease_(std::move(lease)),
+      timing_(timing),
+      logger_(logger),
+      shutdown_(shutdown) {
   forward_shutdown_ = shutdown.OnStop([this] { stop_.RequestStop(StopReason::kShutdown); });
   auto listener = store_.ListenForCancellation(lease_.run_id);
   if (listener.ok()) {
@@ -84,6 +88,8 @@ void RunWatcher::Loop() {
 }
 
 void RunWatcher::LoseDatabase(const absl::Status& error) {
+  // Already stopping: the store gave up because of that (SIGTERM), not because of the database.
+  if (shutdown_.stop_requested() || stop_.token().stop_requested()) return;
   // The store retried for its whole budget: the run can neither checkpoint nor keep its lease.
   logger_.Error("the run database is unreachable; stopping the run (it stays resumable)",
                 {{"error", std::string(error.message())}});

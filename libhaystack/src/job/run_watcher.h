@@ -40,6 +40,7 @@ class RunWatcher {
   Lease lease_;
   JobTiming timing_;
   Logger logger_;
+  StopToken shutdown_;
   StopSource stop_;
   StopCallback forward_shutdown_;
   StopSource quit_;  // ends Loop()
