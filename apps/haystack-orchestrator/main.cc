@@ -3,19 +3,47 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "commands.h"
+#include "haystack/core/error.h"
+#include "haystack/core/text.h"
 #include "haystack/job/exit_codes.h"
 #include "haystack/job/shutdown_signals.h"
 
 namespace {
 
-haystack::LogOptions LogOptionsFrom(const haystack::Settings& settings) {
+absl::Status BadLogSetting(const haystack::Settings& settings, const std::string& key,
+                           const std::string& expected) {
+  return haystack::ConfigurationError(absl::StrCat(
+      "setting ", key, " = '", haystack::QuoteForMessage(settings.GetString(key, ""), 40),
+      "' from ", settings.SourceOf(key), ": expected one of: ", expected));
+}
+
+// Unknown values are configuration errors (exit 2), never silently the default.
+absl::StatusOr<haystack::LogOptions> LogOptionsFrom(const haystack::Settings& settings) {
   haystack::LogOptions options;
   const std::string format = settings.GetString("log_format", "auto");
-  if (format == "json") options.format = haystack::LogFormat::kJson;
-  if (format == "text") options.format = haystack::LogFormat::kText;
-  haystack::ParseLogSeverity(settings.GetString("log_level", "info"), &options.min_severity);
+  if (!haystack::ParseLogFormat(format, &options.format)) {
+    return BadLogSetting(settings, "log_format", "auto, text, json");
+  }
+  if (!haystack::ParseLogSeverity(settings.GetString("log_level", "info"), &options.min_severity)) {
+    return BadLogSetting(settings, "log_level", "debug, info, notice, warning, error");
+  }
   return options;
+}
+
+// An error before the log's settings are known or valid (exit 2). The format then comes from
+// HAYSTACK_LOG_FORMAT alone (auto, JSON off a terminal, when it is unknown), so that in JSON
+// mode this too is a JSON line and stderr carries nothing else.
+int StartupError(const haystack::Environment& env, std::string_view message) {
+  haystack::LogOptions options;
+  if (!haystack::ParseLogFormat(env.Get("HAYSTACK_LOG_FORMAT").value_or("auto"), &options.format)) {
+    options.format = haystack::LogFormat::kAuto;
+  }
+  const haystack::Logger logger = haystack::Logger::Create(options);
+  logger.Error(std::string(message), {{"exit_code", haystack::kExitUsage}});
+  if (!logger.WritesJson()) std::cerr << "haystack-orchestrator: " << message << "\n";
+  return haystack::kExitUsage;
 }
 
 }  // namespace
@@ -62,20 +90,10 @@ int main(int argc, char** argv) {
 
   haystack::ProcessEnvironment env;
   auto settings = haystack::Settings::Load(env, config_path);
-  if (!settings.ok()) {
-    // No settings, so the log format comes from the environment alone (JSON off a terminal).
-    haystack::LogOptions options;
-    const std::string format = env.Get("HAYSTACK_LOG_FORMAT").value_or("auto");
-    if (format == "text") options.format = haystack::LogFormat::kText;
-    if (format == "json") options.format = haystack::LogFormat::kJson;
-    const haystack::Logger logger = haystack::Logger::Create(options);
-    logger.Error(std::string(settings.status().message()), {{"exit_code", haystack::kExitUsage}});
-    if (!logger.WritesJson()) {
-      std::cerr << "haystack-orchestrator: " << settings.status().message() << "\n";
-    }
-    return haystack::kExitUsage;
-  }
-  const haystack::Logger logger = haystack::Logger::Create(LogOptionsFrom(*settings));
+  if (!settings.ok()) return StartupError(env, settings.status().message());
+  auto log_options = LogOptionsFrom(*settings);
+  if (!log_options.ok()) return StartupError(env, log_options.status().message());
+  const haystack::Logger logger = haystack::Logger::Create(*log_options);
   const haystack::orchestrator::CommandContext context{*settings, env, logger, signals.token()};
 
   if (*run) {

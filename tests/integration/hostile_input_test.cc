@@ -82,6 +82,11 @@ TEST_CASE("in JSON mode every stderr line is one JSON object, whatever happens",
       o.Execute(other, {{"HAYSTACK_CONFIG", o.dir.File("missing.json")}});
   CHECK(no_settings.exit_code == kExitUsage);
   CHECK_THAT(JsonLines(no_settings.stderr_text).back(), Catch::Contains("missing.json"));
+
+  // A log level that does not exist: the log's own settings are bad, still JSON.
+  const ProcessResult bad_level = o.Execute(other, {{"HAYSTACK_LOG_LEVEL", "verbose"}});
+  CHECK(bad_level.exit_code == kExitUsage);
+  CHECK_THAT(JsonLines(bad_level.stderr_text).back(), Catch::Contains("log_level"));
 }
 
 TEST_CASE("PostgreSQL notices reach the log as JSON lines, not raw on stderr", "[hostile]") {
