@@ -409,7 +409,9 @@ TEST_CASE("an answer a million levels deep is recorded in the ledger, not left i
     res.status = 400;
     res.set_content(Nested(1'000'000), "application/json");
   });
-  CHECK_FALSE(DeliverPendingNotifications(*finished, **store, f.notifier, "", Logger::Null()).ok());
+  CHECK_FALSE(DeliverPendingNotifications(*finished, **store, f.notifier, {.claimant = "job-1"},
+                                          Logger::Null())
+                  .ok());
   auto ledger = (*store)->ListNotifications(finished->run_id);
   REQUIRE(ledger.ok());
   REQUIRE(ledger->size() == 1);
@@ -442,7 +444,8 @@ TEST_CASE("an echoed key never reaches the ledger, the events or the log") {
   FakeClock clock{absl::FromUnixSeconds(1'800'000'000)};
   HttpClient http(HttpClientOptions{}, clock, logger, [](absl::Duration) {});
   SendGridNotifier notifier(SendGridOptions{.api_key = key, .endpoint = fake.url()}, http, logger);
-  auto delivered = DeliverPendingNotifications(*finished, **store, notifier, "", logger);
+  auto delivered =
+      DeliverPendingNotifications(*finished, **store, notifier, {.claimant = "job-1"}, logger);
   REQUIRE_FALSE(delivered.ok());
   CHECK(std::string(delivered.message()).find(key) == std::string::npos);
 
