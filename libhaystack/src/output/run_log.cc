@@ -38,7 +38,7 @@ std::string RenderRunLog(const RunReportInput& input) {
   // The stored document as JSON if it parses (it may not: a malformed record is reported, not
   // hidden), else as its text.
   if (auto config = ParseJsonDocument(run.config_json, "config"); config.ok()) {
-    config->Accept(w);
+    WriteJson(w, *config);
   } else {
     WriteJson(w, run.config_json);
   }
