@@ -253,7 +253,8 @@ TEST_CASE("a run the API marked cancelled can still be claimed to finish the can
   auto store = fixture.Open();
   const std::string id = NewRunId(absl::Now());
   Run run = SamplePendingRun(id);
-  run.status = RunStatus::kCancelled;  // the API's direct convention (DESIGN.md §5)
+  run.status =
+      RunStatus::kCancelled;  // the API's direct convention (docs/operations.md "Cancellation")
   REQUIRE(store->CreateRun(run).ok());
   auto lease = store->ClaimRun(id, "job", kLease);
   REQUIRE(lease.ok());

@@ -1,5 +1,5 @@
 // The batch job lifecycle: one invocation takes one run to a true terminal state, or exits 75
-// leaving it resumable (DESIGN.md §3 "Invocation", "Durable progress").
+// leaving it resumable (docs/operations.md "What a re-execution does").
 #ifndef HAYSTACK_JOB_RUN_JOB_H_
 #define HAYSTACK_JOB_RUN_JOB_H_
 

@@ -1,4 +1,4 @@
-// Telling the user how their run ended (DESIGN.md §3 "Email").
+// Telling the user how their run ended (docs/output.md "Email").
 //
 // The job lifecycle builds a RunNotification when a run reaches its terminal state and hands
 // it to a Notifier once, guarded by the run store's notification ledger (store/run_store.h),

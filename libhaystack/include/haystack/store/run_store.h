@@ -1,5 +1,5 @@
 // The run database: the run record, its append-only event history and the notification
-// ledger (DESIGN.md §3 "Run record", "Durable progress").
+// ledger (docs/operations.md "The database", "What a re-execution does").
 //
 // Every write the orchestrator makes goes through a lease: ClaimRun gives the caller a Lease
 // (owner + attempt, a fencing token) and every later write is conditional on it, on the run not

@@ -1,4 +1,4 @@
-// Versioned schema migrations, applied at connect (DESIGN.md §3 "Run record").
+// Versioned schema migrations, applied at connect (docs/operations.md "The database").
 #ifndef HAYSTACK_STORE_INTERNAL_MIGRATIONS_H_
 #define HAYSTACK_STORE_INTERNAL_MIGRATIONS_H_
 
