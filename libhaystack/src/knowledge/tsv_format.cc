@@ -59,6 +59,7 @@ class TsvTable {
   const std::string& Get(const Row& row, const std::string& column) const {
     return row.fields[columns_.at(column)];
   }
+  bool Has(const std::string& column) const { return columns_.count(column) != 0; }
   absl::Status Error(const Row& row, std::string_view message) const {
     return knowledge_internal::LineError(path_, row.line, message);
   }
@@ -128,6 +129,12 @@ absl::StatusOr<OntologyData> ParseOntologyTsv(const std::string& path) {
     term.synonyms = knowledge_internal::SplitList(table->Get(row, "synonyms"));
     for (const auto& parent : knowledge_internal::SplitList(table->Get(row, "parents"))) {
       data.edges.push_back({term.id, parent, "is_a"});
+    }
+    for (const char* column : {"markers", "signature"}) {
+      if (!table->Has(column)) continue;
+      if (auto genes = knowledge_internal::SplitList(table->Get(row, column)); !genes.empty()) {
+        data.genes[term.id] = std::move(genes);
+      }
     }
     data.terms.push_back(std::move(term));
   }

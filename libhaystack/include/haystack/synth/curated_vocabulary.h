@@ -1,15 +1,16 @@
 // The curated demo vocabulary in data/curated/*.tsv (cell types with CL ids and markers,
-// tissues, diseases, perturbations with expected responsive genes), shared by the synthetic
-// atlas and the knowledge base so that both use the same names.
-#ifndef HAYSTACK_ATLAS_CURATED_H_
-#define HAYSTACK_ATLAS_CURATED_H_
+// tissues, diseases, perturbations with expected responsive genes) as the synthetic demo atlas
+// uses it. Read with the knowledge base's validating parsers (knowledge/formats.h), so the demo
+// atlas and the knowledge base accept exactly the same files and use the same names.
+#ifndef HAYSTACK_SYNTH_CURATED_VOCABULARY_H_
+#define HAYSTACK_SYNTH_CURATED_VOCABULARY_H_
 
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 
-namespace haystack {
+namespace haystack::synth {
 
 struct CuratedTerm {
   std::string id;  // CL:..., UBERON:..., MONDO:... / PATO:...
@@ -41,10 +42,11 @@ struct CuratedVocabulary {
   std::vector<const CuratedTerm*> LeafCellTypes() const;
 };
 
-// Reads cell_types.tsv, tissues.tsv, diseases.tsv and perturbations.tsv from `dir`. Errors
-// (kConfiguration) name the file and line.
+// Reads cell_types.tsv, tissues.tsv, diseases.tsv and perturbations.tsv from `dir` with
+// ParseOntologyTsv and ParsePerturbationTsv. Errors (kConfiguration) name the file and line:
+// missing columns, malformed or duplicate ids, undefined parents, cycles, unknown types.
 absl::StatusOr<CuratedVocabulary> ReadCuratedVocabulary(const std::string& dir);
 
-}  // namespace haystack
+}  // namespace haystack::synth
 
-#endif  // HAYSTACK_ATLAS_CURATED_H_
+#endif  // HAYSTACK_SYNTH_CURATED_VOCABULARY_H_

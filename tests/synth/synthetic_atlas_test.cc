@@ -1,18 +1,18 @@
 // The synthetic demo atlas: deterministic, consistent with the curated vocabulary, and with
 // perturbation effects in the curated directions.
-#include "haystack/atlas/synthetic_atlas.h"
+#include "haystack/synth/synthetic_atlas.h"
 
 #include <cmath>
 #include <set>
 
 #include "catch2/catch.hpp"
-#include "haystack/atlas/curated.h"
 #include "haystack/atlas/h5ad.h"
 #include "haystack/atlas/h5ad_atlas.h"
+#include "haystack/synth/curated_vocabulary.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
-namespace haystack {
+namespace haystack::synth {
 namespace {
 
 using testing::SourceDir;
@@ -155,4 +155,4 @@ TEST_CASE("haystack-atlas synth writes an atlas Python anndata reads") {
 }
 
 }  // namespace
-}  // namespace haystack
+}  // namespace haystack::synth

@@ -1,23 +1,23 @@
-#include "haystack/atlas/synthetic_atlas.h"
+#include "haystack/synth/synthetic_atlas.h"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
 #include <set>
-#include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "fmt/format.h"
 #include "haystack/core/error.h"
+#include "haystack/core/parallel.h"
 #include "haystack/core/random.h"
 #include "internal/background_genes.h"
-#include "internal/cat.h"
 
-namespace haystack {
+namespace haystack::synth {
 namespace {
 
-using atlas_internal::BackgroundGenes;
-using atlas_internal::Cat;
-using atlas_internal::GeneClass;
+using synth_internal::BackgroundGenes;
+using synth_internal::GeneClass;
 
 // ---- Randomness: counter-based so that every cell's draws depend only on (seed, cell). ----
 
@@ -203,9 +203,9 @@ absl::StatusOr<Model> BuildModel(const CuratedVocabulary& v, const SyntheticAtla
   std::vector<GeneClass> cls(m.genes.size(), GeneClass::kOther);
   const int64_t limit = o.genes > 0 ? o.genes : std::numeric_limits<int64_t>::max();
   if (static_cast<int64_t>(m.genes.size()) > limit) {
-    return ConfigurationError(Cat("at least ", m.genes.size(),
-                                  " genes are needed for the curated markers and responses; ",
-                                  o.genes, " requested"));
+    return ConfigurationError(absl::StrCat(
+        "at least ", m.genes.size(), " genes are needed for the curated markers and responses; ",
+        o.genes, " requested"));
   }
   for (const auto& g : BackgroundGenes()) {
     if (static_cast<int64_t>(m.genes.size()) >= limit) break;
@@ -214,8 +214,8 @@ absl::StatusOr<Model> BuildModel(const CuratedVocabulary& v, const SyntheticAtla
     cls.push_back(g.cls);
   }
   if (o.genes > 0 && static_cast<int64_t>(m.genes.size()) < o.genes) {
-    return ConfigurationError(
-        Cat(o.genes, " genes requested; ", m.genes.size(), " real gene symbols are available"));
+    return ConfigurationError(absl::StrCat(o.genes, " genes requested; ", m.genes.size(),
+                                           " real gene symbols are available"));
   }
   const size_t n_genes = m.genes.size();
   std::map<std::string, int32_t> gene_index;
@@ -460,14 +460,7 @@ absl::StatusOr<AnnData> GenerateSyntheticAtlas(const CuratedVocabulary& vocabula
       blk.n_genes.push_back(detected);
     }
   };
-  const int threads = std::max(1, std::min<int>(o.threads, static_cast<int>(n_blocks)));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (int64_t b = t; b < n_blocks; b += threads) generate(b);
-    });
-  }
-  for (auto& th : pool) th.join();
+  ParallelFor(n_blocks, std::max(1, o.threads), [&](int64_t b, int) { generate(b); });
 
   // Assemble.
   AnnData a;
@@ -642,4 +635,4 @@ absl::StatusOr<AnnData> GenerateSyntheticAtlas(const CuratedVocabulary& vocabula
   return a;
 }
 
-}  // namespace haystack
+}  // namespace haystack::synth
