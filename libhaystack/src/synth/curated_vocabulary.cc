@@ -3,9 +3,12 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "haystack/core/enums.h"
 #include "haystack/core/error.h"
 #include "haystack/knowledge/formats.h"
+#include "haystack/knowledge/tsv_table.h"
 
 namespace haystack::synth {
 namespace {
@@ -44,6 +47,59 @@ absl::StatusOr<std::vector<CuratedPerturbation>> ReadPerturbations(const std::st
   return out;
 }
 
+// A number in (0, max] from `column`, or an error naming the file and line.
+absl::StatusOr<double> PositiveNumber(const TsvTable& table, const TsvTable::Row& row,
+                                      const std::string& column, double max) {
+  double value = 0;
+  if (!absl::SimpleAtod(table.Get(row, column), &value) || !(value > 0 && value <= max)) {
+    return table.Error(row, absl::StrCat(column, " \"", table.Get(row, column),
+                                         "\" is not a number in (0, ", max, "]"));
+  }
+  return value;
+}
+
+absl::StatusOr<std::map<std::string, DemoCellType>> ReadDemoCellTypes(const std::string& path) {
+  HAYSTACK_ASSIGN_OR_RETURN(TsvTable table,
+                            TsvTable::Read(path, {"id", "weight", "library_size", "compartment"}));
+  std::map<std::string, DemoCellType> out;
+  for (const TsvTable::Row& row : table.rows()) {
+    DemoCellType type;
+    HAYSTACK_ASSIGN_OR_RETURN(type.weight, PositiveNumber(table, row, "weight", 1));
+    HAYSTACK_ASSIGN_OR_RETURN(type.library_size, PositiveNumber(table, row, "library_size", 10));
+    const std::string& compartment = table.Get(row, "compartment");
+    if (compartment == "blood") {
+      type.compartment = DemoCellType::Compartment::kBlood;
+    } else if (compartment == "stromal") {
+      type.compartment = DemoCellType::Compartment::kStromal;
+    } else if (compartment == "epithelial") {
+      type.compartment = DemoCellType::Compartment::kEpithelial;
+    } else {
+      return table.Error(row, absl::StrCat("compartment \"", compartment,
+                                           "\" is not blood, stromal or epithelial"));
+    }
+    if (!out.emplace(table.Get(row, "id"), type).second) {
+      return table.Error(row, absl::StrCat("duplicate cell type ", table.Get(row, "id")));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::map<std::pair<std::string, std::string>, double>> ReadDemoResponses(
+    const std::string& path) {
+  HAYSTACK_ASSIGN_OR_RETURN(TsvTable table,
+                            TsvTable::Read(path, {"perturbation", "cell_type", "strength"}));
+  std::map<std::pair<std::string, std::string>, double> out;
+  for (const TsvTable::Row& row : table.rows()) {
+    HAYSTACK_ASSIGN_OR_RETURN(double strength, PositiveNumber(table, row, "strength", 2));
+    std::pair<std::string, std::string> key{table.Get(row, "perturbation"),
+                                            table.Get(row, "cell_type")};
+    if (!out.emplace(key, strength).second) {
+      return table.Error(row, absl::StrCat("duplicate row for ", key.first, " in ", key.second));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 const CuratedTerm* CuratedVocabulary::CellType(std::string_view id) const {
@@ -69,6 +125,8 @@ absl::StatusOr<CuratedVocabulary> ReadCuratedVocabulary(const std::string& dir) 
   HAYSTACK_ASSIGN_OR_RETURN(v.tissues, ReadTerms(dir + "/tissues.tsv"));
   HAYSTACK_ASSIGN_OR_RETURN(v.diseases, ReadTerms(dir + "/diseases.tsv"));
   HAYSTACK_ASSIGN_OR_RETURN(v.perturbations, ReadPerturbations(dir + "/perturbations.tsv"));
+  HAYSTACK_ASSIGN_OR_RETURN(v.demo_cell_types, ReadDemoCellTypes(dir + "/demo_cell_types.tsv"));
+  HAYSTACK_ASSIGN_OR_RETURN(v.demo_responses, ReadDemoResponses(dir + "/demo_responses.tsv"));
   return v;
 }
 
