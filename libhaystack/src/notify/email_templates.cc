@@ -170,9 +170,9 @@ absl::StatusOr<RenderedEmail> RenderEmail(const RunNotification& notification,
   RenderedEmail email;
   email.subject = Subject(notification, options);
   try {
-    email.text = mstch::render(std::string(internal::kTextTemplate),
+    email.text = mstch::render(std::string(notify_internal::kTextTemplate),
                                BuildContext(notification, options, /*html=*/false));
-    email.html = mstch::render(std::string(internal::kHtmlTemplate),
+    email.html = mstch::render(std::string(notify_internal::kHtmlTemplate),
                                BuildContext(notification, options, /*html=*/true));
   } catch (const std::exception& e) {
     return MakeError(ErrorKind::kNotification, absl::StatusCode::kInternal,

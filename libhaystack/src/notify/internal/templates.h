@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-namespace haystack::internal {
+namespace haystack::notify_internal {
 
 inline constexpr std::string_view kTextTemplate = R"({{{product}}} - {{{headline}}}
 
@@ -166,6 +166,6 @@ code { overflow-wrap: anywhere; }
 </html>
 )";
 
-}  // namespace haystack::internal
+}  // namespace haystack::notify_internal
 
 #endif  // HAYSTACK_NOTIFY_INTERNAL_TEMPLATES_H_
