@@ -16,7 +16,7 @@
 #include "haystack/inference/open_inference_backend.h"
 #include "haystack/knowledge/sqlite_knowledge_base.h"
 #include "haystack/llm/llm_client.h"
-#include "haystack/output/open_artifact_store.h"
+#include "haystack/storage/open_artifact_store.h"
 
 namespace haystack::orchestrator {
 namespace {

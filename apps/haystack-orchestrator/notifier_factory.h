@@ -10,7 +10,7 @@
 #include "haystack/core/settings.h"
 #include "haystack/http/http_client.h"
 #include "haystack/notify/notifier.h"
-#include "haystack/output/gcs_signed_url.h"
+#include "haystack/storage/gcs_signed_url.h"
 
 namespace haystack::orchestrator {
 

@@ -14,7 +14,7 @@
 #include "haystack/inference/local_icl_backend.h"
 #include "haystack/job/run_job.h"
 #include "haystack/notify/outbox_notifier.h"
-#include "haystack/output/local_artifact_store.h"
+#include "haystack/storage/local_artifact_store.h"
 #include "haystack/store/run_store.h"
 #include "support/temp_dir.h"
 

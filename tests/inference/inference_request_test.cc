@@ -1,6 +1,6 @@
 #include "catch2/catch.hpp"
 #include "haystack/core/error.h"
-#include "haystack/inference/artifact_uri.h"
+#include "haystack/storage/artifact_uri.h"
 #include "haystack/inference/inference_backend.h"
 
 namespace haystack {

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "absl/time/clock.h"
-#include "fake_gcs.h"
+#include "support/fake_gcs.h"
 #include "haystack/core/enums.h"
 #include "haystack/job/exit_codes.h"
 #include "orchestration.h"

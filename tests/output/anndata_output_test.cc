@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "haystack/core/json.h"
-#include "haystack/output/local_artifact_store.h"
+#include "haystack/storage/local_artifact_store.h"
 #include "sample_run.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "haystack/notify/email_templates.h"
-#include "haystack/output/atomic_file.h"
+#include "haystack/storage/atomic_file.h"
 #include "haystack/output/run_report.h"
 #include "sample_notifications.h"
 #include "sample_run.h"

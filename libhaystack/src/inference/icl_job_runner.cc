@@ -11,7 +11,7 @@
 #include "haystack/atlas/h5ad.h"
 #include "haystack/core/error.h"
 #include "haystack/core/text.h"
-#include "haystack/inference/artifact_uri.h"
+#include "haystack/storage/artifact_uri.h"
 #include "internal/existing_output.h"
 
 namespace haystack {

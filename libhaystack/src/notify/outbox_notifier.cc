@@ -6,7 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "haystack/core/error.h"
-#include "haystack/output/atomic_file.h"
+#include "haystack/storage/atomic_file.h"
 
 namespace haystack {
 namespace {

@@ -15,7 +15,7 @@
 #include "haystack/atlas/h5ad.h"
 #include "haystack/core/error.h"
 #include "haystack/core/random.h"
-#include "haystack/output/crc32c.h"
+#include "haystack/storage/crc32c.h"
 #include "haystack/output/run_report.h"
 
 namespace haystack {

@@ -20,7 +20,7 @@
 
 #include <memory>
 
-#include "haystack/inference/artifact_access.h"
+#include "haystack/storage/artifact_access.h"
 #include "haystack/inference/icl_baseline.h"
 #include "haystack/inference/job_runner.h"
 

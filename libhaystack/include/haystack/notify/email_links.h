@@ -10,7 +10,7 @@
 #include "absl/time/time.h"
 #include "haystack/core/clock.h"
 #include "haystack/notify/notifier.h"
-#include "haystack/output/gcs_signed_url.h"
+#include "haystack/storage/gcs_signed_url.h"
 
 namespace haystack {
 

@@ -9,7 +9,7 @@
 #include "haystack/atlas/anndata.h"
 #include "haystack/core/matrix.h"
 #include "haystack/core/run.h"
-#include "haystack/output/artifact_store.h"
+#include "haystack/storage/artifact_store.h"
 
 namespace haystack {
 

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "haystack/atlas/h5ad.h"
 #include "haystack/core/error.h"
-#include "haystack/output/atomic_file.h"
+#include "haystack/storage/atomic_file.h"
 
 namespace haystack::agent_internal {
 namespace {
@@ -163,13 +163,24 @@ absl::StatusOr<AnnData> RunArtifacts::ReadAnnData(std::string_view name) {
 }
 
 void RunArtifacts::DiscardIteration(int iteration) {
-  const std::filesystem::path any_file(Uri(IterationFile(iteration, "prompt.h5ad")));
-  if (!any_file.is_absolute()) return;  // a bucket: see the header
-  std::error_code ec;
-  const auto removed = std::filesystem::remove_all(any_file.parent_path(), ec);
+  int64_t removed = 0;
+  for (std::string_view file : kIterationFiles) {
+    const std::string path = Path(IterationFile(iteration, file));
+    absl::StatusOr<bool> exists = store_->Exists(path);
+    absl::Status status = exists.ok() ? absl::OkStatus() : exists.status();
+    if (exists.ok() && *exists) {
+      status = store_->Remove(path);
+      if (status.ok()) ++removed;
+    }
+    if (!status.ok()) {
+      logger_.Warning(
+          "could not remove a file of the unfinished iteration",
+          {{"iteration", iteration}, {"uri", store_->Uri(path)}, {"error", status.ToString()}});
+    }
+  }
   if (removed > 0) {
     logger_.Info("removed the files of the unfinished iteration",
-                 {{"iteration", iteration}, {"files", static_cast<int64_t>(removed)}});
+                 {{"iteration", iteration}, {"files", removed}});
   }
 }
 

@@ -22,7 +22,7 @@
 #include "haystack/atlas/anndata.h"
 #include "haystack/atlas/cell_atlas.h"
 #include "haystack/core/logging.h"
-#include "haystack/output/artifact_store.h"
+#include "haystack/storage/artifact_store.h"
 
 namespace haystack::agent_internal {
 
@@ -40,6 +40,9 @@ class RunArtifacts {
   std::string Path(std::string_view name) const;
   std::string Uri(std::string_view name) const;
   static std::string IterationFile(int iteration, std::string_view file);  // "iterations/2/x"
+  // Every file an iteration writes (docs/output.md "Artifacts").
+  static constexpr std::string_view kIterationFiles[] = {
+      "prompt.h5ad", "control_prompt.h5ad", "predictions.h5ad", "control_predictions.h5ad"};
 
   // Stores `cells` of `atlas` as the .h5ad artifact `name`; returns its URI.
   absl::StatusOr<std::string> PutCells(std::string_view name, const CellAtlas& atlas,
@@ -52,9 +55,9 @@ class RunArtifacts {
   // Reads the .h5ad artifact `name` back (e.g. predictions the inference backend wrote).
   absl::StatusOr<AnnData> ReadAnnData(std::string_view name);
 
-  // Removes what an unfinished iteration left (a cancelled or failed inference) where the
-  // store is a local directory. Objects in a bucket are complete files that nothing
-  // references; they are left (docs/operations.md).
+  // Removes what an unfinished iteration left (a cancelled or failed inference) from the
+  // store, local or bucket. Best effort: a failure is logged, never returned
+  // (docs/operations.md "Cancellation").
   void DiscardIteration(int iteration);
 
  private:
