@@ -203,7 +203,7 @@ TEST_CASE(
   f.fake.Inject(GcsRequest::kDelete, GcsFault::kPersistAndReset);
   REQUIRE(f.store.Remove("runs/hay_1/iterations/1/predictions.h5ad").ok());
   CHECK_FALSE(f.fake.Object("prod/runs/hay_1/iterations/1/predictions.h5ad"));
-  CHECK(f.sleeps.size() >= 2);
+  CHECK_FALSE(f.sleeps.empty());  // the 503 was waited out, the lost answer retried
   CHECK(f.store.Remove("../x").code() == absl::StatusCode::kInvalidArgument);
 
   // Locally: the file, then the directories it emptied, never a directory still in use.
