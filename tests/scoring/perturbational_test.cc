@@ -182,10 +182,10 @@ EnrichmentResult OneSetEnrichment(int rank, double q) {
   EnrichmentResult e;
   for (int i = 1; i < rank; ++i) {
     e.pathways.push_back(
-        {"OTHER" + std::to_string(i), "", "C", "up", 5, 20, 50, 1000, q / 10, q / 10, {}});
+        {"OTHER" + std::to_string(i), "", "GO_BP", "up", 5, 20, 50, 1000, q / 10, q / 10, {}});
     e.tested_set_ids.push_back("OTHER" + std::to_string(i));
   }
-  e.pathways.push_back({"EXPECTED", "", "C", "up", 5, 20, 50, 1000, q / 2, q, {}});
+  e.pathways.push_back({"EXPECTED", "", "GO_BP", "up", 5, 20, 50, 1000, q / 2, q, {}});
   e.tested_set_ids.push_back("EXPECTED");
   std::sort(e.tested_set_ids.begin(), e.tested_set_ids.end());
   return e;
@@ -214,7 +214,7 @@ TEST_CASE("pathway coherence is monotone in significance and rank") {
   two.tested_set_ids.push_back("SECOND");
   std::sort(two.tested_set_ids.begin(), two.tested_set_ids.end());
   const int one_of_two = *PathwayCoherence(&two, {"EXPECTED", "SECOND"}, options).score;
-  two.pathways.push_back({"SECOND", "", "C", "down", 5, 20, 50, 1000, 1e-6, 1e-5, {}});
+  two.pathways.push_back({"SECOND", "", "GO_BP", "down", 5, 20, 50, 1000, 1e-6, 1e-5, {}});
   const int two_of_two = *PathwayCoherence(&two, {"EXPECTED", "SECOND"}, options).score;
   CHECK(two_of_two > one_of_two);
   // Unavailable cases are recorded, not scored.

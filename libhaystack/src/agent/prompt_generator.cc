@@ -39,7 +39,10 @@ double Overlap(const PromptCandidate& a, const PromptCandidate& b) {
   return keys == 0 ? 0 : static_cast<double>(same) / keys;
 }
 
-int Composite(const IterationRecord& record) { return CompositeScore(record.grounding_score); }
+// An unscored iteration counts as below every threshold.
+int Composite(const IterationRecord& record) {
+  return CompositeScore(record.grounding_score).value_or(0);
+}
 
 }  // namespace
 

@@ -17,7 +17,8 @@ const IterationRecord* BestIteration(const Run& run) {
   const IterationRecord* best = nullptr;
   for (const auto& it : run.iterations) {
     if (best == nullptr ||
-        CompositeScore(it.grounding_score) > CompositeScore(best->grounding_score)) {
+        CompositeScore(it.grounding_score).value_or(0) >
+            CompositeScore(best->grounding_score).value_or(0)) {
       best = &it;
     }
   }
@@ -67,6 +68,12 @@ std::string TerminationSentence(TerminationReason reason) {
       return "cancelled at the user's request";
     case TerminationReason::kError:
       return "stopped on an error";
+    case TerminationReason::kCandidatesExhausted:
+      return "candidates exhausted: every prompt candidate was tried; the best iteration is "
+             "reported";
+    case TerminationReason::kUnscored:
+      return "unscored: no grounding component could be scored; the predictions are reported "
+             "without a score";
   }
   return "";
 }

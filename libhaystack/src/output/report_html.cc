@@ -19,6 +19,9 @@ std::string Name(Enum value) {
 }
 
 std::string Score(std::optional<int> score) { return score ? absl::StrCat(*score, "/10") : "n/a"; }
+std::string IterationScore(std::optional<int> score) {
+  return score ? absl::StrCat(*score, "/10") : "unscored";
+}
 
 constexpr char kStyle[] = R"(
 :root { color-scheme: light; }
@@ -104,7 +107,9 @@ std::string RenderReportHtml(const RunReportInput& input) {
   if (run.iterations.size() > 0) {
     std::vector<std::pair<int, int>> series;
     for (const auto& it : run.iterations) {
-      series.emplace_back(it.iteration_number, CompositeScore(it.grounding_score));
+      if (const std::optional<int> s = CompositeScore(it.grounding_score)) {
+        series.emplace_back(it.iteration_number, *s);
+      }
     }
     absl::StrAppend(&h, internal::ScorePlotSvg(series, input.score_threshold));
   }
@@ -206,7 +211,8 @@ std::string RenderReportHtml(const RunReportInput& input) {
     for (const auto& it : run.iterations) {
       absl::StrAppend(&h, "<tr><td>", it.iteration_number, "</td><td>",
                       Name(it.selected_prompt.strategy), "</td><td>",
-                      CompositeScore(it.grounding_score), "/10</td><td>", Name(it.control_strategy),
+                      IterationScore(CompositeScore(it.grounding_score)), "</td><td>",
+                      Name(it.control_strategy),
                       "</td><td>", FormatNumber(it.duration_seconds), "</td></tr>\n");
     }
     absl::StrAppend(&h, "</tbody>\n</table>\n");

@@ -31,6 +31,9 @@ std::string QuoteBlock(std::string_view text) {
 }
 
 std::string Score(std::optional<int> score) { return score ? absl::StrCat(*score, "/10") : "n/a"; }
+std::string IterationScore(std::optional<int> score) {
+  return score ? absl::StrCat(*score, "/10") : "unscored";
+}
 
 }  // namespace
 
@@ -133,7 +136,7 @@ std::string RenderReportMarkdown(const RunReportInput& input) {
                     "|---|---|---|---|---|\n");
     for (const auto& it : run.iterations) {
       absl::StrAppend(&md, "| ", it.iteration_number, " | ", Name(it.selected_prompt.strategy),
-                      " | ", CompositeScore(it.grounding_score), "/10 | ",
+                      " | ", IterationScore(CompositeScore(it.grounding_score)), " | ",
                       Name(it.control_strategy), " | ", FormatNumber(it.duration_seconds), " |\n");
     }
   }

@@ -9,6 +9,7 @@
 #include "fmt/format.h"
 #include "haystack/core/error.h"
 #include "haystack/scoring/multiple_testing.h"
+#include "internal/de_calls.h"
 #include "internal/gene_column.h"
 
 namespace haystack::scoring {
@@ -43,19 +44,6 @@ absl::Status CheckInput(const ExpressionMatrix& m, std::string_view what, size_t
   return absl::OkStatus();
 }
 
-double Log2FoldChange(double mean_treated, double mean_control) {
-  return std::log2((std::expm1(mean_treated) + 1e-9) / (std::expm1(mean_control) + 1e-9));
-}
-
-std::vector<DeGene> Top(const DeResult& r, const std::vector<std::string>& names, size_t n) {
-  std::vector<DeGene> top;
-  for (size_t i = 0; i < names.size() && i < n; ++i) {
-    const auto g = static_cast<size_t>(r.IndexOf(names[i]));
-    top.push_back({names[i], r.log2_fold_change[g], r.p_value[g], r.adjusted_p_value[g]});
-  }
-  return top;
-}
-
 }  // namespace
 
 int64_t DeResult::IndexOf(std::string_view gene) const {
@@ -78,6 +66,10 @@ std::vector<size_t> RankedDeGenes(const DeResult& de) {
     return de.genes[a] < de.genes[b];
   });
   return idx;
+}
+
+double Log2FoldChange(double mean_expression_treated, double mean_expression_control) {
+  return std::log2(mean_expression_treated + 1) - std::log2(mean_expression_control + 1);
 }
 
 std::string_view ControlSourceName(ControlStrategy strategy) {
@@ -107,6 +99,7 @@ absl::StatusOr<DeResult> RunDifferentialExpression(const ExpressionMatrix& treat
   r.log2_fold_change.assign(genes.size(), 0);
   r.mean_treated.assign(genes.size(), 0);
   r.mean_control.assign(genes.size(), 0);
+  r.tested.assign(genes.size(), 0);
 
   const int64_t n_blocks = (n_genes + kBlockGenes - 1) / kBlockGenes;
   int threads = options.threads > 0
@@ -128,7 +121,12 @@ absl::StatusOr<DeResult> RunDifferentialExpression(const ExpressionMatrix& treat
         const auto i = static_cast<size_t>(g);
         r.mean_treated[i] = column.sum_treated / static_cast<double>(n1);
         r.mean_control[i] = column.sum_control / static_cast<double>(n2);
-        r.log2_fold_change[i] = Log2FoldChange(r.mean_treated[i], r.mean_control[i]);
+        r.log2_fold_change[i] = Log2FoldChange(column.expression_treated / static_cast<double>(n1),
+                                               column.expression_control / static_cast<double>(n2));
+        r.tested[i] = scoring_internal::Detected(column.nnz_treated, n1, column.nnz_control, n2,
+                                                 options.min_detection_fraction) ||
+                      options.min_detection_fraction <= 0;
+        if (!r.tested[i]) continue;
         const GeneTest test =
             config.test_method == DeTestMethod::kTTest
                 ? scoring_internal::WelchTest(column, n1, n2)
@@ -143,31 +141,10 @@ absl::StatusOr<DeResult> RunDifferentialExpression(const ExpressionMatrix& treat
   worker();
   for (std::thread& t : pool) t.join();
 
-  r.adjusted_p_value = AdjustPValues(r.p_value, config.correction_method);
-  r.is_de.assign(genes.size(), 0);
-  for (size_t i = 0; i < genes.size(); ++i) {
-    r.is_de[i] = r.adjusted_p_value[i] <= config.pval_threshold &&
-                 std::fabs(r.log2_fold_change[i]) >= config.lfc_threshold;
-  }
-  const std::vector<size_t> de = RankedDeGenes(r);
-  for (size_t i : de) (r.log2_fold_change[i] > 0 ? r.up : r.down).push_back(r.genes[i]);
-
-  DeSummary& s = r.summary;
-  s.method = config.test_method;
-  s.convention = config.wilcoxon_convention;
-  s.correction = config.correction_method;
-  s.treatment_source = options.treatment_source;
-  s.control_source = options.control_source;
-  s.n_treatment_cells = n1;
-  s.n_control_cells = n2;
-  s.n_genes_tested = n_genes;
-  s.n_up = static_cast<int64_t>(r.up.size());
-  s.n_down = static_cast<int64_t>(r.down.size());
-  s.lfc_threshold = config.lfc_threshold;
-  s.pval_threshold = config.pval_threshold;
-  const size_t top_n = static_cast<size_t>(std::max(0, options.top_n));
-  s.top_up = Top(r, r.up, top_n);
-  s.top_down = Top(r, r.down, top_n);
+  scoring_internal::FinishDe(r, options, n1, n2);
+  r.summary.design = fmt::format(
+      "{} over cells as replicates ({} vs {} cells)",
+      config.test_method == DeTestMethod::kTTest ? "Welch t-test" : "Wilcoxon rank-sum", n1, n2);
   return r;
 }
 

@@ -45,7 +45,8 @@ struct Run {
   std::optional<RunPhase> current_phase;
   int current_iteration = 0;
   std::vector<IterationRecord> iterations;
-  std::vector<int> grounding_scores;  // composite per finished iteration, for cheap polling
+  // Composite per finished iteration, for cheap polling; null for an unscored iteration.
+  std::vector<std::optional<int>> grounding_scores;
 
   std::optional<int> final_score;
   std::optional<int> best_iteration;
