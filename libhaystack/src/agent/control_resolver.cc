@@ -10,14 +10,11 @@
 #include "absl/strings/str_split.h"
 #include "haystack/agent/prompt_strategy.h"
 #include "haystack/core/error.h"
+#include "haystack/core/random.h"
 #include "internal/candidates.h"
-#include "internal/sampling.h"
 
 namespace haystack {
 namespace {
-
-using agent_internal::DeriveSeed;
-using agent_internal::SampleSorted;
 
 std::string Key(AtlasField field) { return std::string(DefaultColumnName(field)); }
 

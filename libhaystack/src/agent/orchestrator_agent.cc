@@ -11,10 +11,10 @@
 #include "haystack/agent/control_resolver.h"
 #include "haystack/agent/prompt_generator.h"
 #include "haystack/core/error.h"
+#include "haystack/core/random.h"
 #include "internal/iteration_evaluator.h"
 #include "internal/run_artifacts.h"
 #include "internal/run_outputs.h"
-#include "internal/sampling.h"
 #include "internal/termination.h"
 
 namespace haystack {
@@ -30,7 +30,7 @@ constexpr std::string_view kQueryCellsFile = "query_cells.h5ad";
 // A seed for runs that name none: derived from the run id, so that a re-execution draws the
 // same cells without having to find it anywhere but the id. Recorded at once.
 int64_t SeedFromRunId(std::string_view run_id) {
-  return static_cast<int64_t>(agent_internal::StableHash(run_id) & 0x7fffffffffffffffULL);
+  return static_cast<int64_t>(StableHash(run_id) & 0x7fffffffffffffffULL);
 }
 
 constexpr std::string_view kPredictionsFile = "predictions.h5ad";

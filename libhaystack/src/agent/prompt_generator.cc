@@ -10,13 +10,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "haystack/core/error.h"
-#include "internal/sampling.h"
+#include "haystack/core/random.h"
 
 namespace haystack {
 namespace {
-
-using agent_internal::DeriveSeed;
-using agent_internal::SampleSorted;
 
 constexpr double kFailedStrategyFactor = 0.8;
 constexpr double kNoControlQualityFactor = 0.5;

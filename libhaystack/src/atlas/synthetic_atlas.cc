@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "haystack/core/error.h"
+#include "haystack/core/random.h"
 #include "internal/background_genes.h"
 #include "internal/cat.h"
 
@@ -20,12 +21,8 @@ using atlas_internal::GeneClass;
 
 // ---- Randomness: counter-based so that every cell's draws depend only on (seed, cell). ----
 
-uint64_t SplitMix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+// One SplitMix64 step from x (core/random.h).
+uint64_t SplitMix(uint64_t x) { return SeededRandom(x).Next(); }
 
 class Rng {  // xoshiro256**
  public:

@@ -3,39 +3,21 @@
 #include <unistd.h>
 
 #include <array>
-#include <random>
 
 #include "fmt/format.h"
+#include "haystack/core/random.h"
 
 namespace haystack {
-namespace {
-
-// FNV-1a: a stable hash (absl::Hash is salted per process), so ids are reproducible.
-uint64_t StableHash(std::string_view text) {
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
-uint64_t RandomBits() {
-  std::random_device device;
-  return (static_cast<uint64_t>(device()) << 32) ^ device();
-}
-
-}  // namespace
 
 std::string NewRunId(absl::Time now) {
   const std::string date = absl::FormatTime("%Y%m%d", now, absl::UTCTimeZone());
-  return fmt::format("hay_{}_{:012x}", date, RandomBits() & 0xFFFFFFFFFFFFull);
+  return fmt::format("hay_{}_{:012x}", date, EntropyBits() & 0xFFFFFFFFFFFFull);
 }
 
 std::string NewWorkerId() {
   std::array<char, 256> host{};
   if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-  return fmt::format("{}:{}:{:08x}", host.data(), getpid(), RandomBits() & 0xFFFFFFFFu);
+  return fmt::format("{}:{}:{:08x}", host.data(), getpid(), EntropyBits() & 0xFFFFFFFFu);
 }
 
 std::string BatchSafeId(std::initializer_list<std::string_view> parts) {

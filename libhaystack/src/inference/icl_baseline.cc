@@ -7,13 +7,13 @@
 #include <cmath>
 #include <mutex>
 #include <numeric>
-#include <random>
 #include <string_view>
 #include <thread>
 
 #include "absl/time/clock.h"
 #include "fmt/format.h"
 #include "haystack/core/error.h"
+#include "haystack/core/random.h"
 
 namespace haystack {
 namespace {
@@ -72,21 +72,13 @@ void ParallelBlocks(int64_t blocks, int threads, const Body& body) {
   for (auto& th : pool) th.join();
 }
 
-// The rows whose mean is estimated: all, or a seeded uniform subsample of `max_rows`, sorted.
-// Uses mt19937_64 (exactly specified by the standard) and no std distribution (whose
-// algorithms are implementation-defined), so the subsample is the same on every platform.
+// The rows whose mean is estimated: all, or a seeded uniform subsample of `max_rows`, sorted
+// (the same on every platform: core/random.h).
 std::vector<int64_t> ContextRows(int64_t rows, int64_t max_rows, uint64_t seed) {
   std::vector<int64_t> all(static_cast<size_t>(rows));
   std::iota(all.begin(), all.end(), 0);
   if (max_rows <= 0 || rows <= max_rows) return all;
-  std::mt19937_64 rng(seed);
-  for (int64_t i = 0; i < max_rows; ++i) {  // partial Fisher–Yates
-    const int64_t j = i + static_cast<int64_t>(rng() % static_cast<uint64_t>(rows - i));
-    std::swap(all[static_cast<size_t>(i)], all[static_cast<size_t>(j)]);
-  }
-  all.resize(static_cast<size_t>(max_rows));
-  std::sort(all.begin(), all.end());
-  return all;
+  return SampleSorted(std::move(all), static_cast<size_t>(max_rows), seed);
 }
 
 // Sums of values and of squared values, per gene, of one block of rows.

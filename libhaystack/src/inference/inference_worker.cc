@@ -2,13 +2,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <random>
 
 #include "absl/time/clock.h"
 #include "fmt/format.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "haystack/core/error.h"
+#include "haystack/core/random.h"
 #include "haystack/inference/v1/inference.grpc.pb.h"
 #include "internal/worker_jobs.h"
 
@@ -27,11 +27,7 @@ grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-std::string NewInstanceId() {
-  std::random_device device;
-  std::mt19937_64 rng((static_cast<uint64_t>(device()) << 32) ^ device());
-  return fmt::format("{:08x}", rng() & 0xFFFFFFFFull);
-}
+std::string NewInstanceId() { return fmt::format("{:08x}", EntropyBits() & 0xFFFFFFFFull); }
 
 class InferenceServiceImpl final : public v1::InferenceService::Service {
  public:

@@ -8,13 +8,13 @@
 #include <fstream>
 #include <limits>
 #include <map>
-#include <random>
 #include <set>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "haystack/atlas/h5ad.h"
 #include "haystack/core/error.h"
+#include "haystack/core/random.h"
 #include "haystack/output/crc32c.h"
 #include "haystack/output/run_report.h"
 
@@ -224,10 +224,9 @@ absl::StatusOr<AnnData> BuildOutputAnnData(const Run& run, const PredictionOutpu
 absl::StatusOr<ArtifactInfo> StoreOutputAnnData(const AnnData& data, std::string_view run_id,
                                                 ArtifactStore& store) {
   // The HDF5 library writes files, so the bytes pass through a private temporary file.
-  std::random_device random;
   const std::filesystem::path temp =
       std::filesystem::temp_directory_path() /
-      absl::StrCat("haystack-output-", ::getpid(), "-", random(), ".h5ad");
+      absl::StrCat("haystack-output-", ::getpid(), "-", EntropyBits(), ".h5ad");
   Cleanup cleanup{temp};
   HAYSTACK_RETURN_IF_ERROR(WriteH5ad(data, temp.string(), H5adWriteOptions{.atomic = false}));
   std::ifstream in(temp, std::ios::binary);

@@ -6,12 +6,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "haystack/core/error.h"
+#include "haystack/core/random.h"
 
 namespace haystack {
 namespace {
@@ -50,9 +50,8 @@ absl::StatusOr<std::filesystem::path> WriteDurableTemp(const std::filesystem::pa
   std::filesystem::create_directories(dir, ec);
   if (ec) return SysError("mkdir", dir, ec.value());
 
-  std::random_device random;
   const std::filesystem::path temp =
-      dir / absl::StrCat(".", path.filename().string(), ".tmp-", ::getpid(), "-", random());
+      dir / absl::StrCat(".", path.filename().string(), ".tmp-", ::getpid(), "-", EntropyBits());
   Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (fd.get() < 0) return SysError("open", temp, errno);
   auto fail = [&temp](std::string_view call, int err) {

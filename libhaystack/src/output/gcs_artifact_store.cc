@@ -1,7 +1,6 @@
 #include "haystack/output/gcs_artifact_store.h"
 
 #include <algorithm>
-#include <random>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -9,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "haystack/core/error.h"
 #include "haystack/core/json.h"
+#include "haystack/core/random.h"
 #include "haystack/core/text.h"
 #include "haystack/http/encoding.h"
 #include "haystack/output/crc32c.h"
@@ -195,10 +195,10 @@ absl::StatusOr<ArtifactInfo> GcsArtifactStore::MultipartUpload(const std::string
                                                                std::string_view content_type,
                                                                ArtifactInfo info) {
   // A boundary that does not occur in the data.
-  std::mt19937_64 random(info.crc32c);
+  SeededRandom random(info.crc32c);
   std::string boundary;
   do {
-    boundary = absl::StrCat("haystack_", random(), random());
+    boundary = absl::StrCat("haystack_", random.Next(), random.Next());
   } while (contents.find(boundary) != std::string_view::npos);
   HttpRequest request;
   request.method = "POST";

@@ -3,11 +3,12 @@
 #include <cmath>
 #include <map>
 #include <numeric>
-#include <random>
 #include <set>
+#include <span>
 
 #include "fmt/format.h"
 #include "fmt/ranges.h"
+#include "haystack/core/random.h"
 #include "haystack/scoring/composite.h"
 #include "haystack/scoring/perturbational.h"
 #include "internal/distributions.h"
@@ -200,7 +201,7 @@ ScoreComponent NetworkCoherence(const DeResult& de, const InteractionNetwork& ne
   for (int32_t v = 0; v < n_nodes; ++v) bins[bin_of(v)].push_back(v);
   std::map<int, int> need;
   for (int32_t v : nodes) ++need[bin_of(v)];
-  std::mt19937_64 rng(options.network_seed);
+  SeededRandom random(options.network_seed);
   int at_least = 0;
   double sum = 0, sum_sq = 0;
   std::vector<int32_t> sample;
@@ -208,11 +209,8 @@ ScoreComponent NetworkCoherence(const DeResult& de, const InteractionNetwork& ne
     sample.clear();
     for (const auto& [bin, count] : need) {
       std::vector<int32_t>& pool = bins[bin];
-      for (int k = 0; k < count; ++k) {  // partial Fisher–Yates
-        std::uniform_int_distribution<size_t> pick(static_cast<size_t>(k), pool.size() - 1);
-        std::swap(pool[static_cast<size_t>(k)], pool[pick(rng)]);
-        sample.push_back(pool[static_cast<size_t>(k)]);
-      }
+      PartialShuffle(std::span<int32_t>(pool), static_cast<size_t>(count), random);
+      sample.insert(sample.end(), pool.begin(), pool.begin() + count);
     }
     const auto e = static_cast<double>(count_edges(sample));
     at_least += e >= static_cast<double>(observed);
