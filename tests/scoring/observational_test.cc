@@ -182,7 +182,7 @@ TEST_CASE("curated markers are used when given; missing evidence makes component
 
 TEST_CASE("with every component unavailable the prediction is unscored, not given a score") {
   const Fixture f;
-  const ExpressionMatrix good = Cells({'A', true, true}, 40, 51);
+  const ExpressionMatrix good = Cells({'A', true, true}, 70, 51);
   ObservationalInputs in;
   in.predicted = &good;
   in.genes = f.genes;

@@ -15,7 +15,7 @@ namespace haystack::scoring {
 namespace {
 
 constexpr double kMarkerDetectionTarget = 0.25;  // without the type's real cells
-constexpr double kMinMarkerTarget = 0.05;
+constexpr double kMinMarkerMean = 0.05;           // log1p: a marker the real cells barely show
 
 ScoreComponent Unavailable(const std::string& name, const std::string& reason) {
   return {name, std::nullopt, kObservationalWeight, "not scored: " + reason, reason};
@@ -71,7 +71,10 @@ absl::Status CheckInputs(const ObservationalInputs& in) {
   return absl::OkStatus();
 }
 
-// Markers detected in the predicted cells as often as in the type's real cells.
+// Markers expressed in the predicted cells at the level of the type's real cells: per marker
+// min(1, predicted mean / real mean) of the log1p values (the mean counts the zeros, so it
+// falls with detection and with level alike); without real cells of the type, detection against
+// a 25% target.
 ScoreComponent MarkerExpression(const ObservationalInputs& in, const Profile& predicted,
                                 ObservationalGroundingScore& s) {
   constexpr const char* kName = "marker_gene_expression";
@@ -103,18 +106,19 @@ ScoreComponent MarkerExpression(const ObservationalInputs& in, const Profile& pr
   double credit = 0;
   std::vector<std::string> shown;
   for (size_t g : markers) {
-    const double target = in.cell_type ? std::max(kMinMarkerTarget, in.cell_type->detected[g])
-                                       : kMarkerDetectionTarget;
-    credit += std::min(1.0, predicted.detected[g] / target);
+    credit += in.cell_type ? std::min(1.0, predicted.mean[g] /
+                                               std::max(kMinMarkerMean, in.cell_type->mean[g]))
+                           : std::min(1.0, predicted.detected[g] / kMarkerDetectionTarget);
     s.marker_genes_detected[in.genes[g]] = predicted.detected[g];
     if (shown.size() < 8) shown.push_back(in.genes[g]);
   }
   const double strength = credit / static_cast<double>(markers.size());
-  return Scored(kName, strength,
-                fmt::format("{} ({}{}): detection credit {:.3f} against {}", source,
-                            fmt::join(shown, ", "), markers.size() > shown.size() ? ", …" : "",
-                            strength,
-                            in.cell_type ? "the type's real cells" : "a 25% detection target"));
+  return Scored(
+      kName, strength,
+      fmt::format("{} ({}{}): {:.3f} of {}", source, fmt::join(shown, ", "),
+                  markers.size() > shown.size() ? ", …" : "", strength,
+                  in.cell_type ? "the real cells' mean log expression, marker by marker"
+                               : "a 25% detection target, marker by marker"));
 }
 
 // The predicted shift from the query cells along a signature of real cells: the projection
@@ -154,6 +158,9 @@ ScoreComponent SignatureCapture(const std::string& name, const std::optional<Sig
 ScoreComponent CellTypeCoherence(const ObservationalInputs& in, const Profile& predicted) {
   constexpr const char* kName = "cell_type_coherence";
   if (!in.coherence_reference) return Unavailable(kName, in.coherence_unavailable_reason);
+  if (in.other_cell_types.empty()) {
+    return Unavailable(kName, "the atlas has no other cell type to tell this one from");
+  }
   const Profile& reference = *in.coherence_reference;
   const size_t n = in.genes.size();
   // Centring removes what every cell type shares (housekeeping genes), which would otherwise

@@ -210,7 +210,8 @@ absl::Status ReadDonor(const Reader& r, const StructuredQuery& query,
 }
 
 // Real cells of the type that the prediction was not made from, nearest to the target first;
-// else the type's nearest ontology neighbours present in the atlas.
+// else the type's nearest ontology neighbours present in the atlas; else, said so, the query
+// cells themselves (the prediction keeps its identity; not a measure of accuracy).
 absl::Status ReadCoherence(const Reader& r, const KnowledgeBase& knowledge,
                            const StructuredQuery& query, std::vector<int64_t> query_cells,
                            ObservationalReferences& out) {
@@ -256,9 +257,18 @@ absl::Status ReadCoherence(const Reader& r, const KnowledgeBase& knowledge,
       return absl::OkStatus();
     }
   }
-  out.coherence_unavailable_reason = absl::StrCat(
-      "every unperturbed cell of ", type,
-      " in the atlas is a query cell, and no ontology parent or child of it has cells");
+  if (static_cast<int>(query_cells.size()) < kMinCells) {
+    out.coherence_unavailable_reason = absl::StrCat(
+        "the atlas has no unperturbed cells of ", type,
+        " besides the query cells, no ontology parent or child of it has cells, and the query "
+        "cells are too few (", query_cells.size(), ")");
+    return absl::OkStatus();
+  }
+  HAYSTACK_ASSIGN_OR_RETURN(
+      out.coherence_reference,
+      r.ProfileOf(query_cells,
+                  absl::StrCat("the query cells of ", r.TypeLabel(type, query_cells.front()),
+                               " themselves (no held-out cells: identity, not accuracy)")));
   return absl::OkStatus();
 }
 
