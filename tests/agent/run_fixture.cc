@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <set>
 
 #include "haystack/atlas/curated.h"
 #include "haystack/atlas/h5ad.h"
@@ -29,6 +30,22 @@ const CellAtlas& SharedSyntheticAtlas() {
   return *atlas;
 }
 
+std::unique_ptr<CellAtlas> SubsetAtlas(const CellAtlas& atlas,
+                                       const std::vector<CellFilter>& filters,
+                                       const std::string& path) {
+  std::set<int64_t> cells;
+  for (const CellFilter& filter : filters) {
+    auto selected = atlas.Select(filter);
+    REQUIRE(selected.ok());
+    cells.insert(selected->begin(), selected->end());
+  }
+  const std::vector<int64_t> rows(cells.begin(), cells.end());
+  REQUIRE(atlas.WriteSubset(rows, path).ok());
+  auto opened = OpenH5adAtlas(path);
+  REQUIRE(opened.ok());
+  return std::move(*opened);
+}
+
 const KnowledgeBase& DemoKnowledgeBase() {
   static const KnowledgeBase* kb = [] {
     auto opened = SqliteKnowledgeBase::Open(HAYSTACK_DEMO_KNOWLEDGE_BASE);
@@ -49,7 +66,7 @@ absl::StatusOr<InferenceResult> ScriptedInference::Run(const InferenceRequest& r
   return real_.Run(request, stop, progress);
 }
 
-RunFixture::RunFixture()
+RunFixture::RunFixture(const CellAtlas* atlas)
     : artifacts(dir.File("artifacts")),
       local_inference(IclOptions{.threads = 2}),
       inference(local_inference),
@@ -59,7 +76,7 @@ RunFixture::RunFixture()
   REQUIRE(opened.ok());
   store = std::move(*opened);
   agent = std::make_unique<OrchestratorAgent>(
-      OrchestratorServices{.atlas = SharedSyntheticAtlas(),
+      OrchestratorServices{.atlas = atlas != nullptr ? *atlas : SharedSyntheticAtlas(),
                            .knowledge = DemoKnowledgeBase(),
                            .analyzer = *analyzer,
                            .inference = inference,

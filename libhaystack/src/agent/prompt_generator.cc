@@ -97,6 +97,8 @@ absl::StatusOr<std::vector<PromptCandidate>> PromptGenerator::Generate(
                       c.rationale);
     }
   }
+  // Every candidate was tried in earlier iterations: the run ends with what it has.
+  if (by_selection.empty() && !tried.empty()) return std::vector<PromptCandidate>{};
   if (by_selection.empty()) {
     return RetrievalError(absl::StrCat(
         "no prompt cells found for ", query.cell_type_name.value_or(query.cell_type_query),
@@ -104,8 +106,7 @@ absl::StatusOr<std::vector<PromptCandidate>> PromptGenerator::Generate(
         " in the atlas ", atlas_.name(), " by the strategies ",
         absl::StrJoin(
             order, ", ",
-            [](std::string* out, PromptStrategyKind k) { out->append(std::string(EnumName(k))); }),
-        tried.empty() ? "" : " (excluding prompts tried in earlier iterations)"));
+            [](std::string* out, PromptStrategyKind k) { out->append(std::string(EnumName(k))); })));
   }
 
   // Quality, with matched controls for perturbed prompts.

@@ -41,7 +41,9 @@ class PromptGenerator {
 
   // Ranked candidates for `iteration` (1-based), at most config.top_k_candidates, each with
   // sampled prompt cells (≤ max_prompt_cells) and, for perturbational tasks, matched controls
-  // where the atlas has them. None at all → RetrievalError naming what was searched.
+  // where the atlas has them. None at all → RetrievalError naming what was searched; none left
+  // because `history` tried them all → an empty list (the run loop then ends: candidates
+  // exhausted).
   absl::StatusOr<std::vector<PromptCandidate>> Generate(
       const StructuredQuery& query, const RunConfig& config, int iteration,
       const std::vector<IterationRecord>& history) const;
