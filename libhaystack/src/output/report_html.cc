@@ -95,8 +95,12 @@ std::string RenderReportHtml(const RunReportInput& input) {
     absl::StrAppend(&h, "</ul>\n");
   }
 
-  absl::StrAppend(&h, "<h2>Results Summary</h2>\n<p><span class=\"score\">", Score(c.final_score),
+  absl::StrAppend(&h, "<h2>Results Summary</h2>\n<p><span class=\"score\">",
+                  c.final_score || !c.best ? Score(c.final_score) : "unscored",
                   "</span> final grounding score");
+  if (!c.final_score && c.best) {
+    absl::StrAppend(&h, " (no grounding component could be scored)");
+  }
   if (input.score_threshold) absl::StrAppend(&h, " (threshold ", *input.score_threshold, ")");
   absl::StrAppend(&h,
                   "</p>\n<ul>\n<li>Task type: ", c.task_type.empty() ? "unknown" : H(c.task_type),
@@ -168,7 +172,19 @@ std::string RenderReportHtml(const RunReportInput& input) {
       absl::StrAppend(&h, "<p>Compared ", c.de->n_treatment_cells, " predicted cells with ",
                       c.de->n_control_cells, " control cells (", H(c.de->control_source), ", ",
                       Name(c.de->method), ", ", Name(c.de->correction), "); ", c.de->n_up, " up, ",
-                      c.de->n_down, " down of ", c.de->n_genes_tested, " genes tested.</p>\n");
+                      c.de->n_down, " down of ", c.de->n_genes_tested, " genes tested (",
+                      c.de->n_genes_filtered, " detected in too few cells were not tested).</p>\n");
+      if (!c.de->design.empty()) {
+        absl::StrAppend(&h, "<p><strong>What a p-value's n is</strong>: ", H(c.de->design),
+                        ".</p>\n");
+      }
+      if (!c.de->caveats.empty()) {
+        absl::StrAppend(&h, "<ul>\n");
+        for (const std::string& caveat : c.de->caveats) {
+          absl::StrAppend(&h, "<li><em>Caveat</em>: ", H(caveat), "</li>\n");
+        }
+        absl::StrAppend(&h, "</ul>\n");
+      }
       if (!c.up.empty() || !c.down.empty()) {
         absl::StrAppend(
             &h, internal::VolcanoPlotSvg(c.up, c.down, c.de->lfc_threshold, c.de->pval_threshold));

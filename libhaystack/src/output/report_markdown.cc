@@ -63,7 +63,9 @@ std::string RenderReportMarkdown(const RunReportInput& input) {
 
   absl::StrAppend(&md, "## Results Summary\n\n");
   absl::StrAppend(&md, "- **Task Type**: ", c.task_type.empty() ? "unknown" : E(c.task_type), "\n");
-  absl::StrAppend(&md, "- **Final Score**: ", Score(c.final_score));
+  absl::StrAppend(&md, "- **Final Score**: ",
+                  c.final_score || !c.best ? Score(c.final_score)
+                                           : "unscored (no grounding component could be scored)");
   if (input.score_threshold) absl::StrAppend(&md, " (threshold ", *input.score_threshold, ")");
   absl::StrAppend(&md, "\n- **Iterations**: ", run.iterations.size(), "\n");
   if (c.best) absl::StrAppend(&md, "- **Best iteration**: ", c.best->iteration_number, "\n");
@@ -108,7 +110,15 @@ std::string RenderReportMarkdown(const RunReportInput& input) {
       absl::StrAppend(&md, "Compared ", c.de->n_treatment_cells, " predicted cells with ",
                       c.de->n_control_cells, " control cells (", E(c.de->control_source), ", ",
                       Name(c.de->method), ", ", Name(c.de->correction), "); ", c.de->n_up, " up, ",
-                      c.de->n_down, " down of ", c.de->n_genes_tested, " genes tested.\n\n");
+                      c.de->n_down, " down of ", c.de->n_genes_tested, " genes tested (",
+                      c.de->n_genes_filtered, " detected in too few cells were not tested).\n\n");
+      if (!c.de->design.empty()) {
+        absl::StrAppend(&md, "**What a p-value's n is**: ", E(c.de->design), ".\n\n");
+      }
+      for (const std::string& caveat : c.de->caveats) {
+        absl::StrAppend(&md, "- *Caveat*: ", E(caveat), "\n");
+      }
+      if (!c.de->caveats.empty()) absl::StrAppend(&md, "\n");
     }
     auto genes = [&md](std::string_view title, const std::vector<const DeGene*>& detailed,
                        const std::vector<std::string>& names) {
