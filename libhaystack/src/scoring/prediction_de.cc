@@ -66,6 +66,8 @@ EvidenceTest WithinUnitEvidence(const PredictionDesign& design,
   EvidenceTest e;
   DeOptions cell_options = options;
   cell_options.min_detection_fraction = 0;  // the filter is the prediction's, applied later
+  // However few the prompt's cells, they are the evidence: a small n only weakens the test.
+  cell_options.config.min_cells_per_group = kMinEvidenceCells;
   auto de = RunDifferentialExpression(*design.evidence_treated, *design.evidence_control, genes,
                                       cell_options);
   if (!de.ok()) {
@@ -191,6 +193,8 @@ absl::StatusOr<DeResult> RunPredictionDe(const ExpressionMatrix& treated,
   const EvidenceTest evidence = RunEvidence(design, genes, options);
   const bool paired = n_units >= 2;
   const bool has_evidence = !evidence.p.empty();
+  // Without real evidence nothing is tested: agreement across units alone is what any
+  // deterministic model shows, effect or not.
 
   DeResult r;
   const size_t n = genes.size();
@@ -211,8 +215,7 @@ absl::StatusOr<DeResult> RunPredictionDe(const ExpressionMatrix& treated,
     const bool detected = scoring_internal::Detected(t.nonzero[g], rows, c.nonzero[g], rows,
                                                      options.min_detection_fraction) ||
                           options.min_detection_fraction <= 0;
-    // Without units or evidence nothing can be tested, and nothing is called.
-    r.tested[g] = detected && (paired || has_evidence);
+    r.tested[g] = detected && has_evidence;
     if (!r.tested[g]) continue;
     double p = 0;
     if (paired) {
@@ -238,15 +241,13 @@ absl::StatusOr<DeResult> RunPredictionDe(const ExpressionMatrix& treated,
       paired ? fmt::format("pseudobulk paired t across {} {} units of the query cells ({})",
                            n_units, design.unit_field, fmt::join(units.names, ", "))
              : "";
-  if (paired && has_evidence) {
+  if (!has_evidence) {
+    s.design = "none: no real evidence to test the prediction against (no DE calls)";
+  } else if (paired) {
     s.design = fmt::format("{}; {}; a gene's p is the larger of the two (intersection-union test)",
                            units_text, evidence.description);
-  } else if (paired) {
-    s.design = units_text;
-  } else if (has_evidence) {
-    s.design = evidence.description;
   } else {
-    s.design = "none: no independent units to test (no DE calls)";
+    s.design = evidence.description;
   }
   if (!paired) {
     s.caveats.push_back(fmt::format(
@@ -255,7 +256,10 @@ absl::StatusOr<DeResult> RunPredictionDe(const ExpressionMatrix& treated,
         n_units, design.unit_field, kMinCellsPerUnit, design.unit_field));
   }
   if (!has_evidence) {
-    s.caveats.push_back(fmt::format("No evidence test: {}.", evidence.why_not));
+    s.caveats.push_back(fmt::format(
+        "No evidence test, so no gene is called: {}. Agreement of the predictions across donors "
+        "alone is no evidence of a response.",
+        evidence.why_not));
   } else if (design.evidence_control_unit.empty()) {
     s.caveats.push_back(
         "The prompt's treated and control cells come from one donor and sample: the evidence "

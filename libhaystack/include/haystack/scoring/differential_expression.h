@@ -17,7 +17,8 @@
 //    has two kinds of independent units, both tested, and a gene's p is the larger of the two
 //    p-values (an intersection-union test): the query cells' donors or samples (pseudobulk per
 //    unit, paired t across units) and the real cells the prediction rests on (the prompt's
-//    treated cells against real control cells, with the test above within one donor).
+//    treated cells against real control cells, with the test above within one donor). Without
+//    an evidence test nothing is tested or called.
 //
 // Both: log2 fold change with a pseudocount of 1 on the expression scale (Seurat's
 // FoldChange): log2(mean(expm1 x_t) + 1) − log2(mean(expm1 x_c) + 1) over the log1p-normalised
@@ -129,6 +130,9 @@ struct PredictionDesign {
 // A unit's pseudobulk needs this many cells (muscat's default min_cells); smaller units are
 // left out of the paired test (their cells still count in the fold change).
 inline constexpr int kMinCellsPerUnit = 10;
+// The evidence test runs on however few real cells the prompt has, down to this many per group:
+// a small n weakens it, and that is the honest answer.
+inline constexpr int kMinEvidenceCells = 3;
 
 // The design-aware comparison of a prediction with its control, which correspond row by row
 // (same number of rows). Errors as RunDifferentialExpression's, plus: row counts that differ,
