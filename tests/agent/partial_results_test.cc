@@ -50,7 +50,8 @@ TEST_CASE("every observational task type is scored from the atlas with at least 
     REQUIRE(run.structured_query.has_value());
     CHECK(run.structured_query->task_type == c.task);
     REQUIRE(run.iterations.size() == 1);
-    const auto* score = std::get_if<ObservationalGroundingScore>(&run.iterations[0].grounding_score);
+    const auto* score =
+        std::get_if<ObservationalGroundingScore>(&run.iterations[0].grounding_score);
     REQUIRE(score != nullptr);
     int scored = 0;
     for (const ScoreComponent& component : score->components) {

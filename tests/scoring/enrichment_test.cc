@@ -118,9 +118,9 @@ TEST_CASE("BH runs within each collection; identical sets are one test with alia
     return s;
   };
   std::vector<GeneSet> sets = {
-      set("BP:1", "GO_BP", 0, 10),   set("BP:2", "GO_BP", 20, 10), set("BP:3", "GO_BP", 40, 10),
-      set("BP:0", "GO_BP", 0, 10),   // the same genes as BP:1
-      set("CC:1", "GO_CC", 0, 10),   // the same genes again, but another collection
+      set("BP:1", "GO_BP", 0, 10),  set("BP:2", "GO_BP", 20, 10),
+      set("BP:3", "GO_BP", 40, 10), set("BP:0", "GO_BP", 0, 10),  // the same genes as BP:1
+      set("CC:1", "GO_CC", 0, 10),  // the same genes again, but another collection
       set("CC:2", "GO_CC", 60, 10),
   };
   // An alias that only matches inside the universe: same 10 tested genes plus an untested one.

@@ -35,7 +35,8 @@ struct Case {
   std::vector<std::string> unit_names, genes;
 };
 
-Case MakeCase(int donors, int cells_per_donor, double donor_noise, bool real_effect, uint64_t seed) {
+Case MakeCase(int donors, int cells_per_donor, double donor_noise, bool real_effect,
+              uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal(0, 1);
   Case c;
@@ -136,10 +137,10 @@ std::vector<ReferenceRow> Reference(const Case& c, const std::vector<int32_t>& e
   };
   write_ints(c.units, "units.i32");
   write_ints(ec_units, "ec_units.i32");
-  testing::WriteFile(dir.File("shape.txt"),
-                     std::to_string(c.treated.rows) + " " + std::to_string(kGenes) + " " +
-                         std::to_string(c.evidence_t.rows) + " " +
-                         std::to_string(c.evidence_c.rows));
+  testing::WriteFile(dir.File("shape.txt"), std::to_string(c.treated.rows) + " " +
+                                                std::to_string(kGenes) + " " +
+                                                std::to_string(c.evidence_t.rows) + " " +
+                                                std::to_string(c.evidence_c.rows));
   const auto run = testing::RunProcess(
       {"/usr/bin/python3",
        (testing::SourceDir() / "tests/scoring/reference/prediction_de_reference.py").string(),
@@ -197,7 +198,8 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("a prompt donor without matched controls is compared with other donors (Crawford-Howell)") {
+TEST_CASE(
+    "a prompt donor without matched controls is compared with other donors (Crawford-Howell)") {
   const Case c = MakeCase(4, 30, 0.2, true, 11);
   Designed designed(c);
   PredictionDesign& d = designed.design;

@@ -276,8 +276,7 @@ class RunLoop {
           artifacts_.PutCells(RunArtifacts::IterationFile(n, "control_prompt.h5ad"),
                               services_.atlas, *record.selected_prompt.paired_control_indices));
     }
-    record.phase_seconds["prompt_generation"] =
-        Seconds(services_.clock.Now() - *record.started_at);
+    record.phase_seconds["prompt_generation"] = Seconds(services_.clock.Now() - *record.started_at);
     return true;
   }
 

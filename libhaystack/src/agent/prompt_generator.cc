@@ -104,9 +104,9 @@ absl::StatusOr<std::vector<PromptCandidate>> PromptGenerator::Generate(
         "no prompt cells found for ", query.cell_type_name.value_or(query.cell_type_query),
         query.perturbation_resolved ? absl::StrCat(" and ", *query.perturbation_resolved) : "",
         " in the atlas ", atlas_.name(), " by the strategies ",
-        absl::StrJoin(
-            order, ", ",
-            [](std::string* out, PromptStrategyKind k) { out->append(std::string(EnumName(k))); })));
+        absl::StrJoin(order, ", ", [](std::string* out, PromptStrategyKind k) {
+          out->append(std::string(EnumName(k)));
+        })));
   }
 
   // Quality, with matched controls for perturbed prompts.

@@ -516,16 +516,16 @@ absl::StatusOr<std::shared_ptr<const InteractionNetwork>> SqliteKnowledgeBase::B
   return knowledge_internal::MakeNetwork(std::move(source), edges);
 }
 
-absl::StatusOr<const std::unordered_set<int64_t>*>
-SqliteKnowledgeBase::HighThroughputPublications() const {
+absl::StatusOr<const std::unordered_set<int64_t>*> SqliteKnowledgeBase::HighThroughputPublications()
+    const {
   if (high_throughput_) return &*high_throughput_;
   // Files imported before publication_sizes existed count the papers here (a few seconds).
   auto has_table = db_->QueryInt(
       "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'publication_sizes'");
   if (!has_table.ok()) return has_table.status();
-  auto big = Query(*has_table > 0
-                       ? "SELECT pmid FROM publication_sizes WHERE genes > ?"
-                       : "SELECT pmid FROM publications GROUP BY pmid HAVING COUNT(*) > ?");
+  auto big =
+      Query(*has_table > 0 ? "SELECT pmid FROM publication_sizes WHERE genes > ?"
+                           : "SELECT pmid FROM publications GROUP BY pmid HAVING COUNT(*) > ?");
   if (!big.ok()) return big.status();
   (*big)->Bind(1, int64_t{kMaxGenesPerPublication});
   std::unordered_set<int64_t> pmids;
@@ -551,8 +551,8 @@ absl::StatusOr<std::vector<CoCitation>> SqliteKnowledgeBase::CoCitations(
       if (!excluded->contains(row.Int(0))) query_pubs.insert(row.Int(0));
     }));
   }
-  const int64_t corpus = std::max<int64_t>(
-      1, publication_corpus_ - static_cast<int64_t>(excluded->size()));
+  const int64_t corpus =
+      std::max<int64_t>(1, publication_corpus_ - static_cast<int64_t>(excluded->size()));
   std::vector<CoCitation> out;
   out.reserve(genes.size());
   for (const auto& gene : genes) {

@@ -16,9 +16,8 @@ const IterationRecord* BestIteration(const Run& run) {
   }
   const IterationRecord* best = nullptr;
   for (const auto& it : run.iterations) {
-    if (best == nullptr ||
-        CompositeScore(it.grounding_score).value_or(0) >
-            CompositeScore(best->grounding_score).value_or(0)) {
+    if (best == nullptr || CompositeScore(it.grounding_score).value_or(0) >
+                               CompositeScore(best->grounding_score).value_or(0)) {
       best = &it;
     }
   }

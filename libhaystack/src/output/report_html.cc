@@ -228,8 +228,8 @@ std::string RenderReportHtml(const RunReportInput& input) {
       absl::StrAppend(&h, "<tr><td>", it.iteration_number, "</td><td>",
                       Name(it.selected_prompt.strategy), "</td><td>",
                       IterationScore(CompositeScore(it.grounding_score)), "</td><td>",
-                      Name(it.control_strategy),
-                      "</td><td>", FormatNumber(it.duration_seconds), "</td></tr>\n");
+                      Name(it.control_strategy), "</td><td>", FormatNumber(it.duration_seconds),
+                      "</td></tr>\n");
     }
     absl::StrAppend(&h, "</tbody>\n</table>\n");
   }

@@ -15,7 +15,7 @@ namespace haystack::scoring {
 namespace {
 
 constexpr double kMarkerDetectionTarget = 0.25;  // without the type's real cells
-constexpr double kMinMarkerMean = 0.05;           // log1p: a marker the real cells barely show
+constexpr double kMinMarkerMean = 0.05;          // log1p: a marker the real cells barely show
 
 ScoreComponent Unavailable(const std::string& name, const std::string& reason) {
   return {name, std::nullopt, kObservationalWeight, "not scored: " + reason, reason};
@@ -46,9 +46,8 @@ absl::Status CheckInputs(const ObservationalInputs& in) {
   HAYSTACK_RETURN_IF_ERROR(CheckMatrix(in.predicted, "predicted", n));
   HAYSTACK_RETURN_IF_ERROR(CheckMatrix(in.query, "query", n));
   if (in.query != nullptr && Rows(*in.query) != Rows(*in.predicted)) {
-    return EvaluationError(
-        fmt::format("observational score: {} predicted cells but {} query cells",
-                    Rows(*in.predicted), Rows(*in.query)));
+    return EvaluationError(fmt::format("observational score: {} predicted cells but {} query cells",
+                                       Rows(*in.predicted), Rows(*in.query)));
   }
   std::vector<const Profile*> profiles;
   if (in.cell_type) profiles.push_back(&*in.cell_type);
@@ -86,7 +85,8 @@ ScoreComponent MarkerExpression(const ObservationalInputs& in, const Profile& pr
     for (const std::string& g : in.marker_genes) {
       if (auto it = index.find(g); it != index.end()) markers.push_back(it->second);
     }
-    if (markers.empty()) return Unavailable(kName, "none of the curated marker genes was predicted");
+    if (markers.empty())
+      return Unavailable(kName, "none of the curated marker genes was predicted");
     source = fmt::format("{} of {} curated markers", markers.size(), in.marker_genes.size());
   } else if (in.cell_type) {
     markers = SelectMarkers(*in.cell_type, in.other_cell_types, kMarkerGenes);
@@ -106,19 +106,19 @@ ScoreComponent MarkerExpression(const ObservationalInputs& in, const Profile& pr
   double credit = 0;
   std::vector<std::string> shown;
   for (size_t g : markers) {
-    credit += in.cell_type ? std::min(1.0, predicted.mean[g] /
-                                               std::max(kMinMarkerMean, in.cell_type->mean[g]))
-                           : std::min(1.0, predicted.detected[g] / kMarkerDetectionTarget);
+    credit +=
+        in.cell_type
+            ? std::min(1.0, predicted.mean[g] / std::max(kMinMarkerMean, in.cell_type->mean[g]))
+            : std::min(1.0, predicted.detected[g] / kMarkerDetectionTarget);
     s.marker_genes_detected[in.genes[g]] = predicted.detected[g];
     if (shown.size() < 8) shown.push_back(in.genes[g]);
   }
   const double strength = credit / static_cast<double>(markers.size());
-  return Scored(
-      kName, strength,
-      fmt::format("{} ({}{}): {:.3f} of {}", source, fmt::join(shown, ", "),
-                  markers.size() > shown.size() ? ", …" : "", strength,
-                  in.cell_type ? "the real cells' mean log expression, marker by marker"
-                               : "a 25% detection target, marker by marker"));
+  return Scored(kName, strength,
+                fmt::format("{} ({}{}): {:.3f} of {}", source, fmt::join(shown, ", "),
+                            markers.size() > shown.size() ? ", …" : "", strength,
+                            in.cell_type ? "the real cells' mean log expression, marker by marker"
+                                         : "a 25% detection target, marker by marker"));
 }
 
 // The predicted shift from the query cells along a signature of real cells: the projection
@@ -215,8 +215,8 @@ absl::StatusOr<ObservationalGroundingScore> ScoreObservational(const Observation
   ObservationalGroundingScore s;
   ScoreComponent marker = MarkerExpression(in, predicted, s);
   ScoreComponent tissue =
-      SignatureCapture("tissue_signature_match", in.tissue, in.tissue_unavailable_reason,
-                       predicted, query, in.genes, nullptr, &s.tissue_genes_detected);
+      SignatureCapture("tissue_signature_match", in.tissue, in.tissue_unavailable_reason, predicted,
+                       query, in.genes, nullptr, &s.tissue_genes_detected);
   ScoreComponent donor =
       SignatureCapture("donor_effect_capture", in.donor, in.donor_unavailable_reason, predicted,
                        query, in.genes, &s.donor_signature_genes, nullptr);

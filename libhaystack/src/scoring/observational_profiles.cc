@@ -21,7 +21,8 @@ void ForEachValue(const ExpressionMatrix& m, const Add& add) {
     for (size_t k = 0; k < d->values.size(); ++k) add(k % cols, d->values[k]);
   } else {
     const auto& csr = std::get<CsrMatrix>(m);
-    for (size_t k = 0; k < csr.data.size(); ++k) add(static_cast<size_t>(csr.indices[k]), csr.data[k]);
+    for (size_t k = 0; k < csr.data.size(); ++k)
+      add(static_cast<size_t>(csr.indices[k]), csr.data[k]);
   }
 }
 

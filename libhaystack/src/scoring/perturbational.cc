@@ -103,9 +103,9 @@ ScoreComponent LiteratureComponent(const KnowledgeBase& kb, const Perturbational
   }
   auto co = kb.CoCitations(query, top);
   if (!co.ok()) {
-    return Unavailable(kName, kLiteratureWeight,
-                       fmt::format("the literature source failed: {}",
-                                   std::string(co.status().message())));
+    return Unavailable(
+        kName, kLiteratureWeight,
+        fmt::format("the literature source failed: {}", std::string(co.status().message())));
   }
   LiteratureAssessment a = LiteratureSupport(*in.de, *in.perturbation, *co);
   evidence = std::move(a.evidence);
@@ -142,10 +142,9 @@ absl::StatusOr<GroundingScore> ScorePerturbational(const KnowledgeBase& kb,
     }
   }
   ScoreComponent pathway = PathwayComponent(inputs, options);
-  ScoreComponent target =
-      inputs.perturbation != nullptr
-          ? TargetActivation(de, *inputs.perturbation)
-          : Unavailable("target_activation", kTargetWeight, kUnresolved);
+  ScoreComponent target = inputs.perturbation != nullptr
+                              ? TargetActivation(de, *inputs.perturbation)
+                              : Unavailable("target_activation", kTargetWeight, kUnresolved);
   ScoreComponent literature = LiteratureComponent(kb, inputs, options, s.literature_evidence);
   ScoreComponent network = NetworkComponent(kb, de, options);
 

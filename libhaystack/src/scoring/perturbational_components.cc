@@ -66,8 +66,7 @@ ScoreComponent PathwayCoherence(const EnrichmentResult* enrichment,
   std::map<std::string, std::pair<int, double>> rank_and_q;
   int rank = 0;
   for (const EnrichedPathway& p : enrichment->pathways) {
-    if (!wanted.empty() &&
-        std::find(wanted.begin(), wanted.end(), p.collection) == wanted.end()) {
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), p.collection) == wanted.end()) {
       continue;
     }
     if (rank_and_q.count(p.set_id) > 0) continue;
@@ -270,8 +269,9 @@ LiteratureAssessment LiteratureSupport(const DeResult& /*de*/, const Perturbatio
   c.score = LiteratureScore(supported, checked);
   c.rationale =
       checked == 0
-          ? std::string("no DE genes to look up: nothing the prediction changes has literature "
-                        "support")
+          ? std::string(
+                "no DE genes to look up: nothing the prediction changes has literature "
+                "support")
           : fmt::format(
                 "{} of the {} most significant DE genes are co-cited with {} or its targets "
                 "beyond chance (>= 2 papers, hypergeometric p <= {}; papers naming more than {} "

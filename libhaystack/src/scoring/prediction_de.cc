@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
+#include <thread>
 
 #include "fmt/format.h"
 #include "fmt/ranges.h"
@@ -61,8 +63,8 @@ struct EvidenceTest {
   std::string why_not;
 };
 
-EvidenceTest WithinUnitEvidence(const PredictionDesign& design,
-                                std::span<const std::string> genes, const DeOptions& options) {
+EvidenceTest WithinUnitEvidence(const PredictionDesign& design, std::span<const std::string> genes,
+                                const DeOptions& options) {
   EvidenceTest e;
   DeOptions cell_options = options;
   cell_options.min_detection_fraction = 0;  // the filter is the prediction's, applied later
@@ -95,8 +97,7 @@ EvidenceTest AgainstOtherDonors(const PredictionDesign& design,
                                 std::span<const std::string> genes) {
   EvidenceTest e;
   const int n_units = static_cast<int>(design.evidence_control_unit_names.size());
-  if (design.evidence_control_unit.size() !=
-      static_cast<size_t>(Rows(*design.evidence_control))) {
+  if (design.evidence_control_unit.size() != static_cast<size_t>(Rows(*design.evidence_control))) {
     e.why_not = "the evidence controls' donors do not match their rows";
     return e;
   }
@@ -120,8 +121,7 @@ EvidenceTest AgainstOtherDonors(const PredictionDesign& design,
   std::vector<double> y(usable.size());
   for (size_t g = 0; g < genes.size(); ++g) {
     for (size_t k = 0; k < usable.size(); ++k) y[k] = controls.UnitLog2(usable[k], g);
-    const auto test =
-        scoring_internal::CrawfordHowell(std::log2(treated.pooled_mean[g] + 1), y);
+    const auto test = scoring_internal::CrawfordHowell(std::log2(treated.pooled_mean[g] + 1), y);
     e.p[g] = test.p_value;
     e.direction[g] = test.statistic > 0 ? 1 : (test.statistic < 0 ? -1 : 0);
   }
@@ -172,8 +172,7 @@ absl::Status CheckPair(const ExpressionMatrix& treated, const ExpressionMatrix& 
 absl::StatusOr<DeResult> RunPredictionDe(const ExpressionMatrix& treated,
                                          const ExpressionMatrix& control,
                                          std::span<const std::string> genes,
-                                         const PredictionDesign& design,
-                                         const DeOptions& options) {
+                                         const PredictionDesign& design, const DeOptions& options) {
   const DEAnalysisConfig& config = options.config;
   if (absl::Status s = Validate(config); !s.ok()) {
     return EvaluationError(fmt::format("differential expression: {}", std::string(s.message())));
@@ -188,8 +187,19 @@ absl::StatusOr<DeResult> RunPredictionDe(const ExpressionMatrix& treated,
   }
   HAYSTACK_ASSIGN_OR_RETURN(const Units units, UsableUnits(design, rows));
   const int n_units = static_cast<int>(units.names.size());
-  const Pseudobulk t = ComputePseudobulk(treated, units.of_row, n_units);
-  const Pseudobulk c = ComputePseudobulk(control, units.of_row, n_units);
+  // The two passes over the predictions are independent: the treated one on a second thread.
+  Pseudobulk t, c;
+  {
+    std::optional<std::thread> other;
+    auto treated_pass = [&] { t = ComputePseudobulk(treated, units.of_row, n_units); };
+    if (options.threads == 1) {
+      treated_pass();
+    } else {
+      other.emplace(treated_pass);
+    }
+    c = ComputePseudobulk(control, units.of_row, n_units);
+    if (other) other->join();
+  }
   const EvidenceTest evidence = RunEvidence(design, genes, options);
   const bool paired = n_units >= 2;
   const bool has_evidence = !evidence.p.empty();

@@ -303,13 +303,12 @@ absl::Status SqlRunStore::RecordIteration(const Lease& lease, const IterationRec
                    {Text(lease.run_id), Text(lease.owner), Int(lease.attempt), ToJson(iterations),
                     ToJson(scores), Int(record.iteration_number), Now()})
             .status());
-    return InsertEvent(db,
-                       {.run_id = lease.run_id,
-                        .at = options_.clock->Now(),
-                        .attempt = lease.attempt,
-                        .kind = "iteration",
-                        .iteration = record.iteration_number,
-                        .message = ScoredMessage(record)});
+    return InsertEvent(db, {.run_id = lease.run_id,
+                            .at = options_.clock->Now(),
+                            .attempt = lease.attempt,
+                            .kind = "iteration",
+                            .iteration = record.iteration_number,
+                            .message = ScoredMessage(record)});
   });
 }
 

@@ -38,7 +38,7 @@ struct DeSummary {
   // What a p-value's n is: the independent units and the test (docs/scoring.md §1), e.g.
   // "paired t across 6 donors (donor_id) ∩ Wilcoxon rank-sum, 24 vs 105 real cells of D01".
   std::string design;
-  int64_t n_units = 0;                // independent units (donors or samples) of the query cells
+  int64_t n_units = 0;               // independent units (donors or samples) of the query cells
   std::vector<std::string> caveats;  // limits of the design, for the report
   int64_t n_up = 0;
   int64_t n_down = 0;

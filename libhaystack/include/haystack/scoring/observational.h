@@ -52,8 +52,8 @@ Profile ComputeProfile(const ExpressionMatrix& m, std::string label);
 // genes that move most.
 struct Signature {
   std::string description;
-  std::vector<size_t> genes;     // column indices
-  std::vector<double> log2_fc;   // per entry of `genes`
+  std::vector<size_t> genes;    // column indices
+  std::vector<double> log2_fc;  // per entry of `genes`
   // Share of the query cells already in the target (their tissue, their donor): the shift the
   // predictions should show along the signature is 1 − query_share of it.
   double query_share = 0;

@@ -16,7 +16,8 @@ void AppendRow(const ExpressionMatrix& m, int64_t r, const std::vector<int32_t>&
   scratch.clear();
   auto add = [&](int64_t c, float v) {
     if (v == 0.0f) return;
-    const int32_t to = column_of.empty() ? static_cast<int32_t>(c) : column_of[static_cast<size_t>(c)];
+    const int32_t to =
+        column_of.empty() ? static_cast<int32_t>(c) : column_of[static_cast<size_t>(c)];
     if (to >= 0) scratch.emplace_back(to, v);
   };
   if (const auto* d = std::get_if<DenseMatrix>(&m)) {

@@ -95,9 +95,8 @@ absl::Status ReadCellTypes(const Reader& r, const StructuredQuery& query,
   HAYSTACK_ASSIGN_OR_RETURN(std::vector<int64_t> own,
                             r.Cells(CellFilter().Where(AtlasField::kCellType, type)));
   if (static_cast<int>(own.size()) < kMinCells) {
-    out.markers_unavailable_reason = absl::StrCat("the atlas has ", own.size(),
-                                                  " unperturbed cells of ", type, " (need ",
-                                                  kMinCells, ")");
+    out.markers_unavailable_reason = absl::StrCat(
+        "the atlas has ", own.size(), " unperturbed cells of ", type, " (need ", kMinCells, ")");
     return absl::OkStatus();
   }
   HAYSTACK_ASSIGN_OR_RETURN(out.cell_type, r.ProfileOf(own, r.TypeLabel(type, own.front())));
@@ -167,10 +166,11 @@ absl::Status ReadTissue(const Reader& r, const StructuredQuery& query,
         " and in another tissue, so the tissue's own signature cannot be told from cell types");
     return absl::OkStatus();
   }
-  out.tissue = scoring::ContrastSignature(
-      strata.pairs, absl::StrCat("the signature of ", tissue, " (its ", strata.Types(),
-                           " cells against the same types in other tissues)"),
-      scoring::kSignatureGenes);
+  out.tissue =
+      scoring::ContrastSignature(strata.pairs,
+                                 absl::StrCat("the signature of ", tissue, " (its ", strata.Types(),
+                                              " cells against the same types in other tissues)"),
+                                 scoring::kSignatureGenes);
   if (!out.tissue) {
     out.tissue_unavailable_reason = absl::StrCat("fewer than 3 genes differ in ", tissue);
     return absl::OkStatus();
@@ -187,19 +187,19 @@ absl::Status ReadDonor(const Reader& r, const StructuredQuery& query,
     return absl::OkStatus();
   }
   const std::string& donor = *query.target_donor_id;
-  HAYSTACK_ASSIGN_OR_RETURN(
-      const Strata strata,
-      ReadStrata(r, AtlasField::kDonor, donor, query.cell_type_cl_id.value_or("")));
+  HAYSTACK_ASSIGN_OR_RETURN(const Strata strata, ReadStrata(r, AtlasField::kDonor, donor,
+                                                            query.cell_type_cl_id.value_or("")));
   if (strata.pairs.empty()) {
     out.donor_unavailable_reason =
         absl::StrCat("donor ", donor, " has no other cell type with ", kMinCells,
                      "+ unperturbed cells that other donors also have");
     return absl::OkStatus();
   }
-  out.donor = scoring::ContrastSignature(
-      strata.pairs, absl::StrCat("donor ", donor, "'s signature (its ", strata.Types(),
-                           " cells against other donors' cells of those types)"),
-      scoring::kSignatureGenes);
+  out.donor =
+      scoring::ContrastSignature(strata.pairs,
+                                 absl::StrCat("donor ", donor, "'s signature (its ", strata.Types(),
+                                              " cells against other donors' cells of those types)"),
+                                 scoring::kSignatureGenes);
   if (!out.donor) {
     out.donor_unavailable_reason = absl::StrCat("fewer than 3 genes differ in donor ", donor);
     return absl::OkStatus();
@@ -261,7 +261,8 @@ absl::Status ReadCoherence(const Reader& r, const KnowledgeBase& knowledge,
     out.coherence_unavailable_reason = absl::StrCat(
         "the atlas has no unperturbed cells of ", type,
         " besides the query cells, no ontology parent or child of it has cells, and the query "
-        "cells are too few (", query_cells.size(), ")");
+        "cells are too few (",
+        query_cells.size(), ")");
     return absl::OkStatus();
   }
   HAYSTACK_ASSIGN_OR_RETURN(

@@ -45,8 +45,8 @@ std::pair<std::vector<int32_t>, std::vector<std::string>> Encode(
 int CountUnits(const std::vector<int32_t>& codes, size_t n_units, int min_cells) {
   std::vector<int> cells(n_units, 0);
   for (int32_t c : codes) ++cells[static_cast<size_t>(c)];
-  return static_cast<int>(std::count_if(cells.begin(), cells.end(),
-                                        [&](int n) { return n >= min_cells; }));
+  return static_cast<int>(
+      std::count_if(cells.begin(), cells.end(), [&](int n) { return n >= min_cells; }));
 }
 
 }  // namespace
@@ -129,8 +129,8 @@ absl::Status PredictionDesignData::ReadEvidence(const DesignInputs& in) {
       design_.evidence_control_unit = std::move(codes);
       design_.evidence_control_unit_names = std::move(names);
       design_.evidence_description = absl::StrCat(
-          n_treated, " prompt cells of donor ", donor, " and ", others.size(),
-          " query cells of ", design_.evidence_control_unit_names.size(), " other donors");
+          n_treated, " prompt cells of donor ", donor, " and ", others.size(), " query cells of ",
+          design_.evidence_control_unit_names.size(), " other donors");
     }
   }
   design_.evidence_treated = &*evidence_treated_;

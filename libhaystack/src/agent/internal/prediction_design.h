@@ -18,7 +18,7 @@ namespace haystack::agent_internal {
 
 struct DesignInputs {
   const CellAtlas& atlas;
-  const std::vector<std::string>& genes;          // the predictions' columns
+  const std::vector<std::string>& genes;           // the predictions' columns
   const std::vector<int64_t>& query_cell_indices;  // atlas rows of the predictions' rows
   const ExpressionMatrix& query_cells;             // their expression, over `genes`
   const PromptCandidate& prompt;

@@ -24,7 +24,8 @@ std::optional<TerminationReason> TerminationAfter(const IterationScores& scores,
     const auto split = scores.end() - static_cast<std::ptrdiff_t>(window);
     int best_before = kUnscoredRank;
     int best_recent = kUnscoredRank;
-    for (auto it = scores.begin(); it != split; ++it) best_before = std::max(best_before, Rank(*it));
+    for (auto it = scores.begin(); it != split; ++it)
+      best_before = std::max(best_before, Rank(*it));
     for (auto it = split; it != scores.end(); ++it) best_recent = std::max(best_recent, Rank(*it));
     if (best_recent - best_before < config.min_improvement) return TerminationReason::kPlateau;
   }
