@@ -3,11 +3,11 @@
 #   docker run --rm -e RUN_ID=… -e HAYSTACK_DATABASE_URL=postgresql://… haystack-orchestrator
 FROM debian:12-slim AS build
 COPY . /src
+# The install puts the programs, the library package and the bundled knowledge base and demo
+# atlas (share/haystack/, where the programs look) under /opt/haystack.
 RUN /src/scripts/setup --build-dir /build -- -DCMAKE_BUILD_TYPE=Release \
-      -DHAYSTACK_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/opt/haystack \
-    && cmake --install /build \
-    && install -D -m 644 /build/data/knowledge.sqlite /opt/haystack/share/haystack/knowledge.sqlite \
-    && install -D -m 644 /build/data/demo-atlas.h5ad /opt/haystack/share/haystack/demo-atlas.h5ad
+      -DHAYSTACK_BUILD_TESTS=OFF -DHAYSTACK_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=/opt/haystack \
+    && cmake --install /build
 
 FROM debian:12-slim
 # Runtime libraries of the installed programs (the packages owning their DT_NEEDED libraries:

@@ -1,33 +1,33 @@
-# Every dependency is a Debian 12 package (scripts/lib/packages.txt); nothing is fetched.
-find_package(Threads REQUIRED)
-find_package(absl CONFIG REQUIRED)
-find_package(fmt CONFIG REQUIRED)
-find_package(spdlog CONFIG REQUIRED)
-find_package(RapidJSON CONFIG REQUIRED)
-find_package(CLI11 CONFIG REQUIRED)
-find_package(SQLite3 REQUIRED)
-find_package(PostgreSQL REQUIRED)
-find_package(CURL REQUIRED)
-find_package(OpenSSL REQUIRED)
-find_package(HDF5 REQUIRED COMPONENTS C)
-find_package(Protobuf REQUIRED)
-find_package(gRPC CONFIG REQUIRED)
-find_package(mstch CONFIG REQUIRED)
-# Boost.Math (header-only) for the scoring module's distributions; listed here because static
-# libraries carry their private link dependencies into the installed package.
-find_package(Boost 1.74 REQUIRED)
+# Every dependency is a Debian 12 package (scripts/packages/*.txt); nothing is fetched.
+#
+# haystack_package_arguments(<package> <out-var>): how find_package finds one of them. The
+# build and the installed package (haystackConfig.cmake, which finds only the packages of the
+# modules a consumer asks for) share this table.
+function(haystack_package_arguments package out_var)
+  set(config_packages absl fmt spdlog RapidJSON CLI11 gRPC mstch)
+  if(package IN_LIST config_packages)
+    set(${out_var} ${package} CONFIG PARENT_SCOPE)
+  elseif(package STREQUAL "HDF5")
+    set(${out_var} HDF5 COMPONENTS C PARENT_SCOPE)
+  elseif(package STREQUAL "Boost")
+    # Boost.Math (header-only) for the scoring module's distributions.
+    set(${out_var} Boost 1.74 PARENT_SCOPE)
+  else()
+    set(${out_var} ${package} PARENT_SCOPE)
+  endif()
+endfunction()
 
-# RapidJSON's Debian config exports only include directories; wrap them in a target.
-if(NOT TARGET haystack_rapidjson)
-  add_library(haystack_rapidjson INTERFACE)
-  target_include_directories(haystack_rapidjson SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIRS})
-  # std::string support in rapidjson::Value and the SSE4.2 skip-whitespace path.
-  target_compile_definitions(haystack_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)
-endif()
-
-if(NOT TARGET haystack_hdf5)
-  add_library(haystack_hdf5 INTERFACE)
-  target_include_directories(haystack_hdf5 SYSTEM INTERFACE ${HDF5_C_INCLUDE_DIRS} ${HDF5_INCLUDE_DIRS})
-  target_link_libraries(haystack_hdf5 INTERFACE ${HDF5_C_LIBRARIES})
-  target_compile_definitions(haystack_hdf5 INTERFACE ${HDF5_C_DEFINITIONS} H5_USE_110_API)
-endif()
+# The package that provides an imported target, by its namespace ("" for targets that are not
+# imported from a package: haystack's own modules and its wrapper targets).
+function(haystack_package_of_target target out_var)
+  set(namespaces absl fmt spdlog Threads SQLite PostgreSQL CURL OpenSSL protobuf gRPC mstch Boost)
+  set(packages absl fmt spdlog Threads SQLite3 PostgreSQL CURL OpenSSL Protobuf gRPC mstch Boost)
+  set(${out_var} "" PARENT_SCOPE)
+  if(target MATCHES "^([A-Za-z0-9_]+)::")
+    list(FIND namespaces "${CMAKE_MATCH_1}" index)
+    if(index GREATER_EQUAL 0)
+      list(GET packages ${index} package)
+      set(${out_var} ${package} PARENT_SCOPE)
+    endif()
+  endif()
+endfunction()

@@ -38,24 +38,3 @@ fetch_knowledge_data() {
   rm -f "$dir"/*.deb
   echo "$dir"
 }
-
-# Builds the demo knowledge base $1/data/knowledge.sqlite (build dir $1) from the Debian files
-# and data/curated with the freshly built haystack-kb. Skipped when the file is newer than the
-# tool and every curated table; built into a temporary file and renamed, so it is never partial.
-build_demo_knowledge_base() {
-  local build_dir="$1" kb tool data tmp
-  kb="$build_dir/data/knowledge.sqlite"
-  tool="$build_dir/apps/haystack-kb/haystack-kb"
-  if [ -s "$kb" ] && [ -z "$(find "$tool" "$HAYSTACK_ROOT"/data/curated -newer "$kb" 2>/dev/null)" ]; then
-    log "demo knowledge base $kb is up to date"
-    return 0
-  fi
-  data="$(fetch_knowledge_data "$(knowledge_data_dir)")"
-  mkdir -p "$build_dir/data"
-  tmp="$kb.partial"
-  rm -f "$tmp"
-  log "building the demo knowledge base $kb"
-  "$tool" import-bioconductor --kb "$tmp" --data-dir "$data" >&2
-  "$tool" import-curated --kb "$tmp" --dir "$HAYSTACK_ROOT/data/curated" >&2
-  mv "$tmp" "$kb"
-}

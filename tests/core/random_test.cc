@@ -49,7 +49,7 @@ TEST_CASE("Below is uniform and stays below its bound") {
   CHECK(random.Below(1) == 0);
 }
 
-TEST_CASE("Uniform lies in [0, 1)") {
+TEST_CASE("Uniform draws lie between 0 inclusive and 1 exclusive") {
   SeededRandom random(3);
   double sum = 0;
   for (int i = 0; i < 10000; ++i) {

@@ -8,11 +8,11 @@
 #include <mutex>
 #include <numeric>
 #include <string_view>
-#include <thread>
 
 #include "absl/time/clock.h"
 #include "fmt/format.h"
 #include "haystack/core/error.h"
+#include "haystack/core/parallel.h"
 #include "haystack/core/random.h"
 
 namespace haystack {
@@ -51,25 +51,6 @@ absl::Status CheckInputs(const IclInputs& in) {
   HAYSTACK_RETURN_IF_ERROR(same_genes(in.prompt, "prompt"));
   HAYSTACK_RETURN_IF_ERROR(same_genes(in.reference, "reference"));
   return absl::OkStatus();
-}
-
-int ThreadCount(int requested) {
-  if (requested > 0) return requested;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-// Runs body(block) for blocks [0, blocks) on `threads` threads; blocks are claimed in order.
-template <typename Body>
-void ParallelBlocks(int64_t blocks, int threads, const Body& body) {
-  std::atomic<int64_t> next{0};
-  auto worker = [&] {
-    for (int64_t b = next++; b < blocks; b = next++) body(b);
-  };
-  const int n = static_cast<int>(std::min<int64_t>(threads, blocks));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < n; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
 }
 
 // The rows whose mean is estimated: all, or a seeded uniform subsample of `max_rows`, sorted
@@ -118,7 +99,7 @@ ColumnMoments Moments(const ExpressionMatrix& m, const std::vector<int64_t>& row
   std::vector<ColumnSums> partial(
       static_cast<size_t>(blocks),
       ColumnSums{std::vector<double>(genes, 0.0), std::vector<double>(genes, 0.0)});
-  ParallelBlocks(blocks, threads, [&](int64_t b) {
+  ParallelFor(blocks, threads, [&](int64_t b, int) {
     auto& acc = partial[static_cast<size_t>(b)];
     const int64_t end = std::min(n, (b + 1) * kRowsPerBlock);
     for (int64_t i = b * kRowsPerBlock; i < end; ++i) AddRow(m, rows[static_cast<size_t>(i)], acc);
@@ -182,7 +163,7 @@ constexpr uint64_t kReferenceStream = 0xc2b2ae3d27d4eb4full;
 absl::StatusOr<std::vector<double>> IclConditionEffect(const IclInputs& inputs,
                                                        const IclOptions& options) {
   HAYSTACK_RETURN_IF_ERROR(CheckInputs(inputs));
-  const int threads = ThreadCount(options.threads);
+  const int threads = ResolveThreadCount(options.threads);
   const ExpressionMatrix& prompt = *inputs.prompt;
   const ColumnMoments shown = Moments(
       prompt, ContextRows(Rows(prompt), options.max_context_cells, options.seed ^ kPromptStream),
@@ -222,7 +203,7 @@ absl::StatusOr<DenseMatrix> PredictIcl(const IclInputs& inputs, const IclOptions
   std::mutex progress_mu;
   int64_t done = 0;
 
-  ParallelBlocks(blocks, ThreadCount(options.threads), [&](int64_t b) {
+  ParallelFor(blocks, options.threads, [&](int64_t b, int) {
     if (stop.stop_requested()) return;
     const int64_t begin = b * kRowsPerBlock;
     const int64_t end = std::min(rows, begin + kRowsPerBlock);

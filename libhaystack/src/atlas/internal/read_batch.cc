@@ -8,10 +8,10 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "haystack/core/error.h"
+#include "haystack/core/parallel.h"
 #include "internal/cat.h"
 
 namespace haystack::atlas_internal {
@@ -107,16 +107,13 @@ absl::Status ReadBatch(int fd, std::span<const ReadRequest> requests,
   if (threads == 1) return PreadAll(fd, requests, path);
   // Contiguous shares: requests in file order stay in file order within each thread.
   std::vector<absl::Status> status(threads);
-  std::vector<std::thread> pool;
   const size_t per = (requests.size() + threads - 1) / threads;
-  for (size_t t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      const size_t b = std::min(requests.size(), t * per);
-      const size_t e = std::min(requests.size(), b + per);
-      status[t] = PreadAll(fd, requests.subspan(b, e - b), path);
-    });
-  }
-  for (std::thread& th : pool) th.join();
+  ParallelFor(static_cast<int64_t>(threads), static_cast<int>(threads), [&](int64_t share, int) {
+    const auto t = static_cast<size_t>(share);
+    const size_t b = std::min(requests.size(), t * per);
+    const size_t e = std::min(requests.size(), b + per);
+    status[t] = PreadAll(fd, requests.subspan(b, e - b), path);
+  });
   for (const absl::Status& s : status) HAYSTACK_RETURN_IF_ERROR(s);
   return absl::OkStatus();
 }

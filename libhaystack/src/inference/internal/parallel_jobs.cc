@@ -2,9 +2,9 @@
 
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "haystack/core/error.h"
+#include "haystack/core/parallel.h"
 
 namespace haystack::inference_internal {
 
@@ -26,10 +26,9 @@ absl::StatusOr<InferenceResult> RunJobsInParallel(const std::vector<PlannedJob>&
     }
     outcomes[i] = std::move(outcome);
   };
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < jobs.size(); ++i) threads.emplace_back(run, i);
-  if (!jobs.empty()) run(0);
-  for (auto& t : threads) t.join();
+  // One thread per job: jobs mostly wait on the worker, so they all run at once.
+  const auto count = static_cast<int64_t>(jobs.size());
+  ParallelFor(count, static_cast<int>(count), [&](int64_t i, int) { run(static_cast<size_t>(i)); });
 
   // The caller's stop explains every failure that followed it.
   HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
