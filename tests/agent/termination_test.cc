@@ -61,7 +61,7 @@ TEST_CASE("the best iteration is the highest score, ties going to the earlier on
   CHECK(BestIterationNumber({std::nullopt, std::nullopt}) == 1);
 }
 
-TEST_CASE("a run nothing could score stops at once; an unscored iteration counts as lowest",
+TEST_CASE("a run nothing could score stops at once, and an unscored iteration counts as lowest",
           "[termination]") {
   const RunConfig config = Config(5, 7, 3, 1);
   CHECK(TerminationAfter({std::nullopt}, config) == TerminationReason::kUnscored);

@@ -32,7 +32,8 @@ DeOptions Options(DeTestMethod method, WilcoxonConvention convention, int thread
 }
 
 TEST_CASE(
-    "Wilcoxon (exact_ties) equals SciPy mannwhitneyu(asymptotic) to 1e-9; the detection filter, "
+    "Wilcoxon (exact_ties) equals SciPy mannwhitneyu(asymptotic) to 1e-9, and the detection "
+    "filter, "
     "BH and Bonferroni over the tested genes and the log2 FC equal an independent "
     "implementation") {
   const DePair pair = MakeDePair(60, 45, 300, 7);

@@ -109,7 +109,7 @@ TEST_CASE("BH runs across the tested sets of one direction") {
   CHECK(r.pathways[0].genes == std::vector<std::string>{"G0", "G1", "G2", "G3", "G4", "G5"});
 }
 
-TEST_CASE("BH runs within each collection; identical sets are one test with aliases") {
+TEST_CASE("BH runs within each collection, and identical sets are one test with aliases") {
   const std::vector<std::string> tested = Genes(200);
   auto set = [&](std::string id, std::string collection, int first, int n) {
     GeneSet s{std::move(id), "", std::move(collection), {}};

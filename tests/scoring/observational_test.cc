@@ -161,7 +161,8 @@ TEST_CASE("marker score is monotone in marker detection") {
   CHECK(previous >= 9);
 }
 
-TEST_CASE("curated markers are used when given; missing evidence makes components unavailable") {
+TEST_CASE(
+    "curated markers are used when given, and missing evidence makes components unavailable") {
   const Fixture f;
   const ExpressionMatrix good = Cells({'A', true, true}, 40, 41);
   ObservationalInputs in = f.Inputs(&good);

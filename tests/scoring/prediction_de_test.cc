@@ -215,7 +215,7 @@ TEST_CASE(
   CHECK_THAT(r.summary.caveats.back(), Catch::Contains("other donors"));
 }
 
-TEST_CASE("a deterministic shift is certain across donors; the evidence bounds its p-value") {
+TEST_CASE("a deterministic shift is certain across donors, and the evidence bounds its p-value") {
   const Case c = MakeCase(6, 30, 0.0, true, 13);
   Designed designed(c);
   PredictionDesign& d = designed.design;

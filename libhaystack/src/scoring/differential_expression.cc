@@ -1,13 +1,12 @@
 #include "haystack/scoring/differential_expression.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <numeric>
-#include <thread>
 
 #include "fmt/format.h"
 #include "haystack/core/error.h"
+#include "haystack/core/parallel.h"
 #include "haystack/scoring/multiple_testing.h"
 #include "internal/de_calls.h"
 #include "internal/gene_column.h"
@@ -102,44 +101,38 @@ absl::StatusOr<DeResult> RunDifferentialExpression(const ExpressionMatrix& treat
   r.tested.assign(genes.size(), 0);
 
   const int64_t n_blocks = (n_genes + kBlockGenes - 1) / kBlockGenes;
-  int threads = options.threads > 0
-                    ? options.threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, n_blocks)));
-  std::atomic<int64_t> next_block{0};
-  auto worker = [&] {
-    std::vector<GeneColumn> columns(static_cast<size_t>(kBlockGenes));
-    for (int64_t block = next_block++; block < n_blocks; block = next_block++) {
-      const int64_t begin = block * kBlockGenes;
-      const int64_t end = std::min(n_genes, begin + kBlockGenes);
-      const std::span<GeneColumn> span(columns.data(), static_cast<size_t>(end - begin));
-      for (GeneColumn& c : span) c.Clear();
-      GatherColumns(treated, begin, end, /*treated=*/true, span);
-      GatherColumns(control, begin, end, /*treated=*/false, span);
-      for (int64_t g = begin; g < end; ++g) {
-        GeneColumn& column = span[static_cast<size_t>(g - begin)];
-        const auto i = static_cast<size_t>(g);
-        r.mean_treated[i] = column.sum_treated / static_cast<double>(n1);
-        r.mean_control[i] = column.sum_control / static_cast<double>(n2);
-        r.log2_fold_change[i] = Log2FoldChange(column.expression_treated / static_cast<double>(n1),
-                                               column.expression_control / static_cast<double>(n2));
-        r.tested[i] = scoring_internal::Detected(column.nnz_treated, n1, column.nnz_control, n2,
-                                                 options.min_detection_fraction) ||
-                      options.min_detection_fraction <= 0;
-        if (!r.tested[i]) continue;
-        const GeneTest test =
-            config.test_method == DeTestMethod::kTTest
-                ? scoring_internal::WelchTest(column, n1, n2)
-                : scoring_internal::WilcoxonTest(column, n1, n2, config.wilcoxon_convention);
-        r.statistic[i] = test.statistic;
-        r.p_value[i] = test.p_value;
-      }
+  const int threads = static_cast<int>(
+      std::min<int64_t>(ResolveThreadCount(options.threads), std::max<int64_t>(1, n_blocks)));
+  // One reusable block of columns per worker: a thread allocates only while its buffers grow.
+  std::vector<std::vector<GeneColumn>> scratch(
+      static_cast<size_t>(threads), std::vector<GeneColumn>(static_cast<size_t>(kBlockGenes)));
+  ParallelFor(n_blocks, threads, [&](int64_t block, int worker) {
+    std::vector<GeneColumn>& columns = scratch[static_cast<size_t>(worker)];
+    const int64_t begin = block * kBlockGenes;
+    const int64_t end = std::min(n_genes, begin + kBlockGenes);
+    const std::span<GeneColumn> span(columns.data(), static_cast<size_t>(end - begin));
+    for (GeneColumn& c : span) c.Clear();
+    GatherColumns(treated, begin, end, /*treated=*/true, span);
+    GatherColumns(control, begin, end, /*treated=*/false, span);
+    for (int64_t g = begin; g < end; ++g) {
+      GeneColumn& column = span[static_cast<size_t>(g - begin)];
+      const auto i = static_cast<size_t>(g);
+      r.mean_treated[i] = column.sum_treated / static_cast<double>(n1);
+      r.mean_control[i] = column.sum_control / static_cast<double>(n2);
+      r.log2_fold_change[i] = Log2FoldChange(column.expression_treated / static_cast<double>(n1),
+                                             column.expression_control / static_cast<double>(n2));
+      r.tested[i] = options.min_detection_fraction <= 0 ||
+                    scoring_internal::Detected(column.nnz_treated, n1, column.nnz_control, n2,
+                                               options.min_detection_fraction);
+      if (!r.tested[i]) continue;
+      const GeneTest test =
+          config.test_method == DeTestMethod::kTTest
+              ? scoring_internal::WelchTest(column, n1, n2)
+              : scoring_internal::WilcoxonTest(column, n1, n2, config.wilcoxon_convention);
+      r.statistic[i] = test.statistic;
+      r.p_value[i] = test.p_value;
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+  });
 
   scoring_internal::FinishDe(r, options, n1, n2);
   r.summary.design = fmt::format(

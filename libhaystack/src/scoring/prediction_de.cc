@@ -3,12 +3,11 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <optional>
-#include <thread>
 
 #include "fmt/format.h"
 #include "fmt/ranges.h"
 #include "haystack/core/error.h"
+#include "haystack/core/parallel.h"
 #include "haystack/scoring/differential_expression.h"
 #include "internal/de_calls.h"
 #include "internal/pseudobulk.h"
@@ -187,19 +186,11 @@ absl::StatusOr<DeResult> RunPredictionDe(const ExpressionMatrix& treated,
   }
   HAYSTACK_ASSIGN_OR_RETURN(const Units units, UsableUnits(design, rows));
   const int n_units = static_cast<int>(units.names.size());
-  // The two passes over the predictions are independent: the treated one on a second thread.
+  // The two passes over the predictions are independent.
   Pseudobulk t, c;
-  {
-    std::optional<std::thread> other;
-    auto treated_pass = [&] { t = ComputePseudobulk(treated, units.of_row, n_units); };
-    if (options.threads == 1) {
-      treated_pass();
-    } else {
-      other.emplace(treated_pass);
-    }
-    c = ComputePseudobulk(control, units.of_row, n_units);
-    if (other) other->join();
-  }
+  ParallelFor(2, options.threads, [&](int64_t task, int /*worker*/) {
+    (task == 0 ? t : c) = ComputePseudobulk(task == 0 ? treated : control, units.of_row, n_units);
+  });
   const EvidenceTest evidence = RunEvidence(design, genes, options);
   const bool paired = n_units >= 2;
   const bool has_evidence = !evidence.p.empty();
