@@ -164,7 +164,7 @@ TEST_CASE("marker score is monotone in marker detection") {
 TEST_CASE(
     "curated markers are used when given, and missing evidence makes components unavailable") {
   const Fixture f;
-  const ExpressionMatrix good = Cells({'A', true, true}, 40, 41);
+  const ExpressionMatrix good = Cells({'A', true, true}, 70, 41);
   ObservationalInputs in = f.Inputs(&good);
   in.marker_genes = {"G0", "G1", "NOT_A_GENE"};
   in.tissue.reset();
