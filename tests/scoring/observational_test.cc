@@ -61,17 +61,18 @@ struct Fixture {
     in.predicted = predicted;
     in.genes = genes;
     in.query = &query;
-    in.cell_type = P({'A', false, false}, 80, 2, "A");
-    in.other_cell_types = {P({'B', false, false}, 80, 3, "B"), P({'C', true, true}, 80, 4, "C")};
+    in.references.cell_type = P({'A', false, false}, 80, 2, "A");
+    in.references.other_cell_types = {P({'B', false, false}, 80, 3, "B"),
+                                      P({'C', true, true}, 80, 4, "C")};
     const std::vector<std::pair<Profile, Profile>> tissue = {
         {P({'B', true, false}, 60, 5, "B lung"), P({'B', false, false}, 60, 6, "B blood")},
         {P({'C', true, false}, 60, 7, "C lung"), P({'C', false, false}, 60, 8, "C blood")}};
-    in.tissue = ContrastSignature(tissue, "lung", kSignatureGenes);
+    in.references.tissue = ContrastSignature(tissue, "lung", kSignatureGenes);
     const std::vector<std::pair<Profile, Profile>> donor = {
         {P({'B', false, true}, 60, 9, "B D1"), P({'B', false, false}, 60, 10, "B D2")},
         {P({'C', false, true}, 60, 11, "C D1"), P({'C', false, false}, 60, 12, "C D2")}};
-    in.donor = ContrastSignature(donor, "donor D1", kSignatureGenes);
-    in.coherence_reference = P({'A', true, true}, 60, 13, "held-out A cells");
+    in.references.donor = ContrastSignature(donor, "donor D1", kSignatureGenes);
+    in.references.coherence_reference = P({'A', true, true}, 60, 13, "held-out A cells");
     return in;
   }
 };
@@ -83,19 +84,20 @@ bool Has(const std::vector<std::string>& names, std::string_view name) {
 TEST_CASE("signatures and markers come out of real cells") {
   const Fixture f;
   const ObservationalInputs in = f.Inputs(&f.query);
-  REQUIRE(in.tissue.has_value());
+  REQUIRE(in.references.tissue.has_value());
   // The ten lung genes lead the tissue signature, raised.
   for (size_t k = 0; k < 10; ++k) {
-    INFO("rank " << k << ": G" << in.tissue->genes[k]);
-    CHECK(in.tissue->genes[k] >= 20);
-    CHECK(in.tissue->genes[k] < 30);
-    CHECK(in.tissue->log2_fc[k] > 1);
+    INFO("rank " << k << ": G" << in.references.tissue->genes[k]);
+    CHECK(in.references.tissue->genes[k] >= 20);
+    CHECK(in.references.tissue->genes[k] < 30);
+    CHECK(in.references.tissue->log2_fc[k] > 1);
   }
-  const std::vector<size_t> markers = SelectMarkers(*in.cell_type, in.other_cell_types, 20);
+  const std::vector<size_t> markers =
+      SelectMarkers(*in.references.cell_type, in.references.other_cell_types, 20);
   REQUIRE(markers.size() == 10);
   for (size_t g : markers) CHECK(g < 10);
   // Without other types there is nothing to be specific against.
-  CHECK(SelectMarkers(*in.cell_type, {}, 20).empty());
+  CHECK(SelectMarkers(*in.references.cell_type, {}, 20).empty());
   // No stratum, no signature.
   CHECK_FALSE(ContrastSignature({}, "nothing", 50).has_value());
 }
@@ -142,7 +144,7 @@ TEST_CASE(
 TEST_CASE("query cells already in the target need no shift along its signature") {
   const Fixture f;
   ObservationalInputs in = f.Inputs(&f.query);
-  in.tissue->query_share = 1;  // as if the query cells were lung cells already
+  in.references.tissue->query_share = 1;  // as if the query cells were lung cells already
   auto s = ScoreObservational(in);
   REQUIRE(s.ok());
   CHECK(*s->tissue_signature_match == 10);
@@ -167,10 +169,10 @@ TEST_CASE(
   const ExpressionMatrix good = Cells({'A', true, true}, 70, 41);
   ObservationalInputs in = f.Inputs(&good);
   in.marker_genes = {"G0", "G1", "NOT_A_GENE"};
-  in.tissue.reset();
-  in.tissue_unavailable_reason = "the query names no tissue";
-  in.coherence_reference.reset();
-  in.coherence_unavailable_reason = "no held-out cells";
+  in.references.tissue.reset();
+  in.references.tissue_unavailable_reason = "the query names no tissue";
+  in.references.coherence_reference.reset();
+  in.references.coherence_unavailable_reason = "no held-out cells";
   auto s = ScoreObservational(in);
   REQUIRE(s.ok());
   CHECK(s->marker_genes_detected.size() == 2);
@@ -188,15 +190,15 @@ TEST_CASE("with every component unavailable the prediction is unscored, not give
   in.predicted = &good;
   in.genes = f.genes;
   in.query = &f.query;
-  in.markers_unavailable_reason = "the atlas has 3 unperturbed cells of A (need 10)";
-  in.tissue_unavailable_reason = "the query names no tissue";
-  in.donor_unavailable_reason = "the query names no target donor";
-  in.coherence_unavailable_reason = "no held-out cells";
+  in.references.markers_unavailable_reason = "the atlas has 3 unperturbed cells of A (need 10)";
+  in.references.tissue_unavailable_reason = "the query names no tissue";
+  in.references.donor_unavailable_reason = "the query names no target donor";
+  in.references.coherence_unavailable_reason = "no held-out cells";
   auto s = ScoreObservational(in);
   REQUIRE(s.ok());
   CHECK_FALSE(s->composite_score.has_value());
   for (const ScoreComponent& c : s->components) CHECK_FALSE(c.score.has_value());
-  CHECK(s->components[0].unavailable_reason == in.markers_unavailable_reason);
+  CHECK(s->components[0].unavailable_reason == in.references.markers_unavailable_reason);
   CHECK(Validate(*s).ok());
 }
 
@@ -214,8 +216,8 @@ TEST_CASE("observational inputs are checked") {
   const ExpressionMatrix fewer_rows = DenseMatrix(5, kGenes);
   CHECK_FALSE(ScoreObservational(f.Inputs(&fewer_rows)).ok());
   ObservationalInputs malformed = f.Inputs(&f.query);
-  malformed.tissue->genes.push_back(kGenes + 5);
-  malformed.tissue->log2_fc.push_back(1);
+  malformed.references.tissue->genes.push_back(kGenes + 5);
+  malformed.references.tissue->log2_fc.push_back(1);
   CHECK_FALSE(ScoreObservational(malformed).ok());
   CHECK(Pearson(std::vector<double>{1, 2, 3}, std::vector<double>{2, 4, 6}) == Approx(1));
   CHECK(Pearson(std::vector<double>{1, 1, 1}, std::vector<double>{2, 4, 6}) == 0);

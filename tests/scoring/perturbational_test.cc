@@ -178,7 +178,7 @@ TEST_CASE("composite: spec weights, renormalisation, half-up rounding, penalty b
   };
   Composite c = ComputeComposite(components(9, 8, 9, 7), 0);
   CHECK(c.raw == Approx(8.3));
-  CHECK(c.score == 8);  // spec-digest S-OVER example
+  CHECK(c.score == 8);  // docs/scoring.md §4: 9/8/9/7 → 8.3 → 8
   c = ComputeComposite(components(4, 5, 3, std::nullopt), 0);
   CHECK(c.raw == Approx(3.25 / 0.8));
   CHECK(c.score == 4);  // ibrutinib example: no network score
@@ -305,15 +305,14 @@ TEST_CASE("literature support counts genes co-cited beyond chance, never the cur
   CHECK(LiteratureScore(3, 3) == 6);  // three genes cannot earn full support (3 / 5)
   Perturbation p;
   p.name = "X";
-  p.expected_up = {"A"};  // A falls: target activation's business, not literature's
-  const DeResult de = HandMadeDe({"A", "B", "C"}, {-2, 2, 2}, {1e-6, 1e-6, 1e-6});
+  p.expected_up = {"A"};  // a curated direction: target activation's evidence, not literature's
   // B: 4 of its 10 papers shared with X's 50 in a corpus of 10,000 (expected 0.05).
   // C: 1 shared paper; A: none.
   const std::vector<CoCitation> co = {{"B", 4, 10, 50, 10000, 0.05, {"PMID:1"}},
                                       {"C", 1, 10, 50, 10000, 0.05, {"PMID:2"}},
                                       {"A", 0, 3, 50, 10000, 0.015, {}}};
   CHECK(CoCitationPValue(co[0]) < 1e-3);
-  const LiteratureAssessment a = LiteratureSupport(de, p, co);
+  const LiteratureAssessment a = LiteratureSupport(p, co);
   CHECK(*a.component.score == LiteratureScore(1, 3));
   REQUIRE(a.evidence.size() == 2);
   CHECK(a.evidence[0].subject == "B");

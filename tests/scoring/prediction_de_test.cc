@@ -299,7 +299,7 @@ TEST_CASE(
   CHECK(cell_level_tiny > 20);
 }
 
-TEST_CASE("log2 fold changes stay finite and bounded by the data") {
+TEST_CASE("log2 fold changes stay finite and bounded by the data, means are of the log values") {
   const Case c = MakeCase(3, 20, 0.2, true, 41);
   Designed designed(c);
   PredictionDesign& d = designed.design;
@@ -311,6 +311,16 @@ TEST_CASE("log2 fold changes stay finite and bounded by the data") {
   for (double lfc : r.log2_fold_change) {
     CHECK(std::isfinite(lfc));
     CHECK(std::fabs(lfc) <= bound);
+  }
+  for (int64_t g = 0; g < kGenes; ++g) {
+    double treated = 0, control = 0;
+    for (int64_t row = 0; row < c.treated.rows; ++row) {
+      treated += c.treated.at(row, g);
+      control += c.control.at(row, g);
+    }
+    const auto rows = static_cast<double>(c.treated.rows);
+    CHECK(r.mean_treated[static_cast<size_t>(g)] == Approx(treated / rows).epsilon(1e-12));
+    CHECK(r.mean_control[static_cast<size_t>(g)] == Approx(control / rows).epsilon(1e-12));
   }
 }
 

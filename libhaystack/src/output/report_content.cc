@@ -55,6 +55,10 @@ std::string Pretty(std::string_view snake) {
 
 }  // namespace
 
+std::string ScoreText(std::optional<int> score, std::string_view absent) {
+  return score ? absl::StrCat(*score, "/10") : std::string(absent);
+}
+
 std::string TerminationSentence(TerminationReason reason) {
   switch (reason) {
     case TerminationReason::kConverged:

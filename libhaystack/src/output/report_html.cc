@@ -10,17 +10,13 @@ namespace haystack {
 namespace {
 
 using internal::FormatNumber;
+using internal::ScoreText;
 
 std::string H(std::string_view text) { return HtmlEscape(text); }
 
 template <class Enum>
 std::string Name(Enum value) {
   return std::string(EnumName(value));
-}
-
-std::string Score(std::optional<int> score) { return score ? absl::StrCat(*score, "/10") : "n/a"; }
-std::string IterationScore(std::optional<int> score) {
-  return score ? absl::StrCat(*score, "/10") : "unscored";
 }
 
 constexpr char kStyle[] = R"(
@@ -96,7 +92,7 @@ std::string RenderReportHtml(const RunReportInput& input) {
   }
 
   absl::StrAppend(&h, "<h2>Results Summary</h2>\n<p><span class=\"score\">",
-                  c.final_score || !c.best ? Score(c.final_score) : "unscored",
+                  c.final_score || !c.best ? ScoreText(c.final_score, "n/a") : "unscored",
                   "</span> final grounding score");
   if (!c.final_score && c.best) {
     absl::StrAppend(&h, " (no grounding component could be scored)");
@@ -141,8 +137,8 @@ std::string RenderReportHtml(const RunReportInput& input) {
                     "<thead><tr><th scope=\"col\">Component</th><th scope=\"col\">Score</th>"
                     "<th scope=\"col\">Notes</th></tr></thead>\n<tbody>\n");
     for (const auto& row : c.scores) {
-      absl::StrAppend(&h, "<tr><th scope=\"row\">", H(row.component), "</th><td>", Score(row.score),
-                      "</td><td>", H(row.note), "</td></tr>\n");
+      absl::StrAppend(&h, "<tr><th scope=\"row\">", H(row.component), "</th><td>",
+                      ScoreText(row.score, "n/a"), "</td><td>", H(row.note), "</td></tr>\n");
     }
     absl::StrAppend(&h, "</tbody>\n</table>\n");
   }
@@ -227,7 +223,7 @@ std::string RenderReportHtml(const RunReportInput& input) {
     for (const auto& it : run.iterations) {
       absl::StrAppend(&h, "<tr><td>", it.iteration_number, "</td><td>",
                       Name(it.selected_prompt.strategy), "</td><td>",
-                      IterationScore(CompositeScore(it.grounding_score)), "</td><td>",
+                      ScoreText(CompositeScore(it.grounding_score), "unscored"), "</td><td>",
                       Name(it.control_strategy), "</td><td>", FormatNumber(it.duration_seconds),
                       "</td></tr>\n");
     }

@@ -8,6 +8,7 @@ namespace haystack {
 namespace {
 
 using internal::FormatNumber;
+using internal::ScoreText;
 
 std::string E(std::string_view text) { return MarkdownEscape(text); }
 
@@ -28,11 +29,6 @@ std::string QuoteBlock(std::string_view text) {
     start = end + ((text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? 2 : 1);
   }
   return out;
-}
-
-std::string Score(std::optional<int> score) { return score ? absl::StrCat(*score, "/10") : "n/a"; }
-std::string IterationScore(std::optional<int> score) {
-  return score ? absl::StrCat(*score, "/10") : "unscored";
 }
 
 }  // namespace
@@ -64,7 +60,7 @@ std::string RenderReportMarkdown(const RunReportInput& input) {
   absl::StrAppend(&md, "## Results Summary\n\n");
   absl::StrAppend(&md, "- **Task Type**: ", c.task_type.empty() ? "unknown" : E(c.task_type), "\n");
   absl::StrAppend(&md, "- **Final Score**: ",
-                  c.final_score || !c.best ? Score(c.final_score)
+                  c.final_score || !c.best ? ScoreText(c.final_score, "n/a")
                                            : "unscored (no grounding component could be scored)");
   if (input.score_threshold) absl::StrAppend(&md, " (threshold ", *input.score_threshold, ")");
   absl::StrAppend(&md, "\n- **Iterations**: ", run.iterations.size(), "\n");
@@ -87,8 +83,8 @@ std::string RenderReportMarkdown(const RunReportInput& input) {
   } else {
     absl::StrAppend(&md, "| Component | Score | Notes |\n|---|---|---|\n");
     for (const auto& row : c.scores) {
-      absl::StrAppend(&md, "| ", E(row.component), " | ", Score(row.score), " | ", E(row.note),
-                      " |\n");
+      absl::StrAppend(&md, "| ", E(row.component), " | ", ScoreText(row.score, "n/a"), " | ",
+                      E(row.note), " |\n");
     }
   }
 
@@ -146,7 +142,7 @@ std::string RenderReportMarkdown(const RunReportInput& input) {
                     "|---|---|---|---|---|\n");
     for (const auto& it : run.iterations) {
       absl::StrAppend(&md, "| ", it.iteration_number, " | ", Name(it.selected_prompt.strategy),
-                      " | ", IterationScore(CompositeScore(it.grounding_score)), " | ",
+                      " | ", ScoreText(CompositeScore(it.grounding_score), "unscored"), " | ",
                       Name(it.control_strategy), " | ", FormatNumber(it.duration_seconds), " |\n");
     }
   }

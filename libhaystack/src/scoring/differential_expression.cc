@@ -10,6 +10,7 @@
 #include "haystack/scoring/multiple_testing.h"
 #include "internal/de_calls.h"
 #include "internal/gene_column.h"
+#include "internal/input_checks.h"
 
 namespace haystack::scoring {
 namespace {
@@ -24,16 +25,8 @@ constexpr int64_t kBlockGenes = 128;
 
 absl::Status CheckInput(const ExpressionMatrix& m, std::string_view what, size_t n_genes,
                         int min_cells) {
-  if (absl::Status s = Validate(m); !s.ok()) {
-    return EvaluationError(fmt::format("{} matrix is invalid: {}", what, std::string(s.message())));
-  }
-  if (Cols(m) != static_cast<int64_t>(n_genes)) {
-    return EvaluationError(fmt::format(
-        "{} matrix has {} gene columns but {} gene symbols were given", what, Cols(m), n_genes));
-  }
-  if (absl::Status s = CheckFinite(m, what); !s.ok()) {
-    return EvaluationError(fmt::format("differential expression: {}", std::string(s.message())));
-  }
+  HAYSTACK_RETURN_IF_ERROR(
+      scoring_internal::CheckExpressionMatrix(m, what, n_genes, "differential expression"));
   if (Rows(m) < min_cells) {
     return MakeError(ErrorKind::kEvaluation, absl::StatusCode::kFailedPrecondition,
                      fmt::format("{} group has {} cells, fewer than the minimum of {} cells per "
@@ -91,14 +84,7 @@ absl::StatusOr<DeResult> RunDifferentialExpression(const ExpressionMatrix& treat
   const int64_t n_genes = static_cast<int64_t>(genes.size());
   const int64_t n1 = Rows(treated);
   const int64_t n2 = Rows(control);
-  DeResult r;
-  r.genes.assign(genes.begin(), genes.end());
-  r.statistic.assign(genes.size(), 0);
-  r.p_value.assign(genes.size(), 1);
-  r.log2_fold_change.assign(genes.size(), 0);
-  r.mean_treated.assign(genes.size(), 0);
-  r.mean_control.assign(genes.size(), 0);
-  r.tested.assign(genes.size(), 0);
+  DeResult r = scoring_internal::UntestedDeResult(genes);
 
   const int64_t n_blocks = (n_genes + kBlockGenes - 1) / kBlockGenes;
   const int threads = static_cast<int>(
@@ -121,8 +107,7 @@ absl::StatusOr<DeResult> RunDifferentialExpression(const ExpressionMatrix& treat
       r.mean_control[i] = column.sum_control / static_cast<double>(n2);
       r.log2_fold_change[i] = Log2FoldChange(column.expression_treated / static_cast<double>(n1),
                                              column.expression_control / static_cast<double>(n2));
-      r.tested[i] = options.min_detection_fraction <= 0 ||
-                    scoring_internal::Detected(column.nnz_treated, n1, column.nnz_control, n2,
+      r.tested[i] = scoring_internal::Detected(column.nnz_treated, n1, column.nnz_control, n2,
                                                options.min_detection_fraction);
       if (!r.tested[i]) continue;
       const GeneTest test =

@@ -53,6 +53,53 @@ std::vector<TestedSet> DistinctSets(const std::vector<const GeneSet*>& collectio
   return out;
 }
 
+// One DE list over the universe.
+struct Direction {
+  std::string name;
+  std::vector<uint8_t> member;  // by universe index
+  int64_t size = 0;
+};
+
+// One BH family: every distinct set of a collection against one direction, with the sets the
+// list overlaps.
+std::vector<EnrichedPathway> TestFamily(const std::vector<TestedSet>& distinct,
+                                        const Direction& direction,
+                                        const std::vector<std::string_view>& universe,
+                                        const EnrichmentOptions& options) {
+  const auto n_universe = static_cast<int64_t>(universe.size());
+  std::vector<EnrichedPathway> family;
+  for (const TestedSet& t : distinct) {
+    EnrichedPathway p;
+    p.set_id = t.set->id;
+    p.name = t.set->name;
+    p.collection = t.set->collection;
+    p.direction = direction.name;
+    p.query_size = direction.size;
+    p.universe_size = n_universe;
+    p.set_size = static_cast<int64_t>(t.members.size());
+    p.aliases = t.aliases;
+    for (int32_t g : t.members) {
+      if (direction.member[static_cast<size_t>(g)]) {
+        ++p.overlap;
+        p.genes.emplace_back(universe[static_cast<size_t>(g)]);
+      }
+    }
+    p.p_value =
+        scoring_internal::HypergeometricUpperTail(p.overlap, n_universe, p.set_size, p.query_size);
+    std::sort(p.genes.begin(), p.genes.end());
+    family.push_back(std::move(p));
+  }
+  std::vector<double> p_values;
+  for (const auto& p : family) p_values.push_back(p.p_value);
+  const std::vector<double> adjusted = AdjustPValues(p_values, options.correction);
+  std::vector<EnrichedPathway> overlapping;
+  for (size_t i = 0; i < family.size(); ++i) {
+    family[i].adjusted_p_value = adjusted[i];
+    if (family[i].overlap > 0) overlapping.push_back(std::move(family[i]));
+  }
+  return overlapping;
+}
+
 }  // namespace
 
 EnrichmentResult OverRepresentation(std::span<const GeneSet> sets,
@@ -82,11 +129,6 @@ EnrichmentResult OverRepresentation(std::span<const GeneSet> sets,
       "of the {} gene sets read",
       universe.size(), tested_genes.size(), sets.size());
 
-  struct Direction {
-    std::string name;
-    std::vector<uint8_t> member;  // by universe index
-    int64_t size = 0;
-  };
   Direction directions[2] = {{"up", {}, 0}, {"down", {}, 0}};
   for (int d = 0; d < 2; ++d) {
     directions[d].member.assign(universe.size(), 0);
@@ -99,7 +141,6 @@ EnrichmentResult OverRepresentation(std::span<const GeneSet> sets,
     }
   }
 
-  const int64_t n_universe = result.universe_size;
   for (const auto& [collection, members] : by_collection) {
     const std::vector<TestedSet> distinct = DistinctSets(members, tested, options);
     result.n_sets_tested += static_cast<int64_t>(distinct.size());
@@ -107,36 +148,9 @@ EnrichmentResult OverRepresentation(std::span<const GeneSet> sets,
       result.tested_set_ids.push_back(t.set->id);
       for (const std::string& alias : t.aliases) result.tested_set_ids.push_back(alias);
     }
-    // One BH family per collection and direction.
     for (const Direction& direction : directions) {
-      std::vector<EnrichedPathway> family;
-      for (const TestedSet& t : distinct) {
-        EnrichedPathway p;
-        p.set_id = t.set->id;
-        p.name = t.set->name;
-        p.collection = t.set->collection;
-        p.direction = direction.name;
-        p.query_size = direction.size;
-        p.universe_size = n_universe;
-        p.set_size = static_cast<int64_t>(t.members.size());
-        p.aliases = t.aliases;
-        for (int32_t g : t.members) {
-          if (direction.member[static_cast<size_t>(g)]) {
-            ++p.overlap;
-            p.genes.emplace_back(universe[static_cast<size_t>(g)]);
-          }
-        }
-        p.p_value = scoring_internal::HypergeometricUpperTail(p.overlap, n_universe, p.set_size,
-                                                              p.query_size);
-        std::sort(p.genes.begin(), p.genes.end());
-        family.push_back(std::move(p));
-      }
-      std::vector<double> p_values;
-      for (const auto& p : family) p_values.push_back(p.p_value);
-      const std::vector<double> adjusted = AdjustPValues(p_values, options.correction);
-      for (size_t i = 0; i < family.size(); ++i) {
-        family[i].adjusted_p_value = adjusted[i];
-        if (family[i].overlap > 0) result.pathways.push_back(std::move(family[i]));
+      for (EnrichedPathway& p : TestFamily(distinct, direction, universe, options)) {
+        result.pathways.push_back(std::move(p));
       }
     }
   }

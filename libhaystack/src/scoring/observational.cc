@@ -10,6 +10,7 @@
 #include "haystack/core/error.h"
 #include "haystack/scoring/composite.h"
 #include "haystack/scoring/differential_expression.h"
+#include "internal/input_checks.h"
 
 namespace haystack::scoring {
 namespace {
@@ -27,20 +28,11 @@ ScoreComponent Scored(const std::string& name, double strength, std::string rati
 
 absl::Status CheckMatrix(const ExpressionMatrix* m, std::string_view what, size_t n_genes) {
   if (m == nullptr) return absl::OkStatus();
-  if (absl::Status s = Validate(*m); !s.ok()) {
-    return EvaluationError(fmt::format("{} matrix is invalid: {}", what, std::string(s.message())));
-  }
-  if (Cols(*m) != static_cast<int64_t>(n_genes)) {
-    return EvaluationError(fmt::format(
-        "{} matrix has {} gene columns but {} gene symbols were given", what, Cols(*m), n_genes));
-  }
-  if (absl::Status s = CheckFinite(*m, what); !s.ok()) {
-    return EvaluationError(fmt::format("observational score: {}", std::string(s.message())));
-  }
-  return absl::OkStatus();
+  return scoring_internal::CheckExpressionMatrix(*m, what, n_genes, "observational score");
 }
 
 absl::Status CheckInputs(const ObservationalInputs& in) {
+  const ObservationalReferences& refs = in.references;
   if (in.predicted == nullptr) return EvaluationError("observational score: no predicted matrix");
   const size_t n = in.genes.size();
   HAYSTACK_RETURN_IF_ERROR(CheckMatrix(in.predicted, "predicted", n));
@@ -50,16 +42,17 @@ absl::Status CheckInputs(const ObservationalInputs& in) {
                                        Rows(*in.predicted), Rows(*in.query)));
   }
   std::vector<const Profile*> profiles;
-  if (in.cell_type) profiles.push_back(&*in.cell_type);
-  if (in.coherence_reference) profiles.push_back(&*in.coherence_reference);
-  for (const Profile& p : in.other_cell_types) profiles.push_back(&p);
+  if (refs.cell_type) profiles.push_back(&*refs.cell_type);
+  if (refs.coherence_reference) profiles.push_back(&*refs.coherence_reference);
+  for (const Profile& p : refs.other_cell_types) profiles.push_back(&p);
   for (const Profile* p : profiles) {
     if (p->mean.size() != n || p->expression.size() != n || p->detected.size() != n) {
       return EvaluationError(fmt::format(
           "observational score: the profile of {} does not have {} genes", p->label, n));
     }
   }
-  for (const auto* s : {in.tissue ? &*in.tissue : nullptr, in.donor ? &*in.donor : nullptr}) {
+  for (const auto* s :
+       {refs.tissue ? &*refs.tissue : nullptr, refs.donor ? &*refs.donor : nullptr}) {
     if (s == nullptr) continue;
     if (s->genes.size() != s->log2_fc.size() ||
         std::any_of(s->genes.begin(), s->genes.end(), [&](size_t g) { return g >= n; })) {
@@ -76,6 +69,7 @@ absl::Status CheckInputs(const ObservationalInputs& in) {
 // a 25% target.
 ScoreComponent MarkerExpression(const ObservationalInputs& in, const Profile& predicted,
                                 ObservationalGroundingScore& s) {
+  const ObservationalReferences& refs = in.references;
   constexpr const char* kName = "marker_gene_expression";
   std::vector<size_t> markers;
   std::string source;
@@ -88,27 +82,27 @@ ScoreComponent MarkerExpression(const ObservationalInputs& in, const Profile& pr
     if (markers.empty())
       return Unavailable(kName, "none of the curated marker genes was predicted");
     source = fmt::format("{} of {} curated markers", markers.size(), in.marker_genes.size());
-  } else if (in.cell_type) {
-    markers = SelectMarkers(*in.cell_type, in.other_cell_types, kMarkerGenes);
+  } else if (refs.cell_type) {
+    markers = SelectMarkers(*refs.cell_type, refs.other_cell_types, kMarkerGenes);
     if (markers.empty()) {
       return Unavailable(kName, fmt::format("no gene marks {} against the atlas's {} other cell "
                                             "types (detected in 25% of its cells, 2^0.5-fold "
                                             "over each other type)",
-                                            in.cell_type->label, in.other_cell_types.size()));
+                                            refs.cell_type->label, refs.other_cell_types.size()));
     }
     source = fmt::format("{} markers from the atlas ({} real cells against {} other types)",
-                         markers.size(), in.cell_type->cells, in.other_cell_types.size());
+                         markers.size(), refs.cell_type->cells, refs.other_cell_types.size());
   } else {
-    return Unavailable(kName, in.markers_unavailable_reason.empty()
+    return Unavailable(kName, refs.markers_unavailable_reason.empty()
                                   ? "no marker genes and no real cells of the type"
-                                  : in.markers_unavailable_reason);
+                                  : refs.markers_unavailable_reason);
   }
   double credit = 0;
   std::vector<std::string> shown;
   for (size_t g : markers) {
     credit +=
-        in.cell_type
-            ? std::min(1.0, predicted.mean[g] / std::max(kMinMarkerMean, in.cell_type->mean[g]))
+        refs.cell_type
+            ? std::min(1.0, predicted.mean[g] / std::max(kMinMarkerMean, refs.cell_type->mean[g]))
             : std::min(1.0, predicted.detected[g] / kMarkerDetectionTarget);
     s.marker_genes_detected[in.genes[g]] = predicted.detected[g];
     if (shown.size() < 8) shown.push_back(in.genes[g]);
@@ -117,8 +111,8 @@ ScoreComponent MarkerExpression(const ObservationalInputs& in, const Profile& pr
   return Scored(kName, strength,
                 fmt::format("{} ({}{}): {:.3f} of {}", source, fmt::join(shown, ", "),
                             markers.size() > shown.size() ? ", …" : "", strength,
-                            in.cell_type ? "the real cells' mean log expression, marker by marker"
-                                         : "a 25% detection target, marker by marker"));
+                            refs.cell_type ? "the real cells' mean log expression, marker by marker"
+                                           : "a 25% detection target, marker by marker"));
 }
 
 // The predicted shift from the query cells along a signature of real cells: the projection
@@ -156,20 +150,21 @@ ScoreComponent SignatureCapture(const std::string& name, const std::optional<Sig
 // Closer to real cells of the type than to any other type: profiles centred on their average,
 // r_ref against r_other, strength (r_ref − max(0, r_other)) / (1 − max(0, r_other)).
 ScoreComponent CellTypeCoherence(const ObservationalInputs& in, const Profile& predicted) {
+  const ObservationalReferences& refs = in.references;
   constexpr const char* kName = "cell_type_coherence";
-  if (!in.coherence_reference) return Unavailable(kName, in.coherence_unavailable_reason);
-  if (in.other_cell_types.empty()) {
+  if (!refs.coherence_reference) return Unavailable(kName, refs.coherence_unavailable_reason);
+  if (refs.other_cell_types.empty()) {
     return Unavailable(kName, "the atlas has no other cell type to tell this one from");
   }
-  const Profile& reference = *in.coherence_reference;
+  const Profile& reference = *refs.coherence_reference;
   const size_t n = in.genes.size();
   // Centring removes what every cell type shares (housekeeping genes), which would otherwise
   // make every profile correlate at ~0.9 with every other.
   std::vector<double> centre(reference.mean);
-  for (const Profile& o : in.other_cell_types) {
+  for (const Profile& o : refs.other_cell_types) {
     for (size_t g = 0; g < n; ++g) centre[g] += o.mean[g];
   }
-  for (double& v : centre) v /= static_cast<double>(1 + in.other_cell_types.size());
+  for (double& v : centre) v /= static_cast<double>(1 + refs.other_cell_types.size());
   auto centred = [&](const std::vector<double>& mean) {
     std::vector<double> out(n);
     for (size_t g = 0; g < n; ++g) out[g] = mean[g] - centre[g];
@@ -179,7 +174,7 @@ ScoreComponent CellTypeCoherence(const ObservationalInputs& in, const Profile& p
   const double r_ref = Pearson(pred, centred(reference.mean));
   double r_other = 0;
   std::string nearest = "none";
-  for (const Profile& o : in.other_cell_types) {
+  for (const Profile& o : refs.other_cell_types) {
     const double r = Pearson(pred, centred(o.mean));
     if (r > r_other) r_other = r, nearest = o.label;
   }
@@ -212,13 +207,14 @@ absl::StatusOr<ObservationalGroundingScore> ScoreObservational(const Observation
   const Profile predicted = ComputeProfile(*in.predicted, "the predictions");
   std::optional<Profile> query;
   if (in.query != nullptr) query = ComputeProfile(*in.query, "the query cells");
+  const ObservationalReferences& refs = in.references;
   ObservationalGroundingScore s;
   ScoreComponent marker = MarkerExpression(in, predicted, s);
   ScoreComponent tissue =
-      SignatureCapture("tissue_signature_match", in.tissue, in.tissue_unavailable_reason, predicted,
-                       query, in.genes, nullptr, &s.tissue_genes_detected);
+      SignatureCapture("tissue_signature_match", refs.tissue, refs.tissue_unavailable_reason,
+                       predicted, query, in.genes, nullptr, &s.tissue_genes_detected);
   ScoreComponent donor =
-      SignatureCapture("donor_effect_capture", in.donor, in.donor_unavailable_reason, predicted,
+      SignatureCapture("donor_effect_capture", refs.donor, refs.donor_unavailable_reason, predicted,
                        query, in.genes, &s.donor_signature_genes, nullptr);
   ScoreComponent coherence = CellTypeCoherence(in, predicted);
 

@@ -28,21 +28,6 @@ void ForEachValue(const ExpressionMatrix& m, const Add& add) {
 
 }  // namespace
 
-ColumnStats ComputeColumnStats(const ExpressionMatrix& m) {
-  const auto cols = static_cast<size_t>(Cols(m));
-  ColumnStats s{std::vector<double>(cols, 0), std::vector<double>(cols, 0)};
-  ForEachValue(m, [&](size_t c, float v) {
-    s.mean[c] += v;
-    s.detected[c] += v != 0.0f;
-  });
-  const double rows = std::max<double>(1, static_cast<double>(Rows(m)));
-  for (size_t c = 0; c < cols; ++c) {
-    s.mean[c] /= rows;
-    s.detected[c] /= rows;
-  }
-  return s;
-}
-
 Profile ComputeProfile(const ExpressionMatrix& m, std::string label) {
   const auto cols = static_cast<size_t>(Cols(m));
   Profile p;

@@ -107,7 +107,7 @@ ScoreComponent LiteratureComponent(const KnowledgeBase& kb, const Perturbational
         kName, kLiteratureWeight,
         fmt::format("the literature source failed: {}", std::string(co.status().message())));
   }
-  LiteratureAssessment a = LiteratureSupport(*in.de, *in.perturbation, *co);
+  LiteratureAssessment a = LiteratureSupport(*in.perturbation, *co);
   evidence = std::move(a.evidence);
   return std::move(a.component);
 }

@@ -240,7 +240,7 @@ double CoCitationPValue(const CoCitation& cc) {
                                                    cc.query_publications, cc.gene_publications);
 }
 
-LiteratureAssessment LiteratureSupport(const DeResult& /*de*/, const Perturbation& perturbation,
+LiteratureAssessment LiteratureSupport(const Perturbation& perturbation,
                                        const std::vector<CoCitation>& co_citations) {
   LiteratureAssessment out;
   int supported = 0;

@@ -10,6 +10,7 @@
 #include "haystack/core/parallel.h"
 #include "haystack/scoring/differential_expression.h"
 #include "internal/de_calls.h"
+#include "internal/input_checks.h"
 #include "internal/pseudobulk.h"
 
 namespace haystack::scoring {
@@ -145,17 +146,8 @@ EvidenceTest RunEvidence(const PredictionDesign& design, std::span<const std::st
 absl::Status CheckPair(const ExpressionMatrix& treated, const ExpressionMatrix& control,
                        size_t n_genes) {
   for (const auto& [m, what] : {std::pair{&treated, "treated"}, std::pair{&control, "control"}}) {
-    if (absl::Status s = Validate(*m); !s.ok()) {
-      return EvaluationError(
-          fmt::format("{} matrix is invalid: {}", what, std::string(s.message())));
-    }
-    if (Cols(*m) != static_cast<int64_t>(n_genes)) {
-      return EvaluationError(fmt::format(
-          "{} matrix has {} gene columns but {} gene symbols were given", what, Cols(*m), n_genes));
-    }
-    if (absl::Status s = CheckFinite(*m, what); !s.ok()) {
-      return EvaluationError(fmt::format("differential expression: {}", std::string(s.message())));
-    }
+    HAYSTACK_RETURN_IF_ERROR(
+        scoring_internal::CheckExpressionMatrix(*m, what, n_genes, "differential expression"));
   }
   if (Rows(treated) != Rows(control)) {
     return EvaluationError(fmt::format(
@@ -164,6 +156,80 @@ absl::Status CheckPair(const ExpressionMatrix& treated, const ExpressionMatrix& 
         Rows(treated), Rows(control)));
   }
   return absl::OkStatus();
+}
+
+// Per gene: the fold change on the expression scale, then, for a detected gene with evidence,
+// the paired t across units and the evidence test, combined by taking the larger p.
+void TestGenes(const Pseudobulk& t, const Pseudobulk& c, const EvidenceTest& evidence, int n_units,
+               const DeOptions& options, DeResult& r) {
+  const bool paired = n_units >= 2;
+  // Without real evidence nothing is tested: agreement across units alone is what any
+  // deterministic model shows, effect or not.
+  const bool has_evidence = !evidence.p.empty();
+  r.p_units.assign(r.genes.size(), kNaN);
+  r.p_evidence.assign(r.genes.size(), kNaN);
+  std::vector<double> d(static_cast<size_t>(n_units));
+  for (size_t g = 0; g < r.genes.size(); ++g) {
+    r.log2_fold_change[g] = Log2FoldChange(t.pooled_mean[g], c.pooled_mean[g]);
+    r.mean_treated[g] = t.pooled_log1p_mean[g];
+    r.mean_control[g] = c.pooled_log1p_mean[g];
+    r.tested[g] =
+        has_evidence && scoring_internal::Detected(t.nonzero[g], t.rows, c.nonzero[g], c.rows,
+                                                   options.min_detection_fraction);
+    if (!r.tested[g]) continue;
+    double p = 0;
+    if (paired) {
+      for (size_t u = 0; u < d.size(); ++u) d[u] = t.UnitLog2(u, g) - c.UnitLog2(u, g);
+      const auto test = scoring_internal::PairedT(d);
+      r.statistic[g] = test.statistic;
+      r.p_units[g] = test.p_value;
+      p = test.p_value;
+    }
+    // Evidence of a change in the other direction supports nothing the prediction says.
+    const double predicted = r.log2_fold_change[g] > 0 ? 1 : -1;
+    r.p_evidence[g] = evidence.direction[g] == predicted ? evidence.p[g] : 1.0;
+    r.p_value[g] = std::max(p, r.p_evidence[g]);
+  }
+}
+
+// What a p-value's n is, in words, and the limits of the design, for the report.
+void DescribeDesign(const PredictionDesign& design, const Units& units,
+                    const EvidenceTest& evidence, DeSummary& s) {
+  const int n_units = static_cast<int>(units.names.size());
+  const bool paired = n_units >= 2;
+  const bool has_evidence = !evidence.p.empty();
+  s.n_units = n_units;
+  if (!has_evidence) {
+    s.design = "none: no real evidence to test the prediction against (no DE calls)";
+  } else if (paired) {
+    s.design = fmt::format(
+        "pseudobulk paired t across {} {} units of the query cells ({}); {}; a gene's p is the "
+        "larger of the two (intersection-union test)",
+        n_units, design.unit_field, fmt::join(units.names, ", "), evidence.description);
+  } else {
+    s.design = evidence.description;
+  }
+  if (!paired) {
+    s.caveats.push_back(fmt::format(
+        "The query cells come from {} {} unit with {}+ cells: the predicted change cannot be "
+        "checked across {}s, so p-values rest on the prompt's real cells alone.",
+        n_units, design.unit_field, kMinCellsPerUnit, design.unit_field));
+  }
+  if (!has_evidence) {
+    s.caveats.push_back(fmt::format(
+        "No evidence test, so no gene is called: {}. Agreement of the predictions across donors "
+        "alone is no evidence of a response.",
+        evidence.why_not));
+  } else if (design.evidence_control_unit.empty()) {
+    s.caveats.push_back(
+        "The prompt's treated and control cells come from one donor and sample: the evidence "
+        "test speaks for that sample, and a sample-level difference between its treated and "
+        "control cells cannot be told apart from the treatment.");
+  } else {
+    s.caveats.push_back(
+        "The prompt's donor has no matched control cells: it is compared with other donors' "
+        "controls, so part of what differs may be the donor rather than the treatment.");
+  }
 }
 
 }  // namespace
@@ -192,85 +258,10 @@ absl::StatusOr<DeResult> RunPredictionDe(const ExpressionMatrix& treated,
     (task == 0 ? t : c) = ComputePseudobulk(task == 0 ? treated : control, units.of_row, n_units);
   });
   const EvidenceTest evidence = RunEvidence(design, genes, options);
-  const bool paired = n_units >= 2;
-  const bool has_evidence = !evidence.p.empty();
-  // Without real evidence nothing is tested: agreement across units alone is what any
-  // deterministic model shows, effect or not.
-
-  DeResult r;
-  const size_t n = genes.size();
-  r.genes.assign(genes.begin(), genes.end());
-  r.statistic.assign(n, 0);
-  r.p_value.assign(n, 1);
-  r.p_units.assign(n, kNaN);
-  r.p_evidence.assign(n, kNaN);
-  r.log2_fold_change.assign(n, 0);
-  r.mean_treated.assign(n, 0);
-  r.mean_control.assign(n, 0);
-  r.tested.assign(n, 0);
-  std::vector<double> d(static_cast<size_t>(n_units));
-  for (size_t g = 0; g < n; ++g) {
-    r.log2_fold_change[g] = Log2FoldChange(t.pooled_mean[g], c.pooled_mean[g]);
-    r.mean_treated[g] = std::log1p(t.pooled_mean[g]);
-    r.mean_control[g] = std::log1p(c.pooled_mean[g]);
-    const bool detected = scoring_internal::Detected(t.nonzero[g], rows, c.nonzero[g], rows,
-                                                     options.min_detection_fraction) ||
-                          options.min_detection_fraction <= 0;
-    r.tested[g] = detected && has_evidence;
-    if (!r.tested[g]) continue;
-    double p = 0;
-    if (paired) {
-      for (size_t u = 0; u < d.size(); ++u) d[u] = t.UnitLog2(u, g) - c.UnitLog2(u, g);
-      const auto test = scoring_internal::PairedT(d);
-      r.statistic[g] = test.statistic;
-      r.p_units[g] = test.p_value;
-      p = test.p_value;
-    }
-    if (has_evidence) {
-      // Evidence of a change in the other direction supports nothing the prediction says.
-      const double predicted = r.log2_fold_change[g] > 0 ? 1 : -1;
-      r.p_evidence[g] = evidence.direction[g] == predicted ? evidence.p[g] : 1.0;
-      p = std::max(p, r.p_evidence[g]);
-    }
-    r.p_value[g] = p;
-  }
+  DeResult r = scoring_internal::UntestedDeResult(genes);
+  TestGenes(t, c, evidence, n_units, options, r);
   scoring_internal::FinishDe(r, options, rows, rows);
-
-  DeSummary& s = r.summary;
-  s.n_units = n_units;
-  const std::string units_text =
-      paired ? fmt::format("pseudobulk paired t across {} {} units of the query cells ({})",
-                           n_units, design.unit_field, fmt::join(units.names, ", "))
-             : "";
-  if (!has_evidence) {
-    s.design = "none: no real evidence to test the prediction against (no DE calls)";
-  } else if (paired) {
-    s.design = fmt::format("{}; {}; a gene's p is the larger of the two (intersection-union test)",
-                           units_text, evidence.description);
-  } else {
-    s.design = evidence.description;
-  }
-  if (!paired) {
-    s.caveats.push_back(fmt::format(
-        "The query cells come from {} {} unit with {}+ cells: the predicted change cannot be "
-        "checked across {}s, so p-values rest on the prompt's real cells alone.",
-        n_units, design.unit_field, kMinCellsPerUnit, design.unit_field));
-  }
-  if (!has_evidence) {
-    s.caveats.push_back(fmt::format(
-        "No evidence test, so no gene is called: {}. Agreement of the predictions across donors "
-        "alone is no evidence of a response.",
-        evidence.why_not));
-  } else if (design.evidence_control_unit.empty()) {
-    s.caveats.push_back(
-        "The prompt's treated and control cells come from one donor and sample: the evidence "
-        "test speaks for that sample, and a sample-level difference between its treated and "
-        "control cells cannot be told apart from the treatment.");
-  } else {
-    s.caveats.push_back(
-        "The prompt's donor has no matched control cells: it is compared with other donors' "
-        "controls, so part of what differs may be the donor rather than the treatment.");
-  }
+  DescribeDesign(design, units, evidence, r.summary);
   return r;
 }
 

@@ -30,13 +30,6 @@
 
 namespace haystack::scoring {
 
-// Per-gene mean and fraction of cells with a non-zero value.
-struct ColumnStats {
-  std::vector<double> mean;
-  std::vector<double> detected;
-};
-ColumnStats ComputeColumnStats(const ExpressionMatrix& m);
-
 // A group of real (or predicted) cells summarised gene by gene.
 struct Profile {
   std::string label;  // what the cells are, for rationales: "natural killer cell, donor D03"
@@ -75,27 +68,31 @@ std::optional<Signature> ContrastSignature(std::span<const std::pair<Profile, Pr
 std::vector<size_t> SelectMarkers(const Profile& cell_type, std::span<const Profile> others,
                                   size_t top_n);
 
+// The real cells of the atlas a prediction is judged against: everything the score needs but
+// the prediction itself, so a run reads it once. A missing piece comes with the reason.
+struct ObservationalReferences {
+  std::optional<Profile> cell_type;        // real unperturbed cells of the type
+  std::vector<Profile> other_cell_types;   // real unperturbed cells of other types
+  std::string markers_unavailable_reason;  // when there is no cell_type
+  std::optional<Signature> tissue;
+  std::string tissue_unavailable_reason;
+  std::optional<Signature> donor;
+  std::string donor_unavailable_reason;
+  // Coherence: real cells the prediction should resemble, not among the query cells.
+  std::optional<Profile> coherence_reference;
+  std::string coherence_unavailable_reason;
+};
+
 struct ObservationalInputs {
   const ExpressionMatrix* predicted = nullptr;  // required: predicted cells × genes
   std::span<const std::string> genes;           // columns of every matrix and profile
   // The real cells the predictions were made from (rows correspond); required for the tissue
   // and donor signatures.
   const ExpressionMatrix* query = nullptr;
-
-  // Markers: curated symbols, else selected from `cell_type` against `other_cell_types`.
+  // Curated marker symbols; empty: markers are selected from the references' cell type against
+  // the other types.
   std::vector<std::string> marker_genes;
-  std::optional<Profile> cell_type;        // real unperturbed cells of the type
-  std::vector<Profile> other_cell_types;   // real unperturbed cells of other types
-  std::string markers_unavailable_reason;  // when neither is given
-
-  std::optional<Signature> tissue;
-  std::string tissue_unavailable_reason;
-  std::optional<Signature> donor;
-  std::string donor_unavailable_reason;
-
-  // Coherence: real cells the prediction should resemble, not among the query cells.
-  std::optional<Profile> coherence_reference;
-  std::string coherence_unavailable_reason;
+  ObservationalReferences references;
 };
 
 // Pearson correlation; 0 when either side is constant or fewer than 2 values.

@@ -57,7 +57,7 @@ struct LiteratureAssessment {
   ScoreComponent component;
   std::vector<LiteratureEvidence> evidence;
 };
-LiteratureAssessment LiteratureSupport(const DeResult& de, const Perturbation& perturbation,
+LiteratureAssessment LiteratureSupport(const Perturbation& perturbation,
                                        const std::vector<CoCitation>& co_citations);
 // ScoreFromStrength(supported / max(checked, kLiteratureMinDenominator)); 1 with nothing checked.
 int LiteratureScore(int supported, int checked);
@@ -75,7 +75,7 @@ struct PerturbationalInputs {
   bool enable_literature = true;
 };
 
-// All four components, the composite (DESIGN.md §5) and the suggestions. Knowledge-base
+// All four components, the composite (docs/scoring.md §4) and the suggestions. Knowledge-base
 // failures for the network or literature make that component unavailable (recorded, never
 // fatal); only a missing DE result is an error (EvaluationError).
 absl::StatusOr<GroundingScore> ScorePerturbational(const KnowledgeBase& kb,

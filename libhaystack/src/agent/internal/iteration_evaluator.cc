@@ -38,22 +38,22 @@ absl::StatusOr<Evaluation> IterationEvaluator::Evaluate(const EvaluationInputs& 
   return IsPerturbational(inputs.query.task_type) ? Perturbational(inputs) : Observational(inputs);
 }
 
-absl::StatusOr<Evaluation> IterationEvaluator::Perturbational(
+absl::StatusOr<scoring::DeResult> IterationEvaluator::PredictionDe(
     const EvaluationInputs& inputs) const {
   const std::vector<std::string>& genes = inputs.predictions.var.index;
   HAYSTACK_ASSIGN_OR_RETURN(const ExpressionMatrix* treated,
                             MatrixOver(inputs.predictions, "the predictions", genes));
+  HAYSTACK_ASSIGN_OR_RETURN(const ExpressionMatrix* query_cells,
+                            MatrixOver(inputs.query_cells, "the query cells", genes));
   const bool synthetic = inputs.control_strategy == ControlStrategy::kSyntheticControl;
   if (synthetic && inputs.control_predictions == nullptr) {
     return EvaluationError("synthetic control needs the control predictions; none were made");
   }
-  HAYSTACK_ASSIGN_OR_RETURN(
-      const ExpressionMatrix* control,
-      synthetic ? MatrixOver(*inputs.control_predictions, "the control predictions", genes)
-                : MatrixOver(inputs.query_cells, "the query cells", genes));
-
-  HAYSTACK_ASSIGN_OR_RETURN(const ExpressionMatrix* query_cells,
-                            MatrixOver(inputs.query_cells, "the query cells", genes));
+  const ExpressionMatrix* control = query_cells;
+  if (synthetic) {
+    HAYSTACK_ASSIGN_OR_RETURN(
+        control, MatrixOver(*inputs.control_predictions, "the control predictions", genes));
+  }
   HAYSTACK_ASSIGN_OR_RETURN(
       std::unique_ptr<PredictionDesignData> design,
       PredictionDesignData::Build({.atlas = atlas_,
@@ -67,10 +67,12 @@ absl::StatusOr<Evaluation> IterationEvaluator::Perturbational(
   de_options.config = inputs.config.de_config;
   de_options.threads = threads_;
   de_options.control_source = std::string(scoring::ControlSourceName(inputs.control_strategy));
-  HAYSTACK_ASSIGN_OR_RETURN(
-      scoring::DeResult de,
-      scoring::RunPredictionDe(*treated, *control, genes, design->design(), de_options));
+  return scoring::RunPredictionDe(*treated, *control, genes, design->design(), de_options);
+}
 
+absl::StatusOr<Evaluation> IterationEvaluator::Perturbational(
+    const EvaluationInputs& inputs) const {
+  HAYSTACK_ASSIGN_OR_RETURN(scoring::DeResult de, PredictionDe(inputs));
   Evaluation evaluation;
   scoring::PerturbationalInputs score_inputs;
   score_inputs.de = &de;
@@ -137,21 +139,12 @@ absl::StatusOr<Evaluation> IterationEvaluator::Observational(const EvaluationInp
                               ReadObservationalReferences(atlas_, knowledge_, inputs.query,
                                                           inputs.query_cell_indices, genes));
   }
-  const ObservationalReferences& refs = *references_;
   scoring::ObservationalInputs score_inputs;
   score_inputs.predicted = predicted;
   score_inputs.genes = genes;
   score_inputs.query = real;
   score_inputs.marker_genes = inputs.query.expected_marker_genes;
-  score_inputs.cell_type = refs.cell_type;
-  score_inputs.other_cell_types = refs.other_cell_types;
-  score_inputs.markers_unavailable_reason = refs.markers_unavailable_reason;
-  score_inputs.tissue = refs.tissue;
-  score_inputs.tissue_unavailable_reason = refs.tissue_unavailable_reason;
-  score_inputs.donor = refs.donor;
-  score_inputs.donor_unavailable_reason = refs.donor_unavailable_reason;
-  score_inputs.coherence_reference = refs.coherence_reference;
-  score_inputs.coherence_unavailable_reason = refs.coherence_unavailable_reason;
+  score_inputs.references = *references_;
   HAYSTACK_ASSIGN_OR_RETURN(ObservationalGroundingScore score,
                             scoring::ScoreObservational(score_inputs));
   Evaluation evaluation;

@@ -59,6 +59,8 @@ class IterationEvaluator {
 
  private:
   absl::StatusOr<Evaluation> Perturbational(const EvaluationInputs& inputs) const;
+  // The predictions against their control over the design's units (docs/scoring.md §1.2).
+  absl::StatusOr<scoring::DeResult> PredictionDe(const EvaluationInputs& inputs) const;
   absl::StatusOr<Evaluation> Observational(const EvaluationInputs& inputs) const;
 
   // Enrichment of the DE lists against every gene-set collection, read once per run: reading
@@ -72,7 +74,7 @@ class IterationEvaluator {
   mutable std::optional<std::vector<GeneSet>> gene_sets_;
   mutable std::vector<std::string> collections_;
   // The observational references depend on the run only: read on the first iteration.
-  mutable std::optional<ObservationalReferences> references_;
+  mutable std::optional<scoring::ObservationalReferences> references_;
 };
 
 }  // namespace haystack::agent_internal

@@ -1,7 +1,6 @@
 #include "internal/observational_references.h"
 
 #include <algorithm>
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -13,7 +12,9 @@ namespace haystack::agent_internal {
 namespace {
 
 using scoring::ComputeProfile;
+using scoring::ObservationalReferences;
 using scoring::Profile;
+using scoring::Signature;
 
 // Enough cells for a stable mean, few enough to stay cheap on wide atlases.
 constexpr size_t kCellsPerProfile = 200;
@@ -148,6 +149,42 @@ absl::StatusOr<Strata> ReadStrata(const Reader& r, AtlasField field, const std::
   return strata;
 }
 
+// A tissue's or a donor's signature: its cells of each type against the same types elsewhere.
+struct SignatureTarget {
+  AtlasField field;
+  std::string value;
+  std::string name;       // "lung", "donor D03"
+  std::string elsewhere;  // "in other tissues", "of other donors"
+  std::string skip_type;  // a cell type left out of the strata (the donor's own query type)
+};
+
+// Fills `signature`, or `unavailable_reason` when the atlas cannot supply it.
+absl::Status ReadSignature(const Reader& r, const SignatureTarget& target,
+                           const std::vector<int64_t>& query_cells,
+                           std::optional<Signature>& signature, std::string& unavailable_reason) {
+  HAYSTACK_ASSIGN_OR_RETURN(const Strata strata,
+                            ReadStrata(r, target.field, target.value, target.skip_type));
+  if (strata.pairs.empty()) {
+    unavailable_reason =
+        absl::StrCat("no cell type", target.skip_type.empty() ? "" : " other than the query's",
+                     " has ", kMinCells, "+ unperturbed cells both in ", target.name,
+                     " and elsewhere, so its own signature cannot be told from cell types");
+    return absl::OkStatus();
+  }
+  signature = scoring::ContrastSignature(
+      strata.pairs,
+      absl::StrCat("the signature of ", target.name, " (its ", strata.Types(),
+                   " cells against the same types ", target.elsewhere, ")"),
+      scoring::kSignatureGenes);
+  if (!signature) {
+    unavailable_reason = absl::StrCat("fewer than 3 genes differ in ", target.name);
+    return absl::OkStatus();
+  }
+  HAYSTACK_ASSIGN_OR_RETURN(signature->query_share,
+                            ShareOf(r.atlas(), target.field, target.value, query_cells));
+  return absl::OkStatus();
+}
+
 absl::Status ReadTissue(const Reader& r, const StructuredQuery& query,
                         const std::vector<int64_t>& query_cells, ObservationalReferences& out) {
   if (!query.target_tissue) {
@@ -158,65 +195,31 @@ absl::Status ReadTissue(const Reader& r, const StructuredQuery& query,
     out.tissue_unavailable_reason = "the atlas has no tissue column";
     return absl::OkStatus();
   }
-  const std::string& tissue = *query.target_tissue;
-  HAYSTACK_ASSIGN_OR_RETURN(const Strata strata, ReadStrata(r, AtlasField::kTissue, tissue, ""));
-  if (strata.pairs.empty()) {
-    out.tissue_unavailable_reason = absl::StrCat(
-        "no cell type has ", kMinCells, "+ unperturbed cells both in ", tissue,
-        " and in another tissue, so the tissue's own signature cannot be told from cell types");
-    return absl::OkStatus();
-  }
-  out.tissue =
-      scoring::ContrastSignature(strata.pairs,
-                                 absl::StrCat("the signature of ", tissue, " (its ", strata.Types(),
-                                              " cells against the same types in other tissues)"),
-                                 scoring::kSignatureGenes);
-  if (!out.tissue) {
-    out.tissue_unavailable_reason = absl::StrCat("fewer than 3 genes differ in ", tissue);
-    return absl::OkStatus();
-  }
-  HAYSTACK_ASSIGN_OR_RETURN(out.tissue->query_share,
-                            ShareOf(r.atlas(), AtlasField::kTissue, tissue, query_cells));
-  return absl::OkStatus();
+  return ReadSignature(
+      r, {AtlasField::kTissue, *query.target_tissue, *query.target_tissue, "in other tissues", ""},
+      query_cells, out.tissue, out.tissue_unavailable_reason);
 }
 
+// The donor's other cell types only: its cells of the query's type are what is predicted.
 absl::Status ReadDonor(const Reader& r, const StructuredQuery& query,
                        const std::vector<int64_t>& query_cells, ObservationalReferences& out) {
   if (!query.target_donor_id) {
     out.donor_unavailable_reason = "the query names no target donor";
     return absl::OkStatus();
   }
-  const std::string& donor = *query.target_donor_id;
-  HAYSTACK_ASSIGN_OR_RETURN(const Strata strata, ReadStrata(r, AtlasField::kDonor, donor,
-                                                            query.cell_type_cl_id.value_or("")));
-  if (strata.pairs.empty()) {
-    out.donor_unavailable_reason =
-        absl::StrCat("donor ", donor, " has no other cell type with ", kMinCells,
-                     "+ unperturbed cells that other donors also have");
-    return absl::OkStatus();
-  }
-  out.donor =
-      scoring::ContrastSignature(strata.pairs,
-                                 absl::StrCat("donor ", donor, "'s signature (its ", strata.Types(),
-                                              " cells against other donors' cells of those types)"),
-                                 scoring::kSignatureGenes);
-  if (!out.donor) {
-    out.donor_unavailable_reason = absl::StrCat("fewer than 3 genes differ in donor ", donor);
-    return absl::OkStatus();
-  }
-  HAYSTACK_ASSIGN_OR_RETURN(out.donor->query_share,
-                            ShareOf(r.atlas(), AtlasField::kDonor, donor, query_cells));
-  return absl::OkStatus();
+  return ReadSignature(
+      r,
+      {AtlasField::kDonor, *query.target_donor_id, absl::StrCat("donor ", *query.target_donor_id),
+       "of other donors", query.cell_type_cl_id.value_or("")},
+      query_cells, out.donor, out.donor_unavailable_reason);
 }
 
-// Real cells of the type that the prediction was not made from, nearest to the target first;
-// else the type's nearest ontology neighbours present in the atlas; else, said so, the query
-// cells themselves (the prediction keeps its identity; not a measure of accuracy).
-absl::Status ReadCoherence(const Reader& r, const KnowledgeBase& knowledge,
-                           const StructuredQuery& query, std::vector<int64_t> query_cells,
-                           ObservationalReferences& out) {
+// Real cells of the type that the prediction was not made from, in the target context (donor,
+// tissue) if it has enough, else anywhere. False when too few exist.
+absl::StatusOr<bool> ReadHeldOutCells(const Reader& r, const StructuredQuery& query,
+                                      const std::vector<int64_t>& sorted_query_cells,
+                                      ObservationalReferences& out) {
   const std::string type = query.cell_type_cl_id.value_or("");
-  std::sort(query_cells.begin(), query_cells.end());
   CellFilter in_target = CellFilter().Where(AtlasField::kCellType, type);
   std::vector<std::string> context;
   if (query.target_donor_id) {
@@ -232,31 +235,50 @@ absl::Status ReadCoherence(const Reader& r, const KnowledgeBase& knowledge,
     HAYSTACK_ASSIGN_OR_RETURN(
         std::vector<int64_t> cells,
         r.Cells(targeted ? in_target : CellFilter().Where(AtlasField::kCellType, type)));
-    cells = Without(std::move(cells), query_cells);
+    cells = Without(std::move(cells), sorted_query_cells);
     if (static_cast<int>(cells.size()) < kMinCells) continue;
     const std::string where = targeted ? absl::StrJoin(context, ", ") : "other samples";
     HAYSTACK_ASSIGN_OR_RETURN(
         out.coherence_reference,
         r.ProfileOf(cells, absl::StrCat("held-out real cells of ", r.TypeLabel(type, cells.front()),
                                         " (", where, ")")));
-    return absl::OkStatus();
+    return true;
   }
+  return false;
+}
+
+// The first ontology parent or child of the type with enough cells in the atlas; it is then the
+// reference, no longer a competitor. False when none has (or the ontology cannot be read: the
+// neighbour is only a fallback).
+absl::StatusOr<bool> ReadOntologyNeighbour(const Reader& r, const KnowledgeBase& knowledge,
+                                           const std::string& type, ObservationalReferences& out) {
   auto neighbours = knowledge.Neighbors(type, 1);
-  if (neighbours.ok()) {
-    for (const OntologyNeighbor& n : *neighbours) {
-      HAYSTACK_ASSIGN_OR_RETURN(std::vector<int64_t> cells,
-                                r.Cells(CellFilter().Where(AtlasField::kCellType, n.term.id)));
-      if (static_cast<int>(cells.size()) < kMinCells) continue;
-      HAYSTACK_ASSIGN_OR_RETURN(
-          out.coherence_reference,
-          r.ProfileOf(cells, absl::StrCat("the nearest ontology neighbour ", n.term.name, " (",
-                                          n.relation, ")")));
-      // The neighbour is the reference now, not a competitor.
-      const std::string label = r.TypeLabel(n.term.id, cells.front());
-      std::erase_if(out.other_cell_types, [&](const Profile& p) { return p.label == label; });
-      return absl::OkStatus();
-    }
+  if (!neighbours.ok()) return false;
+  for (const OntologyNeighbor& n : *neighbours) {
+    HAYSTACK_ASSIGN_OR_RETURN(std::vector<int64_t> cells,
+                              r.Cells(CellFilter().Where(AtlasField::kCellType, n.term.id)));
+    if (static_cast<int>(cells.size()) < kMinCells) continue;
+    HAYSTACK_ASSIGN_OR_RETURN(out.coherence_reference,
+                              r.ProfileOf(cells, absl::StrCat("the nearest ontology neighbour ",
+                                                              n.term.name, " (", n.relation, ")")));
+    const std::string label = r.TypeLabel(n.term.id, cells.front());
+    std::erase_if(out.other_cell_types, [&](const Profile& p) { return p.label == label; });
+    return true;
   }
+  return false;
+}
+
+// Held-out cells of the type; else its nearest ontology neighbour; else, said so, the query
+// cells themselves (the prediction keeps its identity; not a measure of accuracy).
+absl::Status ReadCoherence(const Reader& r, const KnowledgeBase& knowledge,
+                           const StructuredQuery& query, std::vector<int64_t> query_cells,
+                           ObservationalReferences& out) {
+  const std::string type = query.cell_type_cl_id.value_or("");
+  std::sort(query_cells.begin(), query_cells.end());
+  HAYSTACK_ASSIGN_OR_RETURN(const bool held_out, ReadHeldOutCells(r, query, query_cells, out));
+  if (held_out) return absl::OkStatus();
+  HAYSTACK_ASSIGN_OR_RETURN(const bool neighbour, ReadOntologyNeighbour(r, knowledge, type, out));
+  if (neighbour) return absl::OkStatus();
   if (static_cast<int>(query_cells.size()) < kMinCells) {
     out.coherence_unavailable_reason = absl::StrCat(
         "the atlas has no unperturbed cells of ", type,

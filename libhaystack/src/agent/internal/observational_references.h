@@ -15,21 +15,9 @@
 
 namespace haystack::agent_internal {
 
-// Everything of scoring::ObservationalInputs that does not depend on the prediction.
-struct ObservationalReferences {
-  std::optional<scoring::Profile> cell_type;
-  std::vector<scoring::Profile> other_cell_types;
-  std::string markers_unavailable_reason;
-  std::optional<scoring::Signature> tissue;
-  std::string tissue_unavailable_reason;
-  std::optional<scoring::Signature> donor;
-  std::string donor_unavailable_reason;
-  std::optional<scoring::Profile> coherence_reference;
-  std::string coherence_unavailable_reason;
-};
-
 // Errors only from the atlas or the knowledge base; missing evidence is an unavailable reason.
-absl::StatusOr<ObservationalReferences> ReadObservationalReferences(
+// `genes` are the predictions' columns.
+absl::StatusOr<scoring::ObservationalReferences> ReadObservationalReferences(
     const CellAtlas& atlas, const KnowledgeBase& knowledge, const StructuredQuery& query,
     const std::vector<int64_t>& query_cells, const std::vector<std::string>& genes);
 

@@ -1,5 +1,6 @@
 #include "internal/prediction_design.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -54,16 +55,25 @@ int CountUnits(const std::vector<int32_t>& codes, size_t n_units, int min_cells)
 absl::StatusOr<std::unique_ptr<PredictionDesignData>> PredictionDesignData::Build(
     const DesignInputs& in) {
   auto data = std::unique_ptr<PredictionDesignData>(new PredictionDesignData());
-  HAYSTACK_RETURN_IF_ERROR(data->ReadUnits(in));
-  HAYSTACK_RETURN_IF_ERROR(data->ReadEvidence(in));
+  HAYSTACK_ASSIGN_OR_RETURN(std::vector<std::string> donors,
+                            ValuesOf(in.atlas, AtlasField::kDonor, in.query_cell_indices));
+  HAYSTACK_RETURN_IF_ERROR(data->ReadUnits(in, donors));
+  HAYSTACK_ASSIGN_OR_RETURN(data->evidence_treated_,
+                            GatherOver(in.atlas, in.prompt.prompt_cell_indices, in.genes));
+  const bool synthetic = in.control_strategy == ControlStrategy::kSyntheticControl &&
+                         in.prompt.paired_control_indices &&
+                         !in.prompt.paired_control_indices->empty();
+  HAYSTACK_RETURN_IF_ERROR(synthetic ? data->ReadMatchedControls(in)
+                                     : data->ReadQueryControls(in, donors));
+  data->design_.evidence_treated = &*data->evidence_treated_;
+  data->design_.evidence_control = &*data->evidence_control_;
   return data;
 }
 
 // Donors are the units; when the query cells have fewer than two donors with enough cells, the
 // datasets (samples) are, if they give at least two.
-absl::Status PredictionDesignData::ReadUnits(const DesignInputs& in) {
-  HAYSTACK_ASSIGN_OR_RETURN(std::vector<std::string> donors,
-                            ValuesOf(in.atlas, AtlasField::kDonor, in.query_cell_indices));
+absl::Status PredictionDesignData::ReadUnits(const DesignInputs& in,
+                                             const std::vector<std::string>& donors) {
   auto [codes, names] = Encode(donors);
   design_.unit_field = std::string(DefaultColumnName(AtlasField::kDonor));
   if (CountUnits(codes, names.size(), scoring::kMinCellsPerUnit) < 2 &&
@@ -82,59 +92,51 @@ absl::Status PredictionDesignData::ReadUnits(const DesignInputs& in) {
   return absl::OkStatus();
 }
 
-// The prompt's real cells against real controls: its matched controls under synthetic control;
-// under query-as-control the query cells of the prompt's own donor (and dataset) when there are
+// Under synthetic control: the prompt's matched controls (same donor, dataset and cell type).
+absl::Status PredictionDesignData::ReadMatchedControls(const DesignInputs& in) {
+  HAYSTACK_ASSIGN_OR_RETURN(evidence_control_,
+                            GatherOver(in.atlas, *in.prompt.paired_control_indices, in.genes));
+  design_.evidence_description = absl::StrCat(
+      Rows(*evidence_treated_), " prompt cells and ", Rows(*evidence_control_),
+      " matched control cells of donor ", SelectionValue(in.prompt, AtlasField::kDonor));
+  return absl::OkStatus();
+}
+
+// Under query-as-control: the query cells of the prompt's own donor (and dataset) when there are
 // enough, else the query cells of the other donors, donor by donor.
-absl::Status PredictionDesignData::ReadEvidence(const DesignInputs& in) {
+absl::Status PredictionDesignData::ReadQueryControls(const DesignInputs& in,
+                                                     const std::vector<std::string>& donors) {
   const std::string donor = SelectionValue(in.prompt, AtlasField::kDonor);
-  HAYSTACK_ASSIGN_OR_RETURN(evidence_treated_,
-                            GatherOver(in.atlas, in.prompt.prompt_cell_indices, in.genes));
-  const int64_t n_treated = Rows(*evidence_treated_);
-  const bool synthetic = in.control_strategy == ControlStrategy::kSyntheticControl &&
-                         in.prompt.paired_control_indices &&
-                         !in.prompt.paired_control_indices->empty();
-  if (synthetic) {
-    HAYSTACK_ASSIGN_OR_RETURN(evidence_control_,
-                              GatherOver(in.atlas, *in.prompt.paired_control_indices, in.genes));
-    design_.evidence_description =
-        absl::StrCat(n_treated, " prompt cells and ", Rows(*evidence_control_),
-                     " matched control cells of donor ", donor);
-  } else {
-    const std::string dataset = SelectionValue(in.prompt, AtlasField::kDataset);
-    HAYSTACK_ASSIGN_OR_RETURN(std::vector<std::string> donors,
-                              ValuesOf(in.atlas, AtlasField::kDonor, in.query_cell_indices));
-    std::vector<std::string> datasets(donors.size());
-    if (!dataset.empty() && in.atlas.HasField(AtlasField::kDataset)) {
-      HAYSTACK_ASSIGN_OR_RETURN(datasets,
-                                ValuesOf(in.atlas, AtlasField::kDataset, in.query_cell_indices));
-    }
-    std::vector<int64_t> same, others;
-    for (size_t r = 0; r < donors.size(); ++r) {
-      const bool own_donor = donors[r] == donor;
-      if (own_donor && (dataset.empty() || datasets[r].empty() || datasets[r] == dataset)) {
-        same.push_back(static_cast<int64_t>(r));
-      } else if (!own_donor) {
-        others.push_back(static_cast<int64_t>(r));
-      }
-    }
-    if (static_cast<int>(same.size()) >= in.min_cells) {
-      evidence_control_ = TakeRows(in.query_cells, same);
-      design_.evidence_description = absl::StrCat(n_treated, " prompt cells and ", same.size(),
-                                                  " query cells of the same donor ", donor);
-    } else {
-      evidence_control_ = TakeRows(in.query_cells, others);
-      std::vector<std::string> other_donors;
-      for (int64_t r : others) other_donors.push_back(donors[static_cast<size_t>(r)]);
-      auto [codes, names] = Encode(other_donors);
-      design_.evidence_control_unit = std::move(codes);
-      design_.evidence_control_unit_names = std::move(names);
-      design_.evidence_description = absl::StrCat(
-          n_treated, " prompt cells of donor ", donor, " and ", others.size(), " query cells of ",
-          design_.evidence_control_unit_names.size(), " other donors");
+  const std::string dataset = SelectionValue(in.prompt, AtlasField::kDataset);
+  std::vector<std::string> datasets(donors.size());
+  if (!dataset.empty() && in.atlas.HasField(AtlasField::kDataset)) {
+    HAYSTACK_ASSIGN_OR_RETURN(datasets,
+                              ValuesOf(in.atlas, AtlasField::kDataset, in.query_cell_indices));
+  }
+  std::vector<int64_t> same, others;
+  for (size_t r = 0; r < donors.size(); ++r) {
+    if (donors[r] != donor) {
+      others.push_back(static_cast<int64_t>(r));
+    } else if (dataset.empty() || datasets[r].empty() || datasets[r] == dataset) {
+      same.push_back(static_cast<int64_t>(r));
     }
   }
-  design_.evidence_treated = &*evidence_treated_;
-  design_.evidence_control = &*evidence_control_;
+  const int64_t n_treated = Rows(*evidence_treated_);
+  if (static_cast<int>(same.size()) >= in.min_cells) {
+    evidence_control_ = TakeRows(in.query_cells, same);
+    design_.evidence_description = absl::StrCat(n_treated, " prompt cells and ", same.size(),
+                                                " query cells of the same donor ", donor);
+    return absl::OkStatus();
+  }
+  evidence_control_ = TakeRows(in.query_cells, others);
+  std::vector<std::string> other_donors;
+  for (int64_t r : others) other_donors.push_back(donors[static_cast<size_t>(r)]);
+  auto [codes, names] = Encode(other_donors);
+  design_.evidence_control_unit = std::move(codes);
+  design_.evidence_control_unit_names = std::move(names);
+  design_.evidence_description =
+      absl::StrCat(n_treated, " prompt cells of donor ", donor, " and ", others.size(),
+                   " query cells of ", design_.evidence_control_unit_names.size(), " other donors");
   return absl::OkStatus();
 }
 

@@ -4,6 +4,7 @@
 #ifndef HAYSTACK_AGENT_INTERNAL_PREDICTION_DESIGN_H_
 #define HAYSTACK_AGENT_INTERNAL_PREDICTION_DESIGN_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,8 +34,11 @@ class PredictionDesignData {
   const scoring::PredictionDesign& design() const { return design_; }
 
  private:
-  absl::Status ReadUnits(const DesignInputs& in);
-  absl::Status ReadEvidence(const DesignInputs& in);
+  // `donors`: the donor of each query cell, in the predictions' row order.
+  absl::Status ReadUnits(const DesignInputs& in, const std::vector<std::string>& donors);
+  // The evidence's controls, given the evidence's treated cells.
+  absl::Status ReadMatchedControls(const DesignInputs& in);
+  absl::Status ReadQueryControls(const DesignInputs& in, const std::vector<std::string>& donors);
 
   scoring::PredictionDesign design_;
   std::optional<ExpressionMatrix> evidence_treated_;

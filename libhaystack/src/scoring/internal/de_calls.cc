@@ -20,8 +20,22 @@ std::vector<DeGene> Top(const scoring::DeResult& r, const std::vector<std::strin
 
 }  // namespace
 
+scoring::DeResult UntestedDeResult(std::span<const std::string> genes) {
+  const size_t n = genes.size();
+  scoring::DeResult r;
+  r.genes.assign(genes.begin(), genes.end());
+  r.statistic.assign(n, 0);
+  r.p_value.assign(n, 1);
+  r.log2_fold_change.assign(n, 0);
+  r.mean_treated.assign(n, 0);
+  r.mean_control.assign(n, 0);
+  r.tested.assign(n, 0);
+  return r;
+}
+
 bool Detected(int64_t nonzero_treated, int64_t n_treated, int64_t nonzero_control,
               int64_t n_control, double min_fraction) {
+  if (min_fraction <= 0) return true;
   const double t = n_treated > 0 ? static_cast<double>(nonzero_treated) / n_treated : 0;
   const double c = n_control > 0 ? static_cast<double>(nonzero_control) / n_control : 0;
   return std::max(t, c) >= min_fraction && (nonzero_treated + nonzero_control) > 0;

@@ -4,12 +4,18 @@
 #define HAYSTACK_SCORING_INTERNAL_DE_CALLS_H_
 
 #include <cstdint>
+#include <span>
+#include <string>
 
 #include "haystack/scoring/differential_expression.h"
 
 namespace haystack::scoring_internal {
 
-// Tested iff either group detects the gene in at least `min_fraction` of its cells.
+// A result for `genes` with every gene untested: statistic 0, p 1, fold change 0.
+scoring::DeResult UntestedDeResult(std::span<const std::string> genes);
+
+// Tested iff either group detects the gene in at least `min_fraction` of its cells; every gene
+// when min_fraction <= 0 (all-zero genes included).
 bool Detected(int64_t nonzero_treated, int64_t n_treated, int64_t nonzero_control,
               int64_t n_control, double min_fraction);
 

@@ -42,12 +42,14 @@ Pseudobulk ComputePseudobulk(const ExpressionMatrix& m, std::span<const int32_t>
   p.unit_cells.assign(static_cast<size_t>(n_units), 0);
   p.unit_mean.assign(static_cast<size_t>(n_units) * g, 0);
   p.pooled_mean.assign(g, 0);
+  p.pooled_log1p_mean.assign(g, 0);
   p.nonzero.assign(g, 0);
   auto add = [&](int32_t unit, int64_t col, float v) {
     if (v == 0.0f) return;
     const double e = std::expm1(static_cast<double>(v));
     const auto c = static_cast<size_t>(col);
     p.pooled_mean[c] += e;
+    p.pooled_log1p_mean[c] += v;
     ++p.nonzero[c];
     if (unit >= 0) p.unit_mean[static_cast<size_t>(unit) * g + c] += e;
   };
@@ -72,6 +74,7 @@ Pseudobulk ComputePseudobulk(const ExpressionMatrix& m, std::span<const int32_t>
   }
   if (p.rows > 0) {
     for (double& v : p.pooled_mean) v /= static_cast<double>(p.rows);
+    for (double& v : p.pooled_log1p_mean) v /= static_cast<double>(p.rows);
   }
   return p;
 }

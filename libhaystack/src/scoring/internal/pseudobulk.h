@@ -13,13 +13,14 @@
 namespace haystack::scoring_internal {
 
 // Per unit and gene, the mean of expm1(x) over the unit's cells; plus per gene over every row
-// the same mean and the number of rows with x ≠ 0.
+// the same mean, the mean of x itself and the number of rows with x ≠ 0.
 struct Pseudobulk {
   int64_t genes = 0;
-  std::vector<int64_t> unit_cells;  // rows per unit
-  std::vector<double> unit_mean;    // unit-major: [unit * genes + gene]
-  std::vector<double> pooled_mean;  // over every row
-  std::vector<int64_t> nonzero;     // rows with a non-zero value, per gene
+  std::vector<int64_t> unit_cells;        // rows per unit
+  std::vector<double> unit_mean;          // unit-major: [unit * genes + gene]
+  std::vector<double> pooled_mean;        // of expm1(x) over every row: the expression scale
+  std::vector<double> pooled_log1p_mean;  // of x (the stored log1p values) over every row
+  std::vector<int64_t> nonzero;           // rows with a non-zero value, per gene
   int64_t rows = 0;
 
   double UnitLog2(size_t unit, size_t gene) const;  // log2(unit mean + 1)
