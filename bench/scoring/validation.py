@@ -14,7 +14,7 @@ the truth:
 
   observed DE   (p, t) cells vs the control cells of t, per donor pseudobulk (mean of expm1 X),
                 paired t-test of log2(mean + 1) across the donors that have both (SciPy
-                ttest_rel), BH, genes detected in >= 10% of either group; called at q <= 0.05 and
+                ttest_1samp of the per-donor differences, i.e. ttest_rel), BH, genes detected in >= 10% of either group; called at q <= 0.05 and
                 |log2FC| >= 0.5, log2FC = log2(mean_T + 1) - log2(mean_C + 1) over all cells;
   predicted DE  the best iteration's DE calls as the run recorded them; its log2FC computed the
                 same way from its predictions and control predictions (or query cells).
@@ -26,7 +26,8 @@ there is a real response, so every DE call is false and the composite should dro
 Prints, per atlas: the composite (mean, AUC real > shuffled over cases, paired wins), DE
 precision/recall and log2FC correlation against the held-out truth, the shuffled atlas's DE calls
 and smallest p-values, and the largest |log2FC| reported. Needs Debian's /usr/bin/python3 (numpy,
-scipy, anndata 0.8). Runs outside CI: ~2-4 s per run loop on 2 cores.
+scipy, anndata 0.8). Runs outside CI: ~6 s per run loop on 2 shared cores, ~13 min for the demo
+atlas's 64 cases on both atlases.
 """
 import argparse
 import json
@@ -157,11 +158,6 @@ def run_cli(build, env, query, config, work):
     return json.loads(status.stdout), out.returncode, out.stderr.strip()[-400:], seconds
 
 
-def composite_of(record):
-    score = record["grounding_score"]
-    return score.get("composite_score")
-
-
 def summarise_case(run, genes, truth):
     """What one finished run says about its case."""
     out = {"status": run["status"], "termination_reason": run.get("termination_reason"),
@@ -286,20 +282,15 @@ def fmt(v, spec=".3g"):
     return "n/a" if v is None or (isinstance(v, float) and np.isnan(v)) else format(v, spec)
 
 
-def report(label, rows):
-    real = [r for r in rows if r["atlas"] == "real"]
-    shuf = [r for r in rows if r["atlas"] == "shuffled"]
+def mean_or_none(values):
+    return np.mean(values) if values else None
 
+
+def composite_lines(real, shuf):
     def scores(rs):
         return [r["final_score"] for r in rs if r.get("final_score") is not None]
 
-    lines = [f"## {label}: {len(real)} real and {len(shuf)} shuffled cases"]
-    failed = [r for r in rows if r.get("status") != "completed"]
-    lines.append(f"- runs not completed: {len(failed)}" +
-                 ("".join(f"\n  - {r['atlas']} {r['perturbation']} x {r['cell_type']}: "
-                          f"{r.get('error', r.get('status'))}" for r in failed[:5])))
-    unscored = [r for r in rows if r.get("status") == "completed" and r.get("final_score") is None]
-    lines.append(f"- completed without a score (unscored): {len(unscored)}")
+    lines = []
     sr, ss = scores(real), scores(shuf)
     if sr and ss:
         lines.append(f"- composite: real mean {np.mean(sr):.2f} (median {np.median(sr):.1f}), "
@@ -313,23 +304,27 @@ def report(label, rows):
         ties = sum(a == b for a, b in pairs)
         lines.append(f"- paired by case: real > shuffled in {wins} of {len(pairs)}, "
                      f"ties {ties}")
-    comps = sorted({c for r in rows for c in (r.get("components") or {})})
-    for c in comps:
+    for c in sorted({c for r in real + shuf for c in (r.get("components") or {})}):
         cr = [r["components"][c] for r in real if (r.get("components") or {}).get(c) is not None]
         cs = [r["components"][c] for r in shuf if (r.get("components") or {}).get(c) is not None]
-        lines.append(f"  - {c}: real mean {fmt(np.mean(cr) if cr else None)} "
-                     f"({len(cr)} scored), shuffled mean {fmt(np.mean(cs) if cs else None)} "
-                     f"({len(cs)} scored), AUC {fmt(auc(cr, cs))}")
+        lines.append(f"  - {c}: real mean {fmt(mean_or_none(cr))} ({len(cr)} scored), "
+                     f"shuffled mean {fmt(mean_or_none(cs))} ({len(cs)} scored), "
+                     f"AUC {fmt(auc(cr, cs))}")
+    return lines
+
+
+def de_lines(real, shuf):
     prec = [r["precision"] for r in real if r.get("precision") is not None]
     rec = [r["recall"] for r in real if r.get("recall") is not None]
     rl = [r["r_lfc"] for r in real if r.get("r_lfc") is not None]
-    lines.append(f"- real atlas, predicted vs observed DE: precision mean {fmt(np.mean(prec) if prec else None)} "
-                 f"({len(prec)} cases with calls), recall mean {fmt(np.mean(rec) if rec else None)} "
-                 f"({len(rec)} cases with observed DE), log2FC Pearson r mean "
-                 f"{fmt(np.mean(rl) if rl else None)} (median {fmt(np.median(rl) if rl else None)})")
-    lines.append(f"- real atlas DE calls per case: median "
-                 f"{fmt(np.median([r.get('n_de', 0) for r in real]) if real else None)}, "
-                 f"observed median {fmt(np.median([r.get('n_de_observed', 0) for r in real]) if real else None)}")
+    lines = [f"- real atlas, predicted vs observed DE: precision mean {fmt(mean_or_none(prec))} "
+             f"({len(prec)} cases with calls), recall mean {fmt(mean_or_none(rec))} "
+             f"({len(rec)} cases with observed DE), log2FC Pearson r mean "
+             f"{fmt(mean_or_none(rl))} (median {fmt(np.median(rl) if rl else None)})"]
+    if real:
+        lines.append(f"- real atlas DE calls per case: median "
+                     f"{fmt(np.median([r.get('n_de', 0) or 0 for r in real]))}, observed median "
+                     f"{fmt(np.median([r.get('n_de_observed', 0) or 0 for r in real]))}")
     if shuf:
         n_de = [r.get("n_de", 0) or 0 for r in shuf]
         min_p = [r["min_p"] for r in shuf if r.get("min_p") is not None]
@@ -338,10 +333,28 @@ def report(label, rows):
                      f"(cases with any: {sum(1 for n in n_de if n > 0)}, max per case "
                      f"{max(n_de)}); smallest reported p {fmt(min(min_p) if min_p else None)}; "
                      f"reported genes with p < 1e-6: {n_tiny}")
+    rows = real + shuf
     lfc_rep = [r["max_abs_lfc_reported"] for r in rows if r.get("max_abs_lfc_reported") is not None]
-    lfc_pred = [r["max_abs_lfc_predicted"] for r in rows if r.get("max_abs_lfc_predicted") is not None]
+    lfc_pred = [r["max_abs_lfc_predicted"] for r in rows
+                if r.get("max_abs_lfc_predicted") is not None]
     lines.append(f"- largest |log2FC| reported by a run: {fmt(max(lfc_rep) if lfc_rep else None)}; "
-                 f"largest pseudobulk |log2FC| of any prediction: {fmt(max(lfc_pred) if lfc_pred else None)}")
+                 f"largest pseudobulk |log2FC| of any prediction: "
+                 f"{fmt(max(lfc_pred) if lfc_pred else None)}")
+    return lines
+
+
+def report(label, rows):
+    real = [r for r in rows if r["atlas"] == "real"]
+    shuf = [r for r in rows if r["atlas"] == "shuffled"]
+    lines = [f"## {label}: {len(real)} real and {len(shuf)} shuffled cases"]
+    failed = [r for r in rows if r.get("status") != "completed"]
+    lines.append(f"- runs not completed: {len(failed)}" +
+                 ("".join(f"\n  - {r['atlas']} {r['perturbation']} x {r['cell_type']}: "
+                          f"{r.get('error', r.get('status'))}" for r in failed[:5])))
+    unscored = [r for r in rows if r.get("status") == "completed" and r.get("final_score") is None]
+    lines.append(f"- completed without a score (unscored): {len(unscored)}")
+    lines += composite_lines(real, shuf)
+    lines += de_lines(real, shuf)
     secs = [r["seconds"] for r in rows]
     lines.append(f"- run loop wall time per case: median {np.median(secs):.1f} s")
     return "\n".join(lines)
