@@ -1,4 +1,4 @@
-// The run record: one row of the runs table (DESIGN.md §3 "Run record").
+// The run record: one row of the runs table (docs/architecture.md "The run store").
 #ifndef HAYSTACK_CORE_RUN_H_
 #define HAYSTACK_CORE_RUN_H_
 
@@ -81,7 +81,7 @@ struct Run {
 // termination_reason still needs the orchestrator to finish the cancellation.
 bool IsFinalized(const Run& run);
 
-// True if the API asked for cancellation (either convention of DESIGN.md §5).
+// True if the API asked for cancellation (either convention: docs/operations.md).
 bool IsCancellationRequested(const Run& run);
 
 // Parses runs.config: null fields mean "use the default" (the API stores model_dump()).
