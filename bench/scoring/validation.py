@@ -26,8 +26,8 @@ there is a real response, so every DE call is false and the composite should dro
 Prints, per atlas: the composite (mean, AUC real > shuffled over cases, paired wins), DE
 precision/recall and log2FC correlation against the held-out truth, the shuffled atlas's DE calls
 and smallest p-values, and the largest |log2FC| reported. Needs Debian's /usr/bin/python3 (numpy,
-scipy, anndata 0.8). Runs outside CI: ~6 s per run loop on 2 shared cores, ~13 min for the demo
-atlas's 64 cases on both atlases.
+scipy, anndata 0.8). Runs outside CI: 2-6 s per run loop on 2 shared cores, 7-13 min for the
+demo atlas's 64 cases on both atlases.
 """
 import argparse
 import json

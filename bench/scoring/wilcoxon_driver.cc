@@ -20,6 +20,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "haystack/scoring/differential_expression.h"
@@ -137,18 +138,20 @@ haystack::ExpressionMatrix FirstRows(const haystack::CsrMatrix& m, int64_t n) {
 
 // The per-iteration cost of the design-aware DE: the pair as a prediction and its control, rows
 // in 6 donors, the first 500 rows of each as the prompt's evidence.
-bool BenchPredictionDe(const haystack::CsrMatrix& treated, const haystack::CsrMatrix& control,
+bool BenchPredictionDe(const haystack::ExpressionMatrix& treated,
+                       const haystack::ExpressionMatrix& control,
                        const std::vector<std::string>& names, const std::vector<int>& threads) {
   haystack::scoring::PredictionDesign design;
   design.unit_names = {"D1", "D2", "D3", "D4", "D5", "D6"};
-  for (int64_t r = 0; r < treated.rows; ++r) {
+  for (int64_t r = 0; r < haystack::Rows(treated); ++r) {
     design.unit_of_row.push_back(static_cast<int32_t>(r % 6));
   }
-  const haystack::ExpressionMatrix evidence_t = FirstRows(treated, 500);
-  const haystack::ExpressionMatrix evidence_c = FirstRows(control, 500);
+  const haystack::ExpressionMatrix evidence_t =
+      FirstRows(std::get<haystack::CsrMatrix>(treated), 500);
+  const haystack::ExpressionMatrix evidence_c =
+      FirstRows(std::get<haystack::CsrMatrix>(control), 500);
   design.evidence_treated = &evidence_t;
   design.evidence_control = &evidence_c;
-  const haystack::ExpressionMatrix t = treated, c = control;
   const std::string what = "haystack prediction DE (6 donors, " +
                            std::to_string(haystack::Rows(evidence_t)) + " vs " +
                            std::to_string(haystack::Rows(evidence_c)) + " evidence cells)";
@@ -156,7 +159,10 @@ bool BenchPredictionDe(const haystack::CsrMatrix& treated, const haystack::CsrMa
     haystack::scoring::DeOptions options;
     options.threads = n;
     const auto r = Timed(
-        what, n, [&] { return haystack::scoring::RunPredictionDe(t, c, names, design, options); },
+        what, n,
+        [&] {
+          return haystack::scoring::RunPredictionDe(treated, control, names, design, options);
+        },
         [](const haystack::scoring::DeResult& de) {
           return std::to_string(de.summary.n_genes_tested) + " tested";
         });
@@ -172,9 +178,11 @@ int main(int argc, char** argv) {
   if (!ParseFlags(argc, argv, flags)) return 2;
   const int64_t genes = flags.genes, cells = flags.cells;
   const auto t0 = std::chrono::steady_clock::now();
-  const haystack::CsrMatrix t = Generate(cells, genes, flags.zeros, 1.0, 1);
-  const haystack::CsrMatrix c = Generate(cells, genes, flags.zeros, 0.0, 2);
+  const haystack::ExpressionMatrix treated = Generate(cells, genes, flags.zeros, 1.0, 1);
+  const haystack::ExpressionMatrix control = Generate(cells, genes, flags.zeros, 0.0, 2);
   const double gen_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto& t = std::get<haystack::CsrMatrix>(treated);
+  const auto& c = std::get<haystack::CsrMatrix>(control);
   const double input_mb =
       static_cast<double>((t.nnz() + c.nnz()) * 8 + (t.rows + c.rows + 2) * 8) / 1048576.0;
   std::printf(
@@ -186,7 +194,6 @@ int main(int argc, char** argv) {
   const double rss_before = PeakRssMb();
   std::vector<std::string> names;
   for (int64_t g = 0; g < genes; ++g) names.push_back("G" + std::to_string(g));
-  const haystack::ExpressionMatrix treated = t, control = c;
   haystack::scoring::DeResult last;
   for (int n : flags.threads) {
     haystack::scoring::DeOptions options;
@@ -204,7 +211,7 @@ int main(int argc, char** argv) {
     if (!r) return 1;
     last = *std::move(r);
   }
-  if (!BenchPredictionDe(t, c, names, flags.threads)) return 1;
+  if (!BenchPredictionDe(treated, control, names, flags.threads)) return 1;
   std::printf("peak RSS: %.0f MiB (%.0f MiB after generating the input)\n", PeakRssMb(),
               rss_before);
   if (!flags.write_dir.empty()) {
