@@ -60,6 +60,7 @@ class ConfiguredAgent final : public RunExecutor {
 
   std::unique_ptr<CellAtlas> atlas;
   std::unique_ptr<KnowledgeBase> knowledge;
+  std::unique_ptr<AtlasVocabulary> vocabulary;
   std::unique_ptr<QueryAnalyzer> rule_analyzer;
   std::unique_ptr<HttpClient> llm_http;
   std::unique_ptr<LlmClient> llm;
@@ -88,8 +89,8 @@ absl::Status OpenLlm(const Settings& settings, const Logger& logger, ConfiguredA
   agent.llm_http = std::make_unique<HttpClient>(HttpClientOptions{.total_timeout = options.timeout},
                                                 SystemClock(), llm_logger);
   HAYSTACK_ASSIGN_OR_RETURN(agent.llm, MakeLlmClient(options, *agent.llm_http, llm_logger));
-  agent.llm_analyzer = std::make_unique<LlmQueryAnalyzer>(*agent.llm, *agent.knowledge,
-                                                          *agent.rule_analyzer, llm_logger);
+  agent.llm_analyzer = std::make_unique<LlmQueryAnalyzer>(
+      *agent.llm, *agent.knowledge, *agent.vocabulary, *agent.rule_analyzer, llm_logger);
   return absl::OkStatus();
 }
 
@@ -121,6 +122,7 @@ absl::StatusOr<std::unique_ptr<RunExecutor>> MakeRunExecutor(const Settings& set
   HAYSTACK_ASSIGN_OR_RETURN(std::string atlas_path,
                             DataFile(settings, "atlas_path", "demo-atlas.h5ad"));
   H5adAtlasOptions atlas_options;
+  atlas_options.ensembl_to_symbol = EnsemblSymbolLookup(*agent->knowledge);
   if (auto mapping = settings.Get("atlas_column_mapping"); mapping && !mapping->empty()) {
     HAYSTACK_ASSIGN_OR_RETURN(atlas_options.mapping, AtlasColumnMapping::ReadFile(*mapping));
   }
@@ -128,7 +130,14 @@ absl::StatusOr<std::unique_ptr<RunExecutor>> MakeRunExecutor(const Settings& set
   if (!atlas.ok()) return Annotate(atlas.status(), absl::StrCat("atlas_path ", atlas_path));
   agent->atlas = std::move(*atlas);
 
-  agent->rule_analyzer = std::make_unique<RuleBasedQueryAnalyzer>(*agent->knowledge);
+  // The atlas is the vocabulary: built once, before any query is read (docs/agent.md).
+  auto vocabulary = AtlasVocabulary::Build(*agent->atlas, *agent->knowledge);
+  if (!vocabulary.ok()) {
+    return Annotate(vocabulary.status(), absl::StrCat("atlas_path ", atlas_path));
+  }
+  agent->vocabulary = std::make_unique<AtlasVocabulary>(std::move(*vocabulary));
+  agent->rule_analyzer =
+      std::make_unique<RuleBasedQueryAnalyzer>(*agent->knowledge, *agent->vocabulary);
   HAYSTACK_RETURN_IF_ERROR(OpenLlm(settings, logger, *agent));
 
   HAYSTACK_ASSIGN_OR_RETURN(

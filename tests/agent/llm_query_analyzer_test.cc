@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agent/curated_knowledge.h"
+#include "agent/test_atlases.h"
 #include "catch2/catch.hpp"
 #include "haystack/core/error.h"
 #include "haystack/core/json.h"
@@ -136,8 +137,9 @@ struct Harness {
   }
 
   StructuredQuery Analyze(std::string_view query = kQuery) {
-    RuleBasedQueryAnalyzer rules(CuratedKnowledge());
-    LlmQueryAnalyzer analyzer(*client, CuratedKnowledge(), rules, logger);
+    RuleBasedQueryAnalyzer rules(CuratedKnowledge(), testing::DemoVocabulary());
+    LlmQueryAnalyzer analyzer(*client, CuratedKnowledge(), testing::DemoVocabulary(), rules,
+                              logger);
     auto result = analyzer.Analyze(query);
     REQUIRE(result.ok());
     return *result;
@@ -170,6 +172,28 @@ TEST_CASE("a valid answer is validated against the query and the knowledge base"
   CHECK(std::string((*body)["messages"][0]["role"].GetString()) == "system");
   CHECK_THAT(std::string((*body)["messages"][1]["content"].GetString()),
              Catch::Contains("\"How would CD14+ monocytes respond to IFN-gamma?\""));
+  // The atlas's vocabulary is the model's candidate list.
+  CHECK_THAT(std::string((*body)["messages"][1]["content"].GetString()),
+             Catch::Contains("Atlas vocabulary") &&
+                 Catch::Contains("\"CD14-positive monocyte\"") &&
+                 Catch::Contains("\"donors\":[\"D01\"") && Catch::Contains("\"dexamethasone\""));
+}
+
+TEST_CASE("a phrase naming what the atlas does not hold is not accepted from the model") {
+  Harness h;
+  // The knowledge base knows IFN-beta; the demo atlas holds it, but not in "hepatocytes".
+  const std::string query = "How would hepatocytes respond to IFN-beta?";
+  for (int i = 0; i < 2; ++i) {
+    h.server.Push({.content = R"({"task_type":"perturbation_novel_cell_types",)"
+                              R"("cell_type":"hepatocytes","perturbation":"IFN-beta"})"});
+  }
+  RuleBasedQueryAnalyzer rules(CuratedKnowledge(), testing::DemoVocabulary());
+  LlmQueryAnalyzer analyzer(*h.client, CuratedKnowledge(), testing::DemoVocabulary(), rules,
+                            h.logger);
+  auto result = analyzer.Analyze(query);
+  REQUIRE_FALSE(result.ok());  // falls back to the rules, which refuse it too
+  CHECK(GetErrorKind(result.status()) == ErrorKind::kEntityResolution);
+  CHECK_THAT(h.log.str(), Catch::Contains("does not name what the atlas holds"));
 }
 
 TEST_CASE("the same result comes from the Anthropic messages API") {
@@ -224,8 +248,9 @@ TEST_CASE("a perturbation outside the knowledge base is not accepted from the mo
     h.server.Push({.content = R"({"task_type":"perturbation_novel_cell_types",)"
                               R"("cell_type":"CD14+ monocytes","perturbation":"IL-17A"})"});
   }
-  RuleBasedQueryAnalyzer rules(CuratedKnowledge());
-  LlmQueryAnalyzer analyzer(*h.client, CuratedKnowledge(), rules, h.logger);
+  RuleBasedQueryAnalyzer rules(CuratedKnowledge(), testing::DemoVocabulary());
+  LlmQueryAnalyzer analyzer(*h.client, CuratedKnowledge(), testing::DemoVocabulary(), rules,
+                            h.logger);
   auto result = analyzer.Analyze(query);
   REQUIRE_FALSE(result.ok());  // the rules cannot resolve it either
   CHECK(GetErrorKind(result.status()) == ErrorKind::kEntityResolution);

@@ -84,7 +84,7 @@ TEST_CASE(
                                       .Where(AtlasField::kCellType, "CL:0001054")
                                       .Where(AtlasField::kIsControl, "true")},
                                  dir.File("one-candidate.h5ad"));
-  RunFixture f(atlas.get());
+  RunFixture f(*atlas);
   const std::string id = f.CreateRun("How would CD14+ monocytes respond to IFN-gamma?",
                                      R"({"max_iterations": 5, "score_threshold": 10})");
   const JobResult result = f.Execute(id);
@@ -114,7 +114,7 @@ TEST_CASE("a prediction no component can score completes unscored, never with a 
   // Natural killer cells only, in blood: no other cell type, no other tissue, no target donor.
   const auto atlas = SubsetAtlas(full, {CellFilter().Where(AtlasField::kCellType, "CL:0000623")},
                                  dir.File("one-type.h5ad"));
-  RunFixture f(atlas.get());
+  RunFixture f(*atlas);
   const std::string id = f.CreateRun("Simulate NK cells in blood", R"({"max_iterations": 3})");
   const JobResult result = f.Execute(id);
   INFO(result.message);

@@ -18,14 +18,18 @@ using testing::CuratedKnowledge;
 
 struct Fixture {
   Fixture() : atlas(testing::WriteTinyAtlas(dir.File("atlas.h5ad"))), controls(*atlas) {
+    auto built = AtlasVocabulary::Build(*atlas, CuratedKnowledge());
+    REQUIRE(built.ok());
+    vocabulary = std::make_unique<AtlasVocabulary>(std::move(*built));
     config.random_seed = 42;
     config.max_prompt_cells = 16;
     config.max_query_cells = 10;
   }
 
   StructuredQuery Query(const std::string& text) {
-    RuleBasedQueryAnalyzer analyzer(CuratedKnowledge());
+    RuleBasedQueryAnalyzer analyzer(CuratedKnowledge(), *vocabulary);
     auto q = analyzer.Analyze(text);
+    INFO(text << ": " << q.status());
     REQUIRE(q.ok());
     return *q;
   }
@@ -39,9 +43,19 @@ struct Fixture {
 
   testing::TempDir dir;
   std::unique_ptr<CellAtlas> atlas;
+  std::unique_ptr<AtlasVocabulary> vocabulary;
   ControlResolver controls;
   RunConfig config;
 };
+
+// The query about a cell type the atlas lacks (the analyzer refuses such a question; the
+// generator and the resolver must still fail cleanly on such a record).
+StructuredQuery Fibroblasts(StructuredQuery q) {
+  q.cell_type_cl_id = "CL:0000057";
+  q.cell_type_name = "fibroblast";
+  q.cell_types_selected = {{"CL:0000057", "fibroblast", 0, "self"}};
+  return q;
+}
 
 std::string Get(const PromptCandidate& c, const std::string& key) {
   auto it = c.selection.find(key);
@@ -138,15 +152,25 @@ TEST_CASE("fallback to query_as_control happens exactly when no matched control 
     CHECK(d.info->donors == std::vector<std::string>{"D1", "D2"});
     CHECK(d.info->conditions == std::vector<std::string>{"PBS"});
   }
-  SECTION("no control condition matches") {
+  SECTION("controls come from is_control, whatever the configured names") {
     f.config.control_condition_names = {"saline"};
     auto candidates = f.Generate(q);
-    for (const auto& c : candidates) CHECK_FALSE(c.paired_control_indices.has_value());
+    ControlDecision d = f.controls.Decide(q, f.config, candidates);
+    CHECK(d.effective == ControlStrategy::kSyntheticControl);
+    CHECK(d.control_cells_available);
+  }
+  SECTION("no candidate with matched controls falls back") {
+    f.config.control_condition_names = {"saline"};
+    auto candidates = f.Generate(q);
+    for (auto& c : candidates) {
+      c.paired_control_indices.reset();
+      c.paired_control_metadata.reset();
+    }
     ControlDecision d = f.controls.Decide(q, f.config, candidates);
     CHECK(d.effective == ControlStrategy::kQueryAsControl);
     CHECK(d.fallback == ControlStrategy::kQueryAsControl);
     CHECK_FALSE(d.control_cells_available);
-    CHECK_THAT(d.warning, Catch::Contains("saline"));
+    CHECK_THAT(d.warning, Catch::Contains("is_control") && Catch::Contains("saline"));
     d.ApplyTo(q);
     CHECK(q.control_strategy_fallback == ControlStrategy::kQueryAsControl);
   }
@@ -183,13 +207,16 @@ TEST_CASE("query cells: controls of the cell type, preferring the named donor, c
   REQUIRE(d2.ok());
   CHECK(d2->n_available == 15);
   for (int64_t cell : d2->cells) CHECK(*f.atlas->ValueOf(AtlasField::kDonor, cell) == "D2");
-  auto missing = f.controls.SelectQueryCells(
-      f.Query("How would CD14+ monocytes from donor D9 respond to IFNG?"), f.config);
+  // A record naming a donor the atlas lacks (the analyzer refuses such a query; the resolver
+  // still copes with an older record).
+  StructuredQuery d9 = f.Query("How would CD14+ monocytes from donor D2 respond to IFNG?");
+  d9.target_donor_id = "D9";
+  auto missing = f.controls.SelectQueryCells(d9, f.config);
   REQUIRE(missing.ok());  // the donor preference is relaxed, and the rationale says so
   CHECK(missing->n_available == 35);
   CHECK_THAT(missing->rationale, Catch::Contains("relaxed") && Catch::Contains("D9"));
-  auto none =
-      f.controls.SelectQueryCells(f.Query("How would fibroblasts respond to TNF?"), f.config);
+  auto none = f.controls.SelectQueryCells(Fibroblasts(f.Query("How would B cells respond to TNF?")),
+                                          f.config);
   REQUIRE_FALSE(none.ok());
   CHECK(GetErrorKind(none.status()) == ErrorKind::kRetrieval);
   CHECK_THAT(std::string(none.status().message()), Catch::Contains("CL:0000057"));
@@ -248,8 +275,9 @@ TEST_CASE("same inputs and seed give the same candidates, byte for byte") {
 TEST_CASE("nothing to prompt with is a retrieval error naming the strategies") {
   Fixture f;
   PromptGenerator generator(*f.atlas, CuratedKnowledge(), f.controls);
-  auto result =
-      generator.Generate(f.Query("How would fibroblasts respond to TGF-beta?"), f.config, 1, {});
+  StructuredQuery q = Fibroblasts(f.Query("How would B cells respond to TNF?"));
+  q.perturbation_resolved = "TGFB1";
+  auto result = generator.Generate(q, f.config, 1, {});
   REQUIRE_FALSE(result.ok());
   CHECK(GetErrorKind(result.status()) == ErrorKind::kRetrieval);
   CHECK_THAT(std::string(result.status().message()),

@@ -66,17 +66,20 @@ absl::StatusOr<InferenceResult> ScriptedInference::Run(const InferenceRequest& r
   return real_.Run(request, stop, progress);
 }
 
-RunFixture::RunFixture(const CellAtlas* atlas)
+RunFixture::RunFixture(const CellAtlas& atlas)
     : artifacts(dir.File("artifacts")),
       local_inference(IclOptions{.threads = 2}),
       inference(local_inference),
-      analyzer(std::make_unique<RuleBasedQueryAnalyzer>(DemoKnowledgeBase())),
       notifier(OutboxOptions{.directory = dir.File("outbox")}, SystemClock()) {
+  auto built = AtlasVocabulary::Build(atlas, DemoKnowledgeBase());
+  REQUIRE(built.ok());
+  vocabulary = std::make_unique<AtlasVocabulary>(std::move(*built));
+  analyzer = std::make_unique<RuleBasedQueryAnalyzer>(DemoKnowledgeBase(), *vocabulary);
   auto opened = OpenRunStore("sqlite://" + dir.File("runs.db"));
   REQUIRE(opened.ok());
   store = std::move(*opened);
   agent = std::make_unique<OrchestratorAgent>(
-      OrchestratorServices{.atlas = atlas != nullptr ? *atlas : SharedSyntheticAtlas(),
+      OrchestratorServices{.atlas = atlas,
                            .knowledge = DemoKnowledgeBase(),
                            .analyzer = *analyzer,
                            .inference = inference,

@@ -46,8 +46,9 @@ class ScriptedInference final : public InferenceBackend {
 };
 
 struct RunFixture {
-  // Runs on `atlas` (which must outlive the fixture), by default the shared synthetic atlas.
-  explicit RunFixture(const CellAtlas* atlas = nullptr);
+  // A run over `atlas` (the shared synthetic demo atlas by default); the vocabulary and the
+  // analyzer are built from it, as the orchestrator builds them.
+  explicit RunFixture(const CellAtlas& atlas = SharedSyntheticAtlas());
 
   // Creates a run as the web API would; returns its id.
   std::string CreateRun(const std::string& query, const std::string& config_json = "{}",
@@ -63,6 +64,7 @@ struct RunFixture {
   LocalArtifactStore artifacts;
   LocalIclBackend local_inference;
   ScriptedInference inference;
+  std::unique_ptr<AtlasVocabulary> vocabulary;
   std::unique_ptr<QueryAnalyzer> analyzer;
   OutboxNotifier notifier;
   std::unique_ptr<OrchestratorAgent> agent;

@@ -1,11 +1,13 @@
 // The run loop end to end on the embedded defaults (synthetic atlas, demo knowledge base, SQLite
 // store, local artifacts, CPU baseline, outbox), including stops, resumption and failures.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
 
 #include "agent/run_fixture.h"
+#include "agent/test_atlases.h"
 #include "haystack/atlas/h5ad.h"
 #include "haystack/core/error.h"
 #include "haystack/core/json.h"
@@ -230,11 +232,10 @@ TEST_CASE("queries the atlas cannot serve fail with classified errors", "[run][e
     std::string phrase;
   };
   const std::vector<Case> cases = {
-      // Known to the ontology, absent from the atlas.
-      {"How would monocytes respond to IFN-gamma?", "RetrievalError",
-       "no control cells of monocyte"},
+      // Neither the atlas nor the knowledge base knows them.
+      {"How would macrophages respond to IFN-gamma?", "EntityResolutionError", "\"macrophages\""},
       {"How would hepatocytes respond to IFN-gamma?", "EntityResolutionError", "no cell type"},
-      {"asdf qwerty zxcv uiop", "EntityResolutionError", "no cell type"},
+      {"asdf qwerty zxcv uiop", "QueryParsingError", "names no cell type"},
       {"How would CD14+ monocytes respond to aspirin?", "EntityResolutionError", "\"aspirin\""},
   };
   RunFixture f;
@@ -252,6 +253,40 @@ TEST_CASE("queries the atlas cannot serve fail with classified errors", "[run][e
     CHECK(run.iterations.empty());
     CHECK(f.Emails(id) == std::vector<std::string>{id + ".run_failed.eml"});
   }
+}
+
+// The atlas is the vocabulary: a scientist's own CELLxGENE-layout atlas, a treatment the
+// bundled knowledge base has never heard of, controls flagged only by is_control.
+TEST_CASE("a perturbation the knowledge base does not know runs on a CELLxGENE-layout atlas",
+          "[run]") {
+  RunFixture f(CellxgeneAtlas());
+  const std::string id =
+      f.CreateRun("How would CD14+ monocytes respond to LPS?", R"({"max_iterations": 2})");
+  const JobResult result = f.Execute(id);
+  INFO(result.message);
+  REQUIRE(result.exit_code == kExitSuccess);
+  const Run run = f.Get(id);
+  CHECK(run.status == RunStatus::kCompleted);
+  REQUIRE(run.structured_query.has_value());
+  CHECK(run.structured_query->perturbation_resolved == "LPS");
+  CHECK(run.structured_query->expected_targets.empty());
+  // Controls come from is_control ("mock", "sgNT"), not from PBS/DMSO names.
+  CHECK(run.control_strategy_effective == ControlStrategy::kSyntheticControl);
+  CHECK(run.control_cells_available);
+  REQUIRE(!run.iterations.empty());
+  const GroundingScore& score = Perturbational(run.iterations.front());
+  // The components that need prior knowledge of the perturbation are unavailable, with the
+  // reason; the data-driven ones still score.
+  REQUIRE(run.output_report_path.has_value());
+  const std::string report = ReadText(*run.output_report_path);
+  INFO(report);
+  CHECK_THAT(report, Catch::Contains("Components Unavailable"));
+  CHECK_THAT(report, Catch::Contains("LPS"));
+  // How the question was read is stated: the unknown treatment and the pooled time points.
+  CHECK_THAT(report, Catch::Contains("does not know the perturbation LPS"));
+  CHECK_THAT(report, Catch::Contains("no time point named"));
+  CHECK(score.composite_score >= 1);
+  if (std::getenv("HAYSTACK_PRINT_REPORT") != nullptr) WARN(report);
 }
 
 }  // namespace

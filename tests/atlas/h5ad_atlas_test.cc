@@ -258,12 +258,30 @@ TEST_CASE("Gathers convert int64 column indices and integer counts") {
   for (float v : x.data) counts.push_back(static_cast<int32_t>(v));
   Rewrite(path, "/X/data", H5T_STD_I32LE, counts);
   const std::vector<int64_t> cells = RandomCells(300, n, rng);
-  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(path);
+  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas =
+      OpenH5adAtlas(path, {.normalize_counts = false});
   REQUIRE(atlas.ok());
   absl::StatusOr<ExpressionMatrix> rows = (*atlas)->GatherRows(cells);
   INFO(rows.status().ToString());
   REQUIRE(rows.ok());
   CHECK(*rows == TakeRows(*a.x, cells));
+  // By default, counts are recognised and gathered as log1p(counts per 10k).
+  absl::StatusOr<std::unique_ptr<CellAtlas>> normalising = OpenH5adAtlas(path);
+  REQUIRE(normalising.ok());
+  CHECK((*normalising)->layout().x_is_counts);
+  CHECK_THAT((*normalising)->layout().expression, Catch::Contains("X holds counts"));
+  absl::StatusOr<ExpressionMatrix> scaled = (*normalising)->GatherRows(cells);
+  REQUIRE(scaled.ok());
+  const CsrMatrix& raw = std::get<CsrMatrix>(*rows);
+  const CsrMatrix& norm = std::get<CsrMatrix>(*scaled);
+  REQUIRE(norm.indices == raw.indices);
+  for (int64_t r = 0; r < raw.rows; ++r) {
+    double total = 0;
+    for (int64_t k = raw.indptr[r]; k < raw.indptr[r + 1]; ++k) total += raw.data[k];
+    for (int64_t k = raw.indptr[r]; k < raw.indptr[r + 1]; ++k) {
+      CHECK(norm.data[k] == Approx(std::log1p(raw.data[k] * 1e4 / total)).epsilon(1e-6));
+    }
+  }
 }
 
 // Where X/data starts in the file.
@@ -313,9 +331,9 @@ TEST_CASE("A column mapping lets an atlas use its own column names") {
   absl::StatusOr<std::unique_ptr<CellAtlas>> unmapped = OpenH5adAtlas(dir.File("custom.h5ad"));
   REQUIRE_FALSE(unmapped.ok());
   CHECK(GetErrorKind(unmapped.status()) == ErrorKind::kStorage);
-  CHECK_THAT(
-      std::string(unmapped.status().message()),
-      Catch::Contains("no column 'cell_type_ontology_term_id'") && Catch::Contains("celltype_cl"));
+  CHECK_THAT(std::string(unmapped.status().message()),
+             Catch::Contains("no column for the cell_type_ontology_term_id field") &&
+                 Catch::Contains("celltype_cl"));
 
   testing::WriteFile(dir.path() / "mapping.json",
                      R"({"cell_type_ontology_term_id": "celltype_cl", "donor_id": "patient"})");
@@ -344,6 +362,39 @@ TEST_CASE("Gathering a cell outside the atlas is a retrieval error") {
   absl::StatusOr<ExpressionMatrix> rows = (*atlas)->GatherRows(cells);
   CHECK(GetErrorKind(rows.status()) == ErrorKind::kRetrieval);
   CHECK_THAT(std::string(rows.status().message()), Catch::Contains("cell index 40"));
+}
+
+}  // namespace
+}  // namespace haystack
+
+namespace haystack {
+namespace {
+
+TEST_CASE(
+    "An is_control flag stored as text reads as true/false, and common column names are found") {
+  TempDir dir;
+  AnnData a = MakeSmallAtlas(false);
+  DataFrameColumn* flag = a.obs.Find("is_control");
+  const std::vector<bool> values = std::get<std::vector<bool>>(flag->values);
+  std::vector<std::string> text;
+  for (size_t i = 0; i < values.size(); ++i)
+    text.push_back(values[i] ? (i % 2 ? "True" : "1") : "False");
+  flag->values = Categorical::FromStrings(text);
+  a.obs.Find("perturbation")->name = "cytokine";
+  a.obs.Find("donor_id")->name = "patient";
+  REQUIRE(WriteH5ad(a, dir.File("text_flag.h5ad")).ok());
+  absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(dir.File("text_flag.h5ad"));
+  REQUIRE(atlas.ok());
+  auto flags = (*atlas)->Values(AtlasField::kIsControl);
+  REQUIRE(flags.ok());
+  int64_t controls = 0;
+  for (const GroupCount& g : *flags) {
+    CHECK((g.values[0] == "true" || g.values[0] == "false"));
+    if (g.values[0] == "true") controls = g.cells;
+  }
+  CHECK(controls == std::count(values.begin(), values.end(), true));
+  CHECK((*atlas)->layout().columns.at(AtlasField::kPerturbation) == "cytokine");
+  CHECK((*atlas)->layout().columns.at(AtlasField::kDonor) == "patient");
 }
 
 }  // namespace

@@ -132,15 +132,17 @@ TEST_CASE("malformed run records fail with a classified error, exit 1, record co
       BadRecord{"control characters", "raw_query = 'IFN' || char(27) || '[31m gamma'", kDemoQuery,
                 "QueryParsingError", "raw_query"},
       BadRecord{"no entity at all", "", "What is the meaning of life, really?",
-                "EntityResolutionError", "no cell type"},
+                "QueryParsingError", "names no cell type"},
       BadRecord{"SQL in the query", "", "'; DROP TABLE runs; -- how do cells respond?",
                 "EntityResolutionError", "could not resolve"},
       BadRecord{"unknown perturbation", "", "How would CD14+ monocytes respond to aspirin?",
                 "EntityResolutionError", "aspirin"},
       BadRecord{"unknown cell type", "", "How would hepatocytes respond to IFN-gamma?",
                 "EntityResolutionError", "no cell type"},
-      BadRecord{"cell type the atlas lacks", "", "How would monocytes respond to IFN-gamma?",
-                "RetrievalError", "monocyte (CL:0000576)"});
+      // The analyzer refuses it, listing the atlas's cell types (monocytes, a parent, would
+      // select the atlas's CD14- and CD16-positive monocytes and run).
+      BadRecord{"cell type the atlas lacks", "", "How would macrophages respond to IFN-gamma?",
+                "EntityResolutionError", "CD14-positive monocyte (CL:0001054)"});
   INFO(bad.name);
   Batch batch;
   const std::string id = batch.Create(bad.query);

@@ -120,6 +120,46 @@ TEST_CASE("import from the Debian org.Hs.eg.db and GO.db files") {
     CHECK(matches->front().id == "IFNG");
   }
 
+  SECTION("Ensembl ids name the genes Python's sqlite3 finds in org.Hs.eg.sqlite") {
+    // Ids of exactly one gene, that gene being the one kept for its symbol (the first _id).
+    const std::string script = R"py(
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+kept = {i for (i,) in db.execute("SELECT MIN(_id) FROM gene_info GROUP BY symbol")}
+symbol = dict(db.execute("SELECT _id, symbol FROM gene_info"))
+ids = {}
+for e, n, i in db.execute("SELECT ensembl_id, COUNT(DISTINCT _id), MIN(_id) FROM ensembl "
+                          "GROUP BY ensembl_id ORDER BY ensembl_id"):
+    ids[e] = symbol[i] if n == 1 and i in kept else None
+print(sum(s is not None for s in ids.values()))
+for e in sorted(ids)[::4000]:
+    print(e, ids[e] or "-")
+print(next(e for e in sorted(ids) if ids[e] is None), "-")
+)py";
+    auto result = testing::RunProcess(
+        {"/usr/bin/python3", "-c", script, (data / "org.Hs.eg.sqlite").string()});
+    INFO(result.stderr_text);
+    REQUIRE(result.exit_code == 0);
+    std::istringstream lines(result.stdout_text);
+    int64_t mapped = 0;
+    lines >> mapped;
+    CHECK(real->report.counts.at("ensembl_ids") == mapped);
+    CHECK(mapped > 30'000);
+    std::string id, expected;
+    int checked = 0;
+    while (lines >> id >> expected) {
+      INFO(id);
+      auto symbol = kb.SymbolOfEnsemblId(id);
+      REQUIRE(symbol.ok());
+      CHECK(symbol->value_or("-") == expected);
+      ++checked;
+    }
+    CHECK(checked >= 10);
+    auto stat1 = kb.SymbolOfEnsemblId("ENSG00000115415.17");
+    REQUIRE(stat1.ok());
+    CHECK(*stat1 == std::optional<std::string>("STAT1"));
+  }
+
   SECTION(
       "co-citation matches an independent count over org.Hs.eg.sqlite without the papers that "
       "link more than 50 genes") {

@@ -24,6 +24,23 @@ TEST_CASE("entity text normalisation ignores case, punctuation, plurals and Gree
   CHECK(NormalizeEntityText("TGF-β1") == "tgf beta 1");
 }
 
+TEST_CASE("Ensembl ids map to one symbol, without their version, and an id of two genes to none") {
+  InMemoryKnowledgeBase kb;
+  kb.AddEnsemblId("ENSG00000115415", "STAT1");
+  kb.AddEnsemblId("ENSG00000000001", "GENE_A");
+  kb.AddEnsemblId("ENSG00000000001", "GENE_B");
+  auto versioned = kb.SymbolOfEnsemblId("ENSG00000115415.17");
+  REQUIRE(versioned.ok());
+  CHECK(*versioned == std::optional<std::string>("STAT1"));
+  auto ambiguous = kb.SymbolOfEnsemblId("ENSG00000000001");
+  REQUIRE(ambiguous.ok());
+  CHECK_FALSE(ambiguous->has_value());
+  auto unknown = kb.SymbolOfEnsemblId("ENSG00000999999");
+  REQUIRE(unknown.ok());
+  CHECK_FALSE(unknown->has_value());
+  CHECK(EnsemblSymbolLookup(kb)("ENSG00000115415") == std::optional<std::string>("STAT1"));
+}
+
 TEST_CASE("ontology neighbours carry the specified distances") {
   InMemoryKnowledgeBase kb = MonocyteOntology();
   auto neighbors = kb.Neighbors("CL:0001054", 2);
@@ -43,7 +60,7 @@ TEST_CASE("cell types resolve by name and synonym") {
   REQUIRE(matches.ok());
   REQUIRE_FALSE(matches->empty());
   CHECK(matches->front().id == "CL:0001054");
-  CHECK(matches->front().method == "synonym");
+  CHECK(MatchMethodName(matches->front().method) == "synonym");
   auto t = kb.Resolve(EntityKind::kCellType, "t cells", 1);
   REQUIRE(t.ok());
   REQUIRE(t->size() == 1);

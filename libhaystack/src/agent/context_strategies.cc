@@ -1,6 +1,7 @@
 // Strategies that look beyond the query's own cells: related cell types in the Cell Ontology
 // (ontology-guided), the target donor's other cells (donor context) and the target tissue's
 // cells in other donors (tissue atlas).
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -11,11 +12,14 @@
 namespace haystack::agent_internal {
 namespace {
 
-// Ontology neighbours up to grandparents and siblings (spec-digest/retrieval.md §2.4).
+// Ontology neighbours up to grandparents and siblings (docs/agent.md, "Prompt strategies").
 constexpr int kMaxOntologyDistance = 2;
 // Tissue-atlas relevance: same tissue; same tissue and disease state.
 constexpr double kSameTissueRelevance = 0.8;
 constexpr double kSameTissueAndDiseaseRelevance = 1.0;
+// The perturbation in an unrelated cell type: weaker than any ontology neighbour (distance 2
+// gives 1/3).
+constexpr double kElsewhereRelevance = 0.2;
 
 // The observational context a prompt should come from: the target donor, tissue, disease.
 void AddContext(const StructuredQuery& q, const CellAtlas& atlas, CellFilter& filter) {
@@ -30,7 +34,11 @@ void AddContext(const StructuredQuery& q, const CellAtlas& atlas, CellFilter& fi
 
 bool IsQueryCellTypeOf(const PromptCandidate& c, const StructuredQuery& q, bool same_donor_only) {
   const auto cell_type = c.selection.find(std::string(DefaultColumnName(AtlasField::kCellType)));
-  if (cell_type == c.selection.end() || cell_type->second != q.cell_type_cl_id) return false;
+  const std::vector<std::string> ids = QueryCellTypeIds(q);
+  if (cell_type == c.selection.end() ||
+      std::find(ids.begin(), ids.end(), cell_type->second) == ids.end()) {
+    return false;
+  }
   if (!same_donor_only) return true;
   const auto donor = c.selection.find(std::string(DefaultColumnName(AtlasField::kDonor)));
   return q.target_donor_id && donor != c.selection.end() && donor->second == *q.target_donor_id;
@@ -42,17 +50,25 @@ class OntologyStrategy final : public PromptStrategy {
   absl::StatusOr<std::vector<PromptCandidate>> Generate(const StrategyInputs& in) const override {
     std::vector<PromptCandidate> out;
     const StructuredQuery& q = in.query;
-    if (!q.cell_type_cl_id) return out;
     const bool perturbational = IsPerturbational(q.task_type);
+    if (!q.cell_type_cl_id) {
+      return perturbational && q.perturbation_resolved ? ElsewhereInAtlas(in) : out;
+    }
     if (perturbational &&
         (!q.perturbation_resolved || !in.atlas.HasField(AtlasField::kPerturbation))) {
       return out;
     }
-    HAYSTACK_ASSIGN_OR_RETURN(std::vector<OntologyNeighbor> neighbors,
-                              in.knowledge.Neighbors(*q.cell_type_cl_id, kMaxOntologyDistance));
+    // A cell type the knowledge base does not know has no ontology neighbours to draw on.
+    absl::StatusOr<std::vector<OntologyNeighbor>> neighbors =
+        in.knowledge.Neighbors(*q.cell_type_cl_id, kMaxOntologyDistance);
+    if (!neighbors.ok()) {
+      if (neighbors.status().code() != absl::StatusCode::kNotFound) return neighbors.status();
+      return perturbational ? ElsewhereInAtlas(in) : out;
+    }
     const std::string query_label = q.cell_type_name.value_or(*q.cell_type_cl_id);
-    for (const OntologyNeighbor& n : neighbors) {
-      if (n.term.id == *q.cell_type_cl_id) continue;
+    const std::vector<std::string> selected = QueryCellTypeIds(q);
+    for (const OntologyNeighbor& n : *neighbors) {
+      if (std::find(selected.begin(), selected.end(), n.term.id) != selected.end()) continue;
       CellFilter filter;
       filter.Where(AtlasField::kCellType, n.term.id);
       std::string what;
@@ -75,6 +91,32 @@ class OntologyStrategy final : public PromptStrategy {
         c.ontology_distance = n.distance;
         out.push_back(std::move(c));
       }
+    }
+    if (out.empty() && perturbational) return ElsewhereInAtlas(in);
+    return out;
+  }
+
+ private:
+  // The perturbation measured in other cell types of the atlas, when no ontology neighbour of
+  // the query's cell type holds it (or the knowledge base does not know the cell type): the
+  // atlas's own evidence for its response, at a low relevance.
+  absl::StatusOr<std::vector<PromptCandidate>> ElsewhereInAtlas(const StrategyInputs& in) const {
+    const StructuredQuery& q = in.query;
+    CellFilter filter;
+    filter.Where(AtlasField::kPerturbation, *q.perturbation_resolved);
+    PerturbedOnly(in.atlas, filter);
+    AtQueryCondition(in.atlas, q, filter);
+    HAYSTACK_ASSIGN_OR_RETURN(
+        std::vector<PromptCandidate> candidates,
+        CandidatesFromGroups(
+            in.atlas, filter, kind(), kElsewhereRelevance,
+            absl::StrCat(*q.perturbation_resolved,
+                         " measured in another cell type of the atlas (no "
+                         "ontology neighbour of ",
+                         q.cell_type_name.value_or("the cell type"), " holds it)")));
+    std::vector<PromptCandidate> out;
+    for (PromptCandidate& c : candidates) {
+      if (!IsQueryCellTypeOf(c, q, /*same_donor_only=*/false)) out.push_back(std::move(c));
     }
     return out;
   }

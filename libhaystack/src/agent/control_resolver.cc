@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "haystack/agent/atlas_vocabulary.h"
 #include "haystack/agent/prompt_strategy.h"
 #include "haystack/core/error.h"
 #include "haystack/core/random.h"
@@ -51,16 +52,7 @@ std::optional<AtlasField> ControlResolver::ConditionField() const {
 
 absl::StatusOr<std::vector<std::string>> ControlResolver::ControlConditions(
     const std::vector<std::string>& names) const {
-  std::vector<std::string> out;
-  const std::optional<AtlasField> field = ConditionField();
-  if (!field) return out;
-  std::set<std::string> wanted;
-  for (const std::string& n : names) wanted.insert(absl::AsciiStrToLower(n));
-  HAYSTACK_ASSIGN_OR_RETURN(std::vector<GroupCount> values, atlas_.Values(*field));
-  for (const GroupCount& v : values) {
-    if (wanted.contains(absl::AsciiStrToLower(v.values.front()))) out.push_back(v.values.front());
-  }
-  return out;
+  return AtlasControlValues(atlas_, names);
 }
 
 absl::Status ControlResolver::PairControls(PromptCandidate& candidate,
@@ -127,7 +119,7 @@ ControlDecision ControlResolver::Decide(const StructuredQuery& query, const RunC
     decision.fallback = ControlStrategy::kQueryAsControl;
     decision.warning = absl::StrCat(
         "no prompt candidate has matched control cells (same donor, dataset and cell type with a "
-        "control condition among ",
+        "control condition: flagged by is_control or a control perturbation_type, else named ",
         absl::StrJoin(config.control_condition_names, ", "),
         "); comparing predictions with the query cells instead (query_as_control)");
   }
@@ -136,12 +128,14 @@ ControlDecision ControlResolver::Decide(const StructuredQuery& query, const RunC
 
 absl::StatusOr<QueryCells> ControlResolver::SelectQueryCells(const StructuredQuery& query,
                                                              const RunConfig& config) const {
-  if (!query.cell_type_cl_id) {
+  const std::vector<std::string> cell_types = agent_internal::QueryCellTypeIds(query);
+  if (cell_types.empty()) {
     return RetrievalError("the structured query has no resolved cell type to take query cells of");
   }
-  const std::string label = query.cell_type_name.value_or(*query.cell_type_cl_id);
+  const std::string id = query.cell_type_cl_id.value_or(cell_types.front());
+  const std::string label = query.cell_type_name.value_or(id);
   CellFilter base;
-  base.Where(AtlasField::kCellType, *query.cell_type_cl_id);
+  base.Where(AtlasField::kCellType, cell_types);
   // Preferences, most important first; relaxed from the back.
   std::vector<std::pair<AtlasField, std::string>> preferences;
   std::string population;
@@ -155,6 +149,9 @@ absl::StatusOr<QueryCells> ControlResolver::SelectQueryCells(const StructuredQue
       agent_internal::UnperturbedOnly(atlas_, base);
     }
     population = "control";
+    if (auto condition = agent_internal::QueryCondition(atlas_, query)) {
+      preferences.emplace_back(AtlasField::kCondition, *condition);
+    }
     if (query.target_donor_id) preferences.emplace_back(AtlasField::kDonor, *query.target_donor_id);
     if (query.target_tissue && atlas_.HasField(AtlasField::kTissue)) {
       preferences.emplace_back(AtlasField::kTissue, *query.target_tissue);
@@ -196,7 +193,7 @@ absl::StatusOr<QueryCells> ControlResolver::SelectQueryCells(const StructuredQue
                               agent_internal::DistinctValues(atlas_, AtlasField::kCellType, {}));
     return RetrievalError(
         absl::StrCat("the atlas ", atlas_.name(), " has no ", population, " cells of ", label, " (",
-                     *query.cell_type_cl_id,
+                     absl::StrJoin(cell_types, "|"),
                      ") to use as query cells; its cell types: ", absl::StrJoin(types, ", ")));
   }
   QueryCells out;

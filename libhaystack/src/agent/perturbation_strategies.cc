@@ -24,7 +24,7 @@ constexpr double kPathwayWeight = 0.4;
 constexpr double kMinSimilarity = 0.1;
 
 bool CanRun(const StrategyInputs& in) {
-  return in.query.perturbation_resolved.has_value() && in.query.cell_type_cl_id.has_value() &&
+  return in.query.perturbation_resolved.has_value() && !QueryCellTypeIds(in.query).empty() &&
          in.atlas.HasField(AtlasField::kPerturbation);
 }
 
@@ -35,7 +35,7 @@ std::string CellTypeLabel(const StructuredQuery& q) {
 // The perturbations measured on perturbed cells of the query's cell type, minus the query's.
 absl::StatusOr<std::vector<std::string>> OtherPerturbations(const StrategyInputs& in) {
   CellFilter filter;
-  filter.Where(AtlasField::kCellType, *in.query.cell_type_cl_id);
+  filter.Where(AtlasField::kCellType, QueryCellTypeIds(in.query));
   PerturbedOnly(in.atlas, filter);
   HAYSTACK_ASSIGN_OR_RETURN(std::vector<std::string> values,
                             DistinctValues(in.atlas, AtlasField::kPerturbation, filter));
@@ -49,9 +49,10 @@ absl::StatusOr<std::vector<PromptCandidate>> InQueryCellType(const StrategyInput
                                                              double relevance,
                                                              const std::string& rationale) {
   CellFilter filter;
-  filter.Where(AtlasField::kCellType, *in.query.cell_type_cl_id)
+  filter.Where(AtlasField::kCellType, QueryCellTypeIds(in.query))
       .Where(AtlasField::kPerturbation, perturbation);
   PerturbedOnly(in.atlas, filter);
+  AtQueryCondition(in.atlas, in.query, filter);
   return CandidatesFromGroups(in.atlas, filter, kind, relevance, rationale);
 }
 

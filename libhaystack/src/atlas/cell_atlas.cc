@@ -33,8 +33,60 @@ std::string_view DefaultColumnName(AtlasField field) {
       return "is_control";
     case AtlasField::kCondition:
       return "condition";
+    case AtlasField::kTissueName:
+      return "tissue";
+    case AtlasField::kDiseaseName:
+      return "disease";
   }
   return "";
+}
+
+std::span<const std::string_view> ColumnCandidates(AtlasField field) {
+  // Common spellings in CELLxGENE, scanpy/Seurat exports and perturbation atlases (Perturb-seq,
+  // cytokine and drug screens). "condition" comes last for the perturbation: where an atlas
+  // has both, "condition" is usually a time point or a state rather than the treatment.
+  static constexpr std::string_view kCellType[] = {"cell_type_ontology_term_id"};
+  static constexpr std::string_view kCellTypeName[] = {"cell_type"};
+  static constexpr std::string_view kTissue[] = {"tissue_ontology_term_id"};
+  static constexpr std::string_view kDisease[] = {"disease_ontology_term_id"};
+  static constexpr std::string_view kDonor[] = {"donor_id",   "donor",      "patient",
+                                                "patient_id", "individual", "subject_id"};
+  static constexpr std::string_view kDataset[] = {"dataset", "dataset_id"};
+  static constexpr std::string_view kPerturbation[] = {"perturbation", "treatment",    "cytokine",
+                                                       "drug",         "compound",     "gene",
+                                                       "target_gene",  "guide_target", "condition"};
+  static constexpr std::string_view kPerturbationType[] = {"perturbation_type"};
+  static constexpr std::string_view kIsControl[] = {"is_control"};
+  static constexpr std::string_view kCondition[] = {"condition", "time_point", "timepoint", "time"};
+  static constexpr std::string_view kTissueName[] = {"tissue"};
+  static constexpr std::string_view kDiseaseName[] = {"disease"};
+  switch (field) {
+    case AtlasField::kCellType:
+      return kCellType;
+    case AtlasField::kCellTypeName:
+      return kCellTypeName;
+    case AtlasField::kTissue:
+      return kTissue;
+    case AtlasField::kDisease:
+      return kDisease;
+    case AtlasField::kDonor:
+      return kDonor;
+    case AtlasField::kDataset:
+      return kDataset;
+    case AtlasField::kPerturbation:
+      return kPerturbation;
+    case AtlasField::kPerturbationType:
+      return kPerturbationType;
+    case AtlasField::kIsControl:
+      return kIsControl;
+    case AtlasField::kCondition:
+      return kCondition;
+    case AtlasField::kTissueName:
+      return kTissueName;
+    case AtlasField::kDiseaseName:
+      return kDiseaseName;
+  }
+  return {};
 }
 
 std::optional<AtlasField> AtlasFieldFromName(std::string_view canonical_name) {

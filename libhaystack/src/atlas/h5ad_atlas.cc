@@ -1,8 +1,10 @@
 #include "haystack/atlas/h5ad_atlas.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "haystack/core/error.h"
+#include "internal/atlas_layout.h"
 #include "internal/cat.h"
 #include "internal/h5ad_elements.h"
 #include "internal/hdf5.h"
@@ -19,6 +21,7 @@ class H5adAtlas final : public CellAtlas {
   const std::string& name() const override { return path_; }
   int64_t num_cells() const override { return fields_.rows(); }
   const DataFrame& var() const override { return var_; }
+  const AtlasLayout& layout() const override { return layout_; }
   bool HasField(AtlasField field) const override { return fields_.Has(field); }
 
   absl::StatusOr<std::vector<GroupCount>> Values(AtlasField field) const override {
@@ -39,6 +42,7 @@ class H5adAtlas final : public CellAtlas {
     HAYSTACK_RETURN_IF_ERROR(CheckCells(cells));
     absl::StatusOr<ExpressionMatrix> m = rows_->Gather(cells);
     if (!m.ok()) return Annotate(m.status(), path_);
+    if (layout_.x_is_counts) atlas_internal::NormalizeCountsInPlace(*m);
     return m;
   }
 
@@ -91,6 +95,7 @@ class H5adAtlas final : public CellAtlas {
         atlas_internal::RowReader::Open(file, path, n_cells, atlas->var_.rows(),
                                         atlas_internal::ReadBatchOptions{options.io_threads},
                                         options.chunk_cache_bytes, &atlas->hdf5_mutex_));
+    HAYSTACK_RETURN_IF_ERROR(atlas->DescribeLayout(options));
     return std::unique_ptr<CellAtlas>(std::move(atlas));
   }
 
@@ -107,7 +112,39 @@ class H5adAtlas final : public CellAtlas {
     return absl::OkStatus();
   }
 
+  // Columns, gene symbols and what X holds (AtlasLayout). X is sampled at 64 evenly spaced
+  // rows: counts are integers, normalised data are not.
+  absl::Status DescribeLayout(const H5adAtlasOptions& options) {
+    for (AtlasField field : kAllAtlasFields) {
+      if (fields_.Has(field)) layout_.columns[field] = fields_.mapping().ColumnFor(field);
+    }
+    layout_.notes = fields_.notes();
+    layout_.gene_symbols = atlas_internal::UseGeneSymbols(var_, options.ensembl_to_symbol);
+    std::vector<int64_t> sample;
+    const int64_t n = num_cells();
+    for (int64_t i = 0; i < std::min<int64_t>(n, 64); ++i)
+      sample.push_back(i * n / std::min<int64_t>(n, 64));
+    layout_.has_raw = H5Lexists(file_.get(), "raw", H5P_DEFAULT) > 0 &&
+                      H5Lexists(file_.get(), "raw/X", H5P_DEFAULT) > 0;
+    const std::string raw = layout_.has_raw ? "; raw/X is present and not used" : "";
+    // A damaged row in the sample is reported by the gather that reads it, not at opening.
+    absl::StatusOr<ExpressionMatrix> rows = rows_->Gather(sample);
+    if (!rows.ok()) {
+      layout_.expression = Cat("X used as stored (its sample could not be read: ",
+                               std::string(rows.status().message()), ")", raw);
+      return absl::OkStatus();
+    }
+    layout_.x_is_counts = options.normalize_counts && atlas_internal::LooksLikeCounts(*rows);
+    layout_.expression =
+        layout_.x_is_counts
+            ? Cat("X holds counts: gathered rows are normalised to log1p(counts per 10k)", raw)
+            : Cat(options.normalize_counts ? "X holds normalised values" : "X", " (used as stored)",
+                  raw);
+    return absl::OkStatus();
+  }
+
   std::string path_;
+  AtlasLayout layout_;
   h5::Handle file_;
   mutable std::mutex hdf5_mutex_;
   DataFrame obs_;  // all columns, no index

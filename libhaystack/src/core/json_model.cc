@@ -105,6 +105,24 @@ absl::Status ReadJson(const JsonValue& v, std::string_view path, ControlCellInfo
   return absl::OkStatus();
 }
 
+void WriteJson(JsonWriter& w, const CellTypeSelection& v) {
+  Object(w, [&] {
+    WriteMember(w, "id", v.id);
+    WriteMember(w, "name", v.name);
+    WriteMember(w, "distance", v.distance);
+    WriteMember(w, "relation", v.relation);
+  });
+}
+
+absl::Status ReadJson(const JsonValue& v, std::string_view path, CellTypeSelection* out) {
+  HAYSTACK_ASSIGN_OR_RETURN(auto r, JsonObjectReader::Create(v, path));
+  HAYSTACK_RETURN_IF_ERROR(r.Required("id", &out->id));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("name", &out->name));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("distance", &out->distance));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("relation", &out->relation));
+  return absl::OkStatus();
+}
+
 void WriteJson(JsonWriter& w, const StructuredQuery& v) {
   Object(w, [&] {
     WriteMember(w, "raw_query", v.raw_query);
@@ -113,9 +131,11 @@ void WriteJson(JsonWriter& w, const StructuredQuery& v) {
     WriteMember(w, "cell_type_cl_id", v.cell_type_cl_id);
     WriteMember(w, "cell_type_name", v.cell_type_name);
     WriteMember(w, "cell_type_synonyms", v.cell_type_synonyms);
+    WriteMember(w, "cell_types_selected", v.cell_types_selected);
     WriteMember(w, "perturbation_query", v.perturbation_query);
     WriteMember(w, "perturbation_type", v.perturbation_type);
     WriteMember(w, "perturbation_resolved", v.perturbation_resolved);
+    WriteMember(w, "perturbation_components", v.perturbation_components);
     WriteMember(w, "perturbation_external_ids", v.perturbation_external_ids);
     WriteMember(w, "expected_targets", v.expected_targets);
     WriteMember(w, "expected_pathways", v.expected_pathways);
@@ -145,9 +165,11 @@ absl::Status ReadJson(const JsonValue& v, std::string_view path, StructuredQuery
   HAYSTACK_RETURN_IF_ERROR(r.Optional("cell_type_cl_id", &out->cell_type_cl_id));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("cell_type_name", &out->cell_type_name));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("cell_type_synonyms", &out->cell_type_synonyms));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("cell_types_selected", &out->cell_types_selected));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("perturbation_query", &out->perturbation_query));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("perturbation_type", &out->perturbation_type));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("perturbation_resolved", &out->perturbation_resolved));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("perturbation_components", &out->perturbation_components));
   HAYSTACK_RETURN_IF_ERROR(
       r.Optional("perturbation_external_ids", &out->perturbation_external_ids));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("expected_targets", &out->expected_targets));

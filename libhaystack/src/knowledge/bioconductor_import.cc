@@ -24,6 +24,11 @@ constexpr const char* kCopyGenes[] = {
     "INSERT OR IGNORE INTO gene_aliases SELECT a.alias_symbol, m.gene_id FROM org.alias a JOIN "
     "org_gene m USING (_id) JOIN genes k ON k.gene_id = m.gene_id WHERE a.alias_symbol != "
     "k.symbol",
+    // Ensembl ids of one gene only: the ~400 that org.Hs.eg.db maps to several genes would name
+    // a column by a guess.
+    "INSERT OR IGNORE INTO gene_ensembl SELECT e.ensembl_id, m.gene_id FROM org.ensembl e JOIN "
+    "org_gene m USING (_id) WHERE e.ensembl_id IN (SELECT ensembl_id FROM org.ensembl GROUP BY "
+    "ensembl_id HAVING COUNT(DISTINCT _id) = 1)",
     "INSERT OR IGNORE INTO publications SELECT m.gene_id, CAST(p.pubmed_id AS INTEGER) FROM "
     "org.pubmed p JOIN org_gene m USING (_id)",
 };
@@ -109,6 +114,7 @@ absl::StatusOr<ImportReport> KnowledgeImporter::ImportBioconductor(
     const std::pair<const char*, const char*> counts[] = {
         {"genes", "SELECT COUNT(*) FROM genes"},
         {"aliases", "SELECT COUNT(*) FROM gene_aliases"},
+        {"ensembl_ids", "SELECT COUNT(*) FROM gene_ensembl"},
         {"publication_links", "SELECT COUNT(*) FROM publications"},
         {"go_terms", "SELECT COUNT(*) FROM terms WHERE ontology = 'GO'"},
         {"go_edges",

@@ -8,62 +8,6 @@
 #include "knowledge/internal/shared_logic.h"
 
 namespace haystack {
-namespace {
-
-// Greek letters as written in gene and cytokine names, spelled out.
-constexpr std::pair<std::string_view, std::string_view> kGreek[] = {
-    {"α", "alpha"},  {"β", "beta"},  {"γ", "gamma"}, {"δ", "delta"}, {"κ", "kappa"},
-    {"λ", "lambda"}, {"ω", "omega"}, {"Α", "alpha"}, {"Β", "beta"},  {"Γ", "gamma"},
-};
-
-std::string Singular(const std::string& word) {
-  // "monocytes" → "monocyte", "cells" → "cell"; leave "class", "mass", "CD4s"-like short words.
-  if (word.size() > 3 && word.back() == 's' && word[word.size() - 2] != 's' &&
-      std::isalpha(static_cast<unsigned char>(word[word.size() - 2]))) {
-    return word.substr(0, word.size() - 1);
-  }
-  return word;
-}
-
-}  // namespace
-
-std::string NormalizeEntityText(std::string_view text) {
-  std::string spaced;
-  for (size_t i = 0; i < text.size();) {
-    bool replaced = false;
-    for (const auto& [letter, name] : kGreek) {
-      if (text.substr(i, letter.size()) == letter) {
-        spaced += ' ';
-        spaced += name;
-        spaced += ' ';
-        i += letter.size();
-        replaced = true;
-        break;
-      }
-    }
-    if (replaced) continue;
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (std::isalnum(c) || c == '+' || c >= 0x80) {
-      spaced += static_cast<char>(std::tolower(c));
-    } else {
-      spaced += ' ';
-    }
-    ++i;
-  }
-  std::string out;
-  size_t start = 0;
-  while (start < spaced.size()) {
-    const size_t end = spaced.find(' ', start);
-    const std::string word = spaced.substr(start, end == std::string::npos ? end : end - start);
-    if (!word.empty()) {
-      if (!out.empty()) out += ' ';
-      out += Singular(word);
-    }
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
 
 int32_t InteractionNetwork::IndexOf(std::string_view symbol) const {
   auto it = std::lower_bound(genes.begin(), genes.end(), symbol,
@@ -120,6 +64,18 @@ absl::StatusOr<std::optional<Gene>> InMemoryKnowledgeBase::FindGene(
   return std::nullopt;
 }
 
+void InMemoryKnowledgeBase::AddEnsemblId(const std::string& ensembl_id, const std::string& symbol) {
+  auto [it, inserted] = ensembl_.try_emplace(ensembl_id, symbol);
+  if (!inserted && it->second != symbol) it->second = std::nullopt;
+}
+
+absl::StatusOr<std::optional<std::string>> InMemoryKnowledgeBase::SymbolOfEnsemblId(
+    std::string_view ensembl_id) const {
+  auto it = ensembl_.find(WithoutEnsemblVersion(ensembl_id));
+  if (it == ensembl_.end()) return std::nullopt;
+  return it->second;
+}
+
 absl::StatusOr<std::vector<std::string>> InMemoryKnowledgeBase::GeneSetCollections() const {
   std::set<std::string> collections;
   for (const auto& [id, set] : gene_sets_) collections.insert(set.collection);
@@ -160,45 +116,61 @@ absl::StatusOr<std::optional<OntologyTerm>> InMemoryKnowledgeBase::GetTerm(
   return std::nullopt;
 }
 
+std::vector<std::string> InMemoryKnowledgeBase::ParentsOf(const std::string& id) const {
+  std::vector<std::string> out;
+  for (auto [it, end] = parents_.equal_range(id); it != end; ++it) out.push_back(it->second);
+  return out;
+}
+
+std::vector<std::string> InMemoryKnowledgeBase::ChildrenOf(const std::string& id) const {
+  std::vector<std::string> out;
+  for (const auto& [child, parent] : parents_) {
+    if (parent == id) out.push_back(child);
+  }
+  return out;
+}
+
+std::vector<OntologyNeighbor> InMemoryKnowledgeBase::NeighborTerms(
+    const std::map<std::string, knowledge_internal::OntologyPath>& found) const {
+  std::vector<OntologyNeighbor> out;
+  for (const auto& [id, path] : found) {
+    auto term = terms_.find(id);
+    if (term == terms_.end()) continue;
+    out.push_back(
+        {term->second, path.distance, knowledge_internal::RelationName(path.up, path.down)});
+  }
+  knowledge_internal::SortNeighbors(out);
+  return out;
+}
+
 absl::StatusOr<std::vector<OntologyNeighbor>> InMemoryKnowledgeBase::Neighbors(
     std::string_view id, int max_distance) const {
   const std::string start(id);
-  auto parents_of = [&](const std::string& t) {
-    std::vector<std::string> out;
-    for (auto [it, end] = parents_.equal_range(t); it != end; ++it) out.push_back(it->second);
-    return out;
+  if (!terms_.contains(start)) return knowledge_internal::UnknownTermError(id);
+  auto parents = [&](const std::string& t) -> absl::StatusOr<std::vector<std::string>> {
+    return ParentsOf(t);
   };
-  auto children_of = [&](const std::string& t) {
-    std::vector<std::string> out;
-    for (const auto& [child, parent] : parents_) {
-      if (parent == t) out.push_back(child);
-    }
-    return out;
+  auto children = [&](const std::string& t) -> absl::StatusOr<std::vector<std::string>> {
+    return ChildrenOf(t);
   };
-  std::map<std::string, OntologyNeighbor> found;
-  auto add = [&](const std::string& term_id, int distance, const char* relation) {
-    if (term_id == start || distance > max_distance) return;
-    auto term = terms_.find(term_id);
-    if (term == terms_.end()) return;
-    auto [it, inserted] =
-        found.try_emplace(term_id, OntologyNeighbor{term->second, distance, relation});
-    if (!inserted && it->second.distance > distance)
-      it->second = {term->second, distance, relation};
+  HAYSTACK_ASSIGN_OR_RETURN(
+      auto found, knowledge_internal::WalkNeighbors(start, max_distance, parents, children));
+  return NeighborTerms(found);
+}
+
+absl::StatusOr<std::vector<OntologyNeighbor>> InMemoryKnowledgeBase::Ancestors(
+    std::string_view id, int max_distance) const {
+  const std::string start(id);
+  if (!terms_.contains(start)) return knowledge_internal::UnknownTermError(id);
+  auto parents = [&](const std::string& t) -> absl::StatusOr<std::vector<std::string>> {
+    return ParentsOf(t);
   };
-  for (const auto& parent : parents_of(start)) {
-    add(parent, 1, "parent");
-    for (const auto& grandparent : parents_of(parent)) add(grandparent, 2, "grandparent");
-    for (const auto& sibling : children_of(parent)) add(sibling, 2, "sibling");
+  HAYSTACK_ASSIGN_OR_RETURN(auto up, knowledge_internal::WalkUp(start, max_distance, parents));
+  std::map<std::string, knowledge_internal::OntologyPath> found;
+  for (const auto& [term, k] : up) {
+    if (term != start) found[term] = {k, k, 0};
   }
-  for (const auto& child : children_of(start)) {
-    add(child, 1, "child");
-    for (const auto& grandchild : children_of(child)) add(grandchild, 2, "grandchild");
-  }
-  std::vector<OntologyNeighbor> out;
-  for (auto& [term_id, neighbor] : found) out.push_back(std::move(neighbor));
-  std::stable_sort(out.begin(), out.end(),
-                   [](const auto& a, const auto& b) { return a.distance < b.distance; });
-  return out;
+  return NeighborTerms(found);
 }
 
 absl::StatusOr<std::optional<Perturbation>> InMemoryKnowledgeBase::FindPerturbation(
@@ -222,45 +194,37 @@ absl::StatusOr<std::vector<Perturbation>> InMemoryKnowledgeBase::Perturbations()
 absl::StatusOr<std::vector<EntityMatch>> InMemoryKnowledgeBase::Resolve(EntityKind kind,
                                                                         std::string_view text,
                                                                         int limit) const {
-  const std::string wanted = NormalizeEntityText(text);
-  std::vector<EntityMatch> matches;
-  auto consider = [&](const std::string& id, const std::string& name, const std::string& label,
-                      bool is_name) {
-    const std::string normalized = NormalizeEntityText(label);
-    if (normalized == wanted) {
-      matches.push_back(
-          {kind, id, name, label, is_name ? "exact" : "synonym", is_name ? 1.0 : 0.95});
-    } else if (!wanted.empty() && normalized.find(wanted) != std::string::npos) {
-      matches.push_back(
-          {kind, id, name, label, "fuzzy",
-           0.5 * static_cast<double>(wanted.size()) / static_cast<double>(normalized.size())});
+  if (kind == EntityKind::kGene) {
+    std::vector<Gene> genes;
+    for (const auto& [symbol, g] : genes_) genes.push_back(g);
+    return knowledge_internal::RankMatches(knowledge_internal::MatchGenes(text, genes), limit);
+  }
+  std::vector<knowledge_internal::Label> labels;
+  if (kind == EntityKind::kPerturbation) {
+    for (const auto& [name, p] : perturbations_) {
+      labels.push_back({name, name, name, true});
+      for (const auto& s : p.synonyms) labels.push_back({name, name, s, false});
     }
-  };
-  switch (kind) {
-    case EntityKind::kPerturbation:
-      for (const auto& [name, p] : perturbations_) {
-        consider(name, name, name, true);
-        for (const auto& s : p.synonyms) consider(name, name, s, false);
+  } else {
+    // The ontologies each kind draws on, as SqliteKnowledgeBase's entity dictionary does.
+    auto wanted = [kind](const std::string& ontology) {
+      switch (kind) {
+        case EntityKind::kCellType:
+          return ontology == "CL";
+        case EntityKind::kTissue:
+          return ontology == "UBERON";
+        default:
+          return ontology == "MONDO" || ontology == "PATO";
       }
-      break;
-    case EntityKind::kGene:
-      for (const auto& [symbol, g] : genes_) {
-        consider(symbol, symbol, symbol, true);
-        for (const auto& a : g.aliases) consider(symbol, symbol, a, false);
-      }
-      break;
-    default: {
-      const std::string prefix = kind == EntityKind::kCellType ? "CL:"
-                                 : kind == EntityKind::kTissue ? "UBERON:"
-                                                               : "MONDO:";
-      for (const auto& [id, term] : terms_) {
-        if (id.rfind(prefix, 0) != 0 || term.obsolete) continue;
-        consider(id, term.name, term.name, true);
-        for (const auto& s : term.synonyms) consider(id, term.name, s, false);
-      }
+    };
+    for (const auto& [id, term] : terms_) {
+      if (term.obsolete || !wanted(id.substr(0, id.find(':')))) continue;
+      labels.push_back({id, term.name, term.name, true});
+      for (const auto& s : term.synonyms) labels.push_back({id, term.name, s, false});
     }
   }
-  return knowledge_internal::RankMatches(std::move(matches), limit);
+  return knowledge_internal::RankMatches(knowledge_internal::MatchLabels(kind, text, labels),
+                                         limit);
 }
 
 absl::StatusOr<std::shared_ptr<const InteractionNetwork>> InMemoryKnowledgeBase::Network() const {

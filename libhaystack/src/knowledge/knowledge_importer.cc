@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -250,6 +251,43 @@ absl::StatusOr<ImportReport> KnowledgeImporter::ImportPerturbations(
       HAYSTACK_RETURN_IF_ERROR(insert->Run());
       ++report.counts["perturbations"];
     }
+    return RecordSource(source);
+  });
+  if (!status.ok()) return status;
+  return report;
+}
+
+absl::StatusOr<ImportReport> KnowledgeImporter::ImportEnsemblIds(
+    const std::vector<std::pair<std::string, std::string>>& ensembl_to_symbol,
+    const SourceVersion& source) {
+  ImportReport report{source.source, {}};
+  absl::Status status = InTransaction(*db_, [&]() -> absl::Status {
+    auto existing = db_->Prepare("SELECT gene_id FROM gene_ensembl WHERE ensembl_id = ?");
+    if (!existing.ok()) return existing.status();
+    auto insert = db_->Prepare("INSERT INTO gene_ensembl VALUES (?, ?)");
+    if (!insert.ok()) return insert.status();
+    std::map<std::string, int64_t> gene_ids;
+    std::set<std::string> ambiguous;
+    for (const auto& [id, symbol] : ensembl_to_symbol) {
+      HAYSTACK_ASSIGN_OR_RETURN(int64_t gene_id, GeneIdFor(symbol, &gene_ids));
+      existing->Reset();
+      existing->Bind(1, id);
+      HAYSTACK_ASSIGN_OR_RETURN(bool found, existing->Step());
+      if (!found) {
+        insert->Reset();
+        insert->Bind(1, id).Bind(2, gene_id);
+        HAYSTACK_RETURN_IF_ERROR(insert->Run());
+      } else if (existing->Int(0) != gene_id) {
+        ambiguous.insert(id);
+      }
+    }
+    for (const std::string& id : ambiguous) {
+      HAYSTACK_RETURN_IF_ERROR(db_->Exec(absl::StrCat(
+          "DELETE FROM gene_ensembl WHERE ensembl_id = ", knowledge_internal::SqlQuote(id))));
+    }
+    HAYSTACK_ASSIGN_OR_RETURN(report.counts["ensembl_ids"],
+                              db_->QueryInt("SELECT COUNT(*) FROM gene_ensembl"));
+    report.counts["ambiguous_ensembl_ids"] = static_cast<int64_t>(ambiguous.size());
     return RecordSource(source);
   });
   if (!status.ok()) return status;

@@ -54,12 +54,6 @@ std::string_view KindName(EntityKind kind) {
   return "";
 }
 
-const char* RelationName(int up, int down) {
-  if (down == 0) return up == 1 ? "parent" : up == 2 ? "grandparent" : "ancestor";
-  if (up == 0) return down == 1 ? "child" : down == 2 ? "grandchild" : "descendant";
-  return up == 1 && down == 1 ? "sibling" : "relative";
-}
-
 constexpr const char* kTermById =
     "SELECT t.term_id, t.id, t.name, t.ontology, t.obsolete, (SELECT group_concat(synonym, "
     "char(31)) FROM term_synonyms s WHERE s.term_id = t.term_id) FROM terms t WHERE ";
@@ -121,6 +115,10 @@ absl::StatusOr<std::unique_ptr<SqliteKnowledgeBase>> SqliteKnowledgeBase::Open(
   }
   auto kb = std::unique_ptr<SqliteKnowledgeBase>(new SqliteKnowledgeBase(std::move(*db)));
   kb->publication_corpus_ = std::atoll(values["publication_corpus"].c_str());
+  HAYSTACK_ASSIGN_OR_RETURN(
+      int64_t ensembl_tables,
+      kb->db_->QueryInt("SELECT COUNT(*) FROM sqlite_master WHERE name = 'gene_ensembl'"));
+  kb->has_ensembl_map_ = ensembl_tables > 0;
   return kb;
 }
 
@@ -171,6 +169,19 @@ absl::StatusOr<std::optional<Gene>> SqliteKnowledgeBase::FindGene(
   HAYSTACK_RETURN_IF_ERROR(
       ForEachRow(**aliases, [&](const Statement& row) { gene->aliases.push_back(row.Text(0)); }));
   return gene;
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteKnowledgeBase::SymbolOfEnsemblId(
+    std::string_view ensembl_id) const {
+  if (!has_ensembl_map_) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto stmt = Query(
+      "SELECT g.symbol FROM gene_ensembl e JOIN genes g USING (gene_id) WHERE e.ensembl_id = ?");
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->Bind(1, WithoutEnsemblVersion(ensembl_id));
+  std::optional<std::string> symbol;
+  HAYSTACK_RETURN_IF_ERROR(ForEachRow(**stmt, [&](const Statement& row) { symbol = row.Text(0); }));
+  return symbol;
 }
 
 absl::StatusOr<std::vector<std::string>> SqliteKnowledgeBase::GeneSetCollections() const {
@@ -291,89 +302,70 @@ absl::StatusOr<std::optional<OntologyTerm>> SqliteKnowledgeBase::GetTerm(
   return term;
 }
 
-absl::StatusOr<std::vector<OntologyNeighbor>> SqliteKnowledgeBase::Neighbors(
-    std::string_view id, int max_distance) const {
-  std::lock_guard lock(mu_);
+absl::StatusOr<int64_t> SqliteKnowledgeBase::TermKey(std::string_view id) const {
   auto start = Query("SELECT term_id FROM terms WHERE id = ?");
   if (!start.ok()) return start.status();
   (*start)->Bind(1, id);
-  int64_t start_id = -1;
+  int64_t key = -1;
+  HAYSTACK_RETURN_IF_ERROR(ForEachRow(**start, [&](const Statement& row) { key = row.Int(0); }));
+  if (key < 0) return knowledge_internal::UnknownTermError(id);
+  return key;
+}
+
+absl::StatusOr<std::vector<int64_t>> SqliteKnowledgeBase::Linked(std::string_view sql,
+                                                                 int64_t term) const {
+  auto stmt = Query(sql);
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->Bind(1, term);
+  std::vector<int64_t> out;
   HAYSTACK_RETURN_IF_ERROR(
-      ForEachRow(**start, [&](const Statement& row) { start_id = row.Int(0); }));
-  if (start_id < 0) {
-    return MakeError(
-        ErrorKind::kEntityResolution, absl::StatusCode::kNotFound,
-        absl::StrCat("ontology term ", std::string(id), " is not in the knowledge base"));
-  }
-  auto step = [&](std::string_view sql, int64_t term) -> absl::StatusOr<std::vector<int64_t>> {
-    auto stmt = Query(sql);
-    if (!stmt.ok()) return stmt.status();
-    (*stmt)->Bind(1, term);
-    std::vector<int64_t> out;
-    HAYSTACK_RETURN_IF_ERROR(
-        ForEachRow(**stmt, [&](const Statement& row) { out.push_back(row.Int(0)); }));
-    return out;
-  };
-  // Breadth-first: ancestors with their up-distance, then each ancestor's descendants.
-  std::map<int64_t, int> up = {{start_id, 0}};
-  std::vector<int64_t> frontier = {start_id};
-  for (int k = 1; k <= max_distance && !frontier.empty(); ++k) {
-    std::vector<int64_t> next;
-    for (int64_t term : frontier) {
-      auto parents = step("SELECT DISTINCT parent FROM term_edges WHERE child = ?", term);
-      if (!parents.ok()) return parents.status();
-      for (int64_t p : *parents) {
-        if (up.emplace(p, k).second) next.push_back(p);
-      }
-    }
-    frontier = std::move(next);
-  }
-  struct Found {
-    int distance;
-    int up;
-    int down;
-  };
-  std::map<int64_t, Found> found;
-  for (const auto& [ancestor, k] : up) {
-    auto consider = [&](int64_t term, int m) {
-      if (term == start_id) return;
-      auto [it, inserted] = found.try_emplace(term, Found{k + m, k, m});
-      // Nearest wins; at equal distance the lineal relation (fewer turns) wins.
-      if (!inserted &&
-          (k + m < it->second.distance || (k + m == it->second.distance && (m == 0 || k == 0)))) {
-        it->second = {k + m, k, m};
-      }
-    };
-    consider(ancestor, 0);
-    std::vector<int64_t> down = {ancestor};
-    std::set<int64_t> seen = {ancestor};
-    for (int m = 1; k + m <= max_distance && !down.empty(); ++m) {
-      std::vector<int64_t> next;
-      for (int64_t term : down) {
-        auto children = step("SELECT DISTINCT child FROM term_edges WHERE parent = ?", term);
-        if (!children.ok()) return children.status();
-        for (int64_t c : *children) {
-          if (!seen.insert(c).second) continue;
-          next.push_back(c);
-          consider(c, m);
-        }
-      }
-      down = std::move(next);
-    }
-  }
+      ForEachRow(**stmt, [&](const Statement& row) { out.push_back(row.Int(0)); }));
+  return out;
+}
+
+absl::StatusOr<std::vector<OntologyNeighbor>> SqliteKnowledgeBase::NeighborTerms(
+    const std::map<int64_t, knowledge_internal::OntologyPath>& found) const {
   std::vector<OntologyNeighbor> out;
   for (const auto& [term_id, f] : found) {
     auto stmt = Query(absl::StrCat(kTermById, "t.term_id = ?"));
     if (!stmt.ok()) return stmt.status();
     (*stmt)->Bind(1, term_id);
     HAYSTACK_RETURN_IF_ERROR(ForEachRow(**stmt, [&](const Statement& row) {
-      out.push_back({TermFromRow(row), f.distance, RelationName(f.up, f.down)});
+      out.push_back({TermFromRow(row), f.distance, knowledge_internal::RelationName(f.up, f.down)});
     }));
   }
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a.distance != b.distance ? a.distance < b.distance : a.term.id < b.term.id;
-  });
+  knowledge_internal::SortNeighbors(out);
   return out;
+}
+
+absl::StatusOr<std::vector<OntologyNeighbor>> SqliteKnowledgeBase::Neighbors(
+    std::string_view id, int max_distance) const {
+  std::lock_guard lock(mu_);
+  HAYSTACK_ASSIGN_OR_RETURN(int64_t start, TermKey(id));
+  auto parents = [&](int64_t t) {
+    return Linked("SELECT DISTINCT parent FROM term_edges WHERE child = ?", t);
+  };
+  auto children = [&](int64_t t) {
+    return Linked("SELECT DISTINCT child FROM term_edges WHERE parent = ?", t);
+  };
+  HAYSTACK_ASSIGN_OR_RETURN(
+      auto found, knowledge_internal::WalkNeighbors(start, max_distance, parents, children));
+  return NeighborTerms(found);
+}
+
+absl::StatusOr<std::vector<OntologyNeighbor>> SqliteKnowledgeBase::Ancestors(
+    std::string_view id, int max_distance) const {
+  std::lock_guard lock(mu_);
+  HAYSTACK_ASSIGN_OR_RETURN(int64_t start, TermKey(id));
+  auto parents = [&](int64_t t) {
+    return Linked("SELECT DISTINCT parent FROM term_edges WHERE child = ?", t);
+  };
+  HAYSTACK_ASSIGN_OR_RETURN(auto up, knowledge_internal::WalkUp(start, max_distance, parents));
+  std::map<int64_t, knowledge_internal::OntologyPath> found;
+  for (const auto& [term, k] : up) {
+    if (term != start) found[term] = {k, k, 0};
+  }
+  return NeighborTerms(found);
 }
 
 absl::StatusOr<std::optional<Perturbation>> SqliteKnowledgeBase::FindPerturbation(
@@ -406,18 +398,21 @@ absl::StatusOr<std::vector<EntityMatch>> SqliteKnowledgeBase::Resolve(EntityKind
                                                                       int limit) const {
   std::lock_guard lock(mu_);
   std::vector<EntityMatch> matches;
-  auto run = [&](std::string_view sql, std::string_view param, const char* method,
+  auto run = [&](std::string_view sql, std::string_view param, MatchMethod method,
                  double score) -> absl::Status {
     auto stmt = Query(sql);
     if (!stmt.ok()) return stmt.status();
     (*stmt)->Bind(1, param);
     return ForEachRow(**stmt, [&](const Statement& row) {
-      // Columns: id, name, matched label, is_name.
+      // Columns: id, name, matched label, is_name. A label that is not the name is a synonym.
       const bool is_name = row.Int(3) != 0;
-      const std::string m = std::string(method) == "exact" && !is_name ? "synonym" : method;
+      MatchMethod m = method;
       double s = score;
-      if (m == "synonym" && std::string(method) == "exact") s = 0.95;
-      if (m == "fuzzy") {
+      if (method == MatchMethod::kExact && !is_name) {
+        m = MatchMethod::kSynonym;
+        s = 0.95;
+      }
+      if (m == MatchMethod::kFuzzy) {
         const double a = static_cast<double>(param.size());
         const double b = static_cast<double>(NormalizeEntityText(row.TextView(2)).size());
         s = 0.5 * std::min(a, b) / std::max(a, b);
@@ -432,8 +427,10 @@ absl::StatusOr<std::vector<EntityMatch>> SqliteKnowledgeBase::Resolve(EntityKind
         "SELECT g.symbol, g.symbol, a.alias, 0 FROM gene_aliases a JOIN genes g USING (gene_id) "
         "WHERE a.alias = ? COLLATE NOCASE",
         "SELECT symbol, symbol, name, 0 FROM genes WHERE name = ? COLLATE NOCASE"};
-    const std::pair<const char*, double> how[] = {
-        {"exact", 1.0}, {"normalized", 0.98}, {"synonym", 0.9}, {"synonym", 0.85}};
+    const std::pair<MatchMethod, double> how[] = {{MatchMethod::kExact, 1.0},
+                                                  {MatchMethod::kNormalized, 0.98},
+                                                  {MatchMethod::kSynonym, 0.9},
+                                                  {MatchMethod::kSynonym, 0.85}};
     for (size_t i = 0; i < 4; ++i) {
       HAYSTACK_RETURN_IF_ERROR(run(gene_sql[i], text, how[i].first, how[i].second));
     }
@@ -445,19 +442,20 @@ absl::StatusOr<std::vector<EntityMatch>> SqliteKnowledgeBase::Resolve(EntityKind
         std::string(KindName(kind)), "' AND ");
     const std::string wanted = NormalizeEntityText(text);
     if (!wanted.empty()) {
-      HAYSTACK_RETURN_IF_ERROR(run(select + "l.normalized = ?", wanted, "exact", 1.0));
+      HAYSTACK_RETURN_IF_ERROR(run(select + "l.normalized = ?", wanted, MatchMethod::kExact, 1.0));
       // "CD14+ monocytes" names "CD14-positive monocyte".
       const std::string positive =
           NormalizeEntityText(absl::StrReplaceAll(wanted, {{"+", " positive "}}));
       if (positive != wanted) {
-        HAYSTACK_RETURN_IF_ERROR(run(select + "l.normalized = ?", positive, "normalized", 0.9));
+        HAYSTACK_RETURN_IF_ERROR(
+            run(select + "l.normalized = ?", positive, MatchMethod::kNormalized, 0.9));
       }
       HAYSTACK_RETURN_IF_ERROR(
           // Whole words only: space-padded containment of the text in the label or the label
           // in the text ("CD14+ monocytes from blood").
           run(select + "l.normalized != ?1 AND (' ' || l.normalized || ' ' LIKE '% ' || ?1 || "
                        "' %' OR ' ' || ?1 || ' ' LIKE '% ' || l.normalized || ' %')",
-              wanted, "fuzzy", 0.0));
+              wanted, MatchMethod::kFuzzy, 0.0));
     }
   }
   return knowledge_internal::RankMatches(std::move(matches), limit);

@@ -88,6 +88,7 @@ std::string RenderReportHtml(const RunReportInput& input) {
       absl::StrAppend(&h, "<li>Expected targets: ", H(absl::StrJoin(q.expected_targets, ", ")),
                       "</li>\n");
     }
+    for (const std::string& note : q.notes) absl::StrAppend(&h, "<li>Note: ", H(note), "</li>\n");
     absl::StrAppend(&h, "</ul>\n");
   }
 

@@ -54,6 +54,8 @@ std::string RenderReportMarkdown(const RunReportInput& input) {
       absl::StrAppend(&md, "- **Expected targets**: ", E(absl::StrJoin(q.expected_targets, ", ")),
                       "\n");
     }
+    // How the question was read: cell types selected, time points pooled, unknown entities.
+    for (const std::string& note : q.notes) absl::StrAppend(&md, "- **Note**: ", E(note), "\n");
     absl::StrAppend(&md, "\n");
   }
 

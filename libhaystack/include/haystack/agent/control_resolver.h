@@ -1,9 +1,11 @@
 // Controls: matched control cells for synthetic control, the run's control decision with its
-// fallback, and the query cells (DESIGN.md §5 "Query cells", "Control pairing").
+// fallback, and the query cells (docs/agent.md, "Controls and query cells").
 //
-// Control cells are the atlas's cells whose perturbation (or, lacking that column, condition)
-// is one of RunConfig::control_condition_names, compared case-insensitively ("PBS", "DMSO",
-// "control", "vehicle", "untreated" by default).
+// Control cells come from the data: the values of the atlas's perturbation (or, lacking that
+// column, condition) field whose cells are flagged by is_control, or typed "control" by
+// perturbation_type, when the atlas has either column; only otherwise those named in
+// RunConfig::control_condition_names, compared case-insensitively ("PBS", "DMSO", "control",
+// "vehicle", "untreated" by default). See AtlasControlValues (agent/atlas_vocabulary.h).
 #ifndef HAYSTACK_AGENT_CONTROL_RESOLVER_H_
 #define HAYSTACK_AGENT_CONTROL_RESOLVER_H_
 
@@ -49,7 +51,8 @@ class ControlResolver {
   // `atlas` must outlive the resolver.
   explicit ControlResolver(const CellAtlas& atlas);
 
-  // The atlas's control condition values matching `names` (case-insensitive), e.g. {"PBS"}.
+  // The atlas's control values: flagged by is_control or a control perturbation_type when the
+  // atlas has either column, else matching `names` (case-insensitive), e.g. {"PBS"}.
   absl::StatusOr<std::vector<std::string>> ControlConditions(
       const std::vector<std::string>& names) const;
 

@@ -1,9 +1,10 @@
 // Query understanding with a language model's help, never on its word alone.
 //
-// The model is asked for a small JSON object: the task type and the entity phrases exactly as
-// the query writes them. Every field is then validated: the JSON against the schema, each
-// phrase against the query text (it must appear in it: no invented entities), and each entity
-// against the knowledge base (it must resolve, as in the rule-based analyzer). An invalid
+// The model is given the atlas's vocabulary as its candidate list and asked for a small JSON
+// object: the task type and the entity phrases exactly as the query writes them. Every field is
+// then validated: the JSON against the schema, each phrase against the query text (it must
+// appear in it: no invented entities), and each phrase against the atlas (it must resolve with
+// the rule-based analyzer's own rules: the model picks the words, never what they name). An invalid
 // answer gets one repair round in which the model is told what was wrong; a second invalid
 // answer, a transport failure or a timeout falls back to `fallback` (normally the rule-based
 // analyzer), with a note in StructuredQuery::notes saying why.
@@ -26,9 +27,10 @@ struct LlmQueryAnalyzerOptions {
 
 class LlmQueryAnalyzer final : public QueryAnalyzer {
  public:
-  // `llm`, `knowledge` and `fallback` must outlive the analyzer.
-  LlmQueryAnalyzer(LlmClient& llm, const KnowledgeBase& knowledge, const QueryAnalyzer& fallback,
-                   Logger logger, LlmQueryAnalyzerOptions options = {});
+  // `llm`, `knowledge`, `vocabulary` and `fallback` must outlive the analyzer.
+  LlmQueryAnalyzer(LlmClient& llm, const KnowledgeBase& knowledge,
+                   const AtlasVocabulary& vocabulary, const QueryAnalyzer& fallback, Logger logger,
+                   LlmQueryAnalyzerOptions options = {});
 
   absl::StatusOr<StructuredQuery> Analyze(std::string_view raw_query) const override;
 
@@ -43,6 +45,7 @@ class LlmQueryAnalyzer final : public QueryAnalyzer {
 
   LlmClient& llm_;
   const KnowledgeBase& knowledge_;
+  const AtlasVocabulary& vocabulary_;
   const QueryAnalyzer& fallback_;
   Logger logger_;
   LlmQueryAnalyzerOptions options_;

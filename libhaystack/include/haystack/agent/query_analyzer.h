@@ -1,12 +1,13 @@
 // Query understanding: a natural-language question → StructuredQuery
-// (spec-digest/orchestrator.md §2.2).
+// (docs/agent.md, "Query analysis").
 //
-// The default, RuleBasedQueryAnalyzer, is deterministic and offline: it finds entity mentions
-// with the knowledge base's dictionaries (cell types, perturbations, tissues, diseases, genes),
-// reads the task type from cue words, and fills targets, expected pathways and markers from the
-// knowledge base. Unresolvable queries fail with QueryParsingError (nothing to work with) or
-// EntityResolutionError (a named entity that matches nothing), naming the text and the closest
-// known entities. The analyzer never sets the control-strategy fields: the orchestrator does.
+// The default, RuleBasedQueryAnalyzer, is deterministic and offline. The atlas is its
+// vocabulary (AtlasVocabulary): it finds mentions of the atlas's cell types, perturbations,
+// tissues, diseases, donors, datasets and time points, with the knowledge base adding synonyms,
+// ontology parents and the targets and pathways of perturbations it knows. It reads the task
+// type from cue words. Unresolvable queries fail with QueryParsingError (nothing to work with)
+// or EntityResolutionError naming every entity that failed and what the atlas holds instead,
+// nearest first. The analyzer never sets the control-strategy fields: the orchestrator does.
 #ifndef HAYSTACK_AGENT_QUERY_ANALYZER_H_
 #define HAYSTACK_AGENT_QUERY_ANALYZER_H_
 
@@ -14,6 +15,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "haystack/agent/atlas_vocabulary.h"
 #include "haystack/core/query.h"
 #include "haystack/knowledge/knowledge_base.h"
 
@@ -28,21 +30,23 @@ class QueryAnalyzer {
 struct RuleBasedQueryAnalyzerOptions {
   size_t min_query_chars = 10;      // the web API's minimum
   size_t max_query_bytes = 10'000;  // longer text is refused, not truncated
-  // Typo tolerance: a perturbation phrase within this normalised edit distance of a known name
-  // or synonym (and at most a third of its length) resolves to it, with a note.
+  // Typo tolerance: a perturbation phrase within this normalised edit distance of one of the
+  // atlas's perturbation names (and at most a quarter of its length), or a cell type within it
+  // (and a fifth of its length), resolves to it, with a note.
   int max_typo_edits = 2;
-  size_t max_marker_genes = 12;
 };
 
 class RuleBasedQueryAnalyzer final : public QueryAnalyzer {
  public:
-  explicit RuleBasedQueryAnalyzer(const KnowledgeBase& knowledge,
-                                  RuleBasedQueryAnalyzerOptions options = {});
+  // `knowledge` and `vocabulary` must outlive the analyzer.
+  RuleBasedQueryAnalyzer(const KnowledgeBase& knowledge, const AtlasVocabulary& vocabulary,
+                         RuleBasedQueryAnalyzerOptions options = {});
 
   absl::StatusOr<StructuredQuery> Analyze(std::string_view raw_query) const override;
 
  private:
   const KnowledgeBase& knowledge_;
+  const AtlasVocabulary& vocabulary_;
   RuleBasedQueryAnalyzerOptions options_;
 };
 

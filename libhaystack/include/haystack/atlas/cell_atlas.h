@@ -35,20 +35,28 @@ enum class AtlasField {
   kPerturbation,      // perturbation (the control condition's name for control cells)
   kPerturbationType,  // perturbation_type: cytokine | drug | genetic | control
   kIsControl,         // is_control (bool); its values read "true" / "false"
-  kCondition,         // condition (e.g. "IFNG_10ng_24h", "PBS")
+  kCondition,         // condition or time point (e.g. "24h", "stimulated", "IFNG_10ng_24h")
+  kTissueName,        // tissue (label)
+  kDiseaseName,       // disease (label)
 };
 inline constexpr AtlasField kAllAtlasFields[] = {
     AtlasField::kCellType,     AtlasField::kCellTypeName,
     AtlasField::kTissue,       AtlasField::kDisease,
     AtlasField::kDonor,        AtlasField::kDataset,
     AtlasField::kPerturbation, AtlasField::kPerturbationType,
-    AtlasField::kIsControl,    AtlasField::kCondition};
+    AtlasField::kIsControl,    AtlasField::kCondition,
+    AtlasField::kTissueName,   AtlasField::kDiseaseName};
 
 // The CELLxGENE-style default column name of a field ("cell_type_ontology_term_id", ...).
 std::string_view DefaultColumnName(AtlasField field);
 std::optional<AtlasField> AtlasFieldFromName(std::string_view canonical_name);
 // Fields an atlas must have (cell type and donor); the others are optional.
 bool IsRequiredField(AtlasField field);
+// The obs columns looked for, in order, when a mapping does not name a field's column: the
+// default name first, then common alternatives ("treatment", "cytokine", "drug", "compound",
+// "gene", "target_gene", "guide_target", "condition" for the perturbation; "time_point",
+// "timepoint", "time" for the condition; "donor", "patient", "individual" for the donor; ...).
+std::span<const std::string_view> ColumnCandidates(AtlasField field);
 
 // Which obs column holds each field. Unlisted fields use their default names.
 struct AtlasColumnMapping {
@@ -60,6 +68,22 @@ struct AtlasColumnMapping {
   // names are an error (kConfiguration) naming the key and the file.
   static absl::StatusOr<AtlasColumnMapping> FromJson(std::string_view json, std::string_view what);
   static absl::StatusOr<AtlasColumnMapping> ReadFile(const std::string& path);
+};
+
+// How an opened atlas is laid out, as detected: which column holds each field, where the gene
+// symbols come from and what X holds. Stated in `haystack-atlas info`, the run's provenance
+// and docs/atlas.md ("Bring your own atlas").
+struct AtlasLayout {
+  std::map<AtlasField, std::string> columns;  // the fields present → their obs column
+  std::vector<std::string> notes;             // "perturbation: column 'treatment' (detected)"
+  // Where var's symbols come from: "var index (symbols)", or e.g. "var.feature_name (var
+  // index holds Ensembl ids; 3 ids without a symbol kept as ids)".
+  std::string gene_symbols;
+  // What X holds: "log-normalised", or "counts (normalised to log1p(counts per 10k) on
+  // gather)"; and whether raw/X is present.
+  std::string expression;
+  bool x_is_counts = false;
+  bool has_raw = false;
 };
 
 // A conjunction of conditions: a cell matches when, for every listed field, its value is one
@@ -97,8 +121,10 @@ class CellAtlas {
   // A short name for messages and provenance (the file path for H5adAtlas).
   virtual const std::string& name() const = 0;
   virtual int64_t num_cells() const = 0;
-  // The genes (var) of the atlas, in column order of X.
+  // The genes (var) of the atlas, in column order of X. The index holds gene symbols: where the
+  // file's var index holds Ensembl ids, the symbols come from a symbol column (AtlasLayout).
   virtual const DataFrame& var() const = 0;
+  virtual const AtlasLayout& layout() const = 0;
   virtual bool HasField(AtlasField field) const = 0;
 
   // The distinct values of `field` (sorted), with the number of cells holding each.

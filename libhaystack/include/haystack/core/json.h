@@ -96,6 +96,7 @@ void WriteJson(JsonWriter& w, const std::map<std::string, T>& values) {
 void WriteJson(JsonWriter& w, const DEAnalysisConfig& value);
 void WriteJson(JsonWriter& w, const RunConfig& value);
 void WriteJson(JsonWriter& w, const ControlCellInfo& value);
+void WriteJson(JsonWriter& w, const CellTypeSelection& value);
 void WriteJson(JsonWriter& w, const StructuredQuery& value);
 void WriteJson(JsonWriter& w, const PairedControlMetadata& value);
 void WriteJson(JsonWriter& w, const PromptCandidate& value);
@@ -195,6 +196,7 @@ absl::Status ReadJson(const JsonValue& v, std::string_view path, std::map<std::s
 absl::Status ReadJson(const JsonValue& v, std::string_view path, DEAnalysisConfig* out);
 absl::Status ReadJson(const JsonValue& v, std::string_view path, RunConfig* out);
 absl::Status ReadJson(const JsonValue& v, std::string_view path, ControlCellInfo* out);
+absl::Status ReadJson(const JsonValue& v, std::string_view path, CellTypeSelection* out);
 absl::Status ReadJson(const JsonValue& v, std::string_view path, StructuredQuery* out);
 absl::Status ReadJson(const JsonValue& v, std::string_view path, PairedControlMetadata* out);
 absl::Status ReadJson(const JsonValue& v, std::string_view path, PromptCandidate* out);

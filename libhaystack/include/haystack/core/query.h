@@ -1,4 +1,4 @@
-// The structured form of a natural-language query (spec-digest/orchestrator.md §2.2).
+// The structured form of a natural-language query (docs/agent.md, "Query analysis").
 #ifndef HAYSTACK_CORE_QUERY_H_
 #define HAYSTACK_CORE_QUERY_H_
 
@@ -22,6 +22,17 @@ struct ControlCellInfo {
   bool operator==(const ControlCellInfo&) const = default;
 };
 
+// An atlas cell type that the query's cell type selects: the type itself, or a descendant
+// (docs/agent.md, "Cell types: parents select their descendants").
+struct CellTypeSelection {
+  std::string id;        // the atlas's cell type value (a CL id in CELLxGENE atlases)
+  std::string name;      // its label
+  int distance = 0;      // from the query's cell type: 0 = itself, 1 = child, ...
+  std::string relation;  // "self", "child", "grandchild", "descendant", "subtype by name"
+
+  bool operator==(const CellTypeSelection&) const = default;
+};
+
 struct StructuredQuery {
   std::string raw_query;
   TaskType task_type = TaskType::kPerturbationNovelCellTypes;
@@ -31,11 +42,19 @@ struct StructuredQuery {
   std::optional<std::string> cell_type_cl_id;  // "CL:0001054"
   std::optional<std::string> cell_type_name;   // canonical ontology label
   std::vector<std::string> cell_type_synonyms;
+  // The atlas cell types whose cells serve the query (itself and descendants, nearest first).
+  // Empty in records written before the atlas became the vocabulary: then cell_type_cl_id alone.
+  std::vector<CellTypeSelection> cell_types_selected;
 
   // Perturbation (perturbational tasks).
   std::optional<std::string> perturbation_query;
   std::optional<PerturbationType> perturbation_type;
-  std::optional<std::string> perturbation_resolved;  // canonical name
+  // The atlas's perturbation value whose cells are the perturbed ones ("IFNG", "sgIRF1",
+  // "IFNG+TNF"): what the atlas holds, whether or not the knowledge base knows it.
+  std::optional<std::string> perturbation_resolved;
+  // The parts in the knowledge base's names where it knows them (["IFNG", "TNF"] for a
+  // combination, ["STAT1_KO"] for "STAT1 KO"), else as the atlas writes them.
+  std::vector<std::string> perturbation_components;
   std::map<std::string, std::string> perturbation_external_ids;
   std::vector<std::string> expected_targets;   // gene symbols
   std::vector<std::string> expected_pathways;  // gene-set names or IDs

@@ -9,6 +9,7 @@
 #define HAYSTACK_KNOWLEDGE_KNOWLEDGE_BASE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -44,7 +45,7 @@ struct OntologyTerm {
 };
 
 // A term related to another one, with its distance in the is_a/part_of graph:
-// parent 1, child 1, grandparent 2, sibling 2 (spec-digest/retrieval.md §2.4).
+// parent 1, child 1, grandparent 2, sibling 2 (docs/knowledge.md, "Ontology neighbours").
 struct OntologyNeighbor {
   OntologyTerm term;
   int distance = 1;
@@ -64,15 +65,35 @@ struct Perturbation {
 
 enum class EntityKind { kCellType, kTissue, kDisease, kPerturbation, kGene };
 
+// How free text matched an entity (Resolve's tiers, docs/knowledge.md "Entity resolution").
+enum class MatchMethod {
+  kExact,       // the entity's name (genes: the symbol as written)
+  kSynonym,     // one of its synonyms (genes: an alias or the full name)
+  kNormalized,  // "+" read as "positive" ("CD4+ T cell"); genes: the symbol in another case
+  kFuzzy,       // whole-word containment either way: a guess, never taken without a check
+};
+std::string_view MatchMethodName(MatchMethod method);  // "exact", "synonym", ...
+
 // A candidate resolution of free text to an entity.
 struct EntityMatch {
   EntityKind kind = EntityKind::kCellType;
   std::string id;            // ontology id, perturbation name or gene symbol
   std::string name;          // its canonical label
   std::string matched_text;  // the label or synonym that matched
-  std::string method;        // "exact", "synonym", "normalized", "fuzzy"
-  double score = 0;          // 1 = exact; lower = weaker
+  MatchMethod method = MatchMethod::kExact;
+  double score = 0;  // exact 1, synonym 0.95, normalized 0.9, fuzzy 0.5 × shorter/longer
+
+  // A dictionary hit (name, synonym or its "+"→"positive" variant), not a fuzzy guess.
+  bool IsDictionaryMatch() const { return method != MatchMethod::kFuzzy; }
 };
+
+// Case-, punctuation-, plural- and Greek-letter-insensitive normal form that every resolver
+// matches on: "CD14+ Monocytes" → "cd14+ monocyte", "IFN-γ" → "ifn gamma",
+// "interferon-gamma" → "interferon gamma", "T-cells" → "t cell".
+std::string NormalizeEntityText(std::string_view text);
+
+// An Ensembl id without its version suffix: "ENSG00000115415.17" → "ENSG00000115415".
+std::string_view WithoutEnsemblVersion(std::string_view ensembl_id);
 
 // An undirected functional interaction network over gene symbols.
 struct InteractionNetwork {
@@ -116,6 +137,11 @@ class KnowledgeBase {
   // ---- genes
   // The gene with this symbol, or with this alias if no symbol matches; nullopt if unknown.
   virtual absl::StatusOr<std::optional<Gene>> FindGene(std::string_view symbol_or_alias) const = 0;
+  // The symbol of an Ensembl gene id ("ENSG00000115415" → "STAT1"; a version suffix such as
+  // ".17" is ignored), for atlases whose var index holds Ensembl ids and no symbol column.
+  // nullopt when the knowledge base maps the id to no gene, or to several.
+  virtual absl::StatusOr<std::optional<std::string>> SymbolOfEnsemblId(
+      std::string_view ensembl_id) const = 0;
 
   // ---- gene sets
   virtual absl::StatusOr<std::vector<std::string>> GeneSetCollections() const = 0;
@@ -135,8 +161,15 @@ class KnowledgeBase {
 
   // ---- ontologies
   virtual absl::StatusOr<std::optional<OntologyTerm>> GetTerm(std::string_view id) const = 0;
-  // Terms within `max_distance` of `id` (see OntologyNeighbor), nearest first.
+  // Terms within `max_distance` of `id` (see OntologyNeighbor), nearest first (ties by id). A
+  // path goes up k is_a/part_of edges then down m, k + m <= max_distance. An id the knowledge
+  // base does not hold is an EntityResolutionError (kNotFound).
   virtual absl::StatusOr<std::vector<OntologyNeighbor>> Neighbors(std::string_view id,
+                                                                  int max_distance) const = 0;
+  // The ancestors of `id` up to `max_distance` edges up (relations parent, grandparent,
+  // ancestor), nearest first; only upward paths, so far cheaper than Neighbors. Unknown id:
+  // EntityResolutionError (kNotFound).
+  virtual absl::StatusOr<std::vector<OntologyNeighbor>> Ancestors(std::string_view id,
                                                                   int max_distance) const = 0;
 
   // ---- perturbations
@@ -158,6 +191,11 @@ class KnowledgeBase {
   // ---- provenance
   virtual absl::StatusOr<std::vector<SourceVersion>> Sources() const = 0;
 };
+
+// kb.SymbolOfEnsemblId as a plain function (a read error counts as no symbol: the gene keeps its
+// id), for H5adAtlasOptions::ensembl_to_symbol. `kb` must outlive the function.
+std::function<std::optional<std::string>(std::string_view)> EnsemblSymbolLookup(
+    const KnowledgeBase& kb);
 
 }  // namespace haystack
 

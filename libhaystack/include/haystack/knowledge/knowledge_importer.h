@@ -58,6 +58,13 @@ class KnowledgeImporter {
   absl::StatusOr<ImportReport> ImportPerturbations(const std::vector<PerturbationRow>& rows,
                                                    const std::string& path,
                                                    const SourceVersion& source);
+  // Ensembl gene id (without version) → symbol pairs, e.g. another organism's or release's map
+  // (ImportBioconductor imports org.Hs.eg.db's). Symbols are matched to genes like gene set
+  // members. An id given two different genes, or a gene other than the one it already maps to,
+  // maps to none.
+  absl::StatusOr<ImportReport> ImportEnsemblIds(
+      const std::vector<std::pair<std::string, std::string>>& ensembl_to_symbol,
+      const SourceVersion& source);
   // Replaces the interaction network.
   absl::StatusOr<ImportReport> ImportInteractions(const std::vector<Interaction>& interactions,
                                                   const SourceVersion& source);

@@ -19,6 +19,7 @@ namespace haystack {
 namespace knowledge_internal {
 class Database;
 class Statement;
+struct OntologyPath;
 }  // namespace knowledge_internal
 
 // The GO co-annotation network proxy (used when no STRING network was imported): two genes
@@ -35,6 +36,10 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
   ~SqliteKnowledgeBase() override;
 
   absl::StatusOr<std::optional<Gene>> FindGene(std::string_view symbol_or_alias) const override;
+  // From the gene_ensembl table (org.Hs.eg.db's Ensembl ids); a file built before that table
+  // existed maps nothing.
+  absl::StatusOr<std::optional<std::string>> SymbolOfEnsemblId(
+      std::string_view ensembl_id) const override;
   absl::StatusOr<std::vector<std::string>> GeneSetCollections() const override;
   absl::StatusOr<std::vector<GeneSet>> GeneSets(std::string_view collection, int min_size,
                                                 int max_size) const override;
@@ -48,6 +53,8 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
   // relatives (siblings, cousins) at k + m. Relations: parent, grandparent, ancestor, child,
   // grandchild, descendant, sibling, relative.
   absl::StatusOr<std::vector<OntologyNeighbor>> Neighbors(std::string_view id,
+                                                          int max_distance) const override;
+  absl::StatusOr<std::vector<OntologyNeighbor>> Ancestors(std::string_view id,
                                                           int max_distance) const override;
   absl::StatusOr<std::optional<Perturbation>> FindPerturbation(
       std::string_view name_or_synonym) const override;
@@ -77,6 +84,11 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
   absl::StatusOr<std::vector<std::string>> Column(std::string_view sql,
                                                   std::string_view param) const;
   absl::StatusOr<std::shared_ptr<const InteractionNetwork>> BuildNetwork() const;
+  // Ontology walks; call with mu_ held. TermKey: the surrogate key of an ontology id.
+  absl::StatusOr<int64_t> TermKey(std::string_view id) const;
+  absl::StatusOr<std::vector<int64_t>> Linked(std::string_view sql, int64_t term) const;
+  absl::StatusOr<std::vector<OntologyNeighbor>> NeighborTerms(
+      const std::map<int64_t, knowledge_internal::OntologyPath>& found) const;
   // gene_id → symbol, read once; call with mu_ held.
   absl::StatusOr<const std::unordered_map<int64_t, std::string>*> SymbolsById() const;
   // The papers above kMaxGenesPerPublication genes, read once; call with mu_ held.
@@ -90,6 +102,7 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
   mutable std::optional<std::unordered_map<int64_t, std::string>> symbols_by_id_;
   mutable std::optional<std::unordered_set<int64_t>> high_throughput_;
   int64_t publication_corpus_ = 0;
+  bool has_ensembl_map_ = false;
 };
 
 }  // namespace haystack

@@ -54,6 +54,32 @@ CellFilter& UnperturbedOnly(const CellAtlas& atlas, CellFilter& filter) {
   return filter;
 }
 
+std::vector<std::string> QueryCellTypeIds(const StructuredQuery& query) {
+  std::vector<std::string> ids;
+  for (const CellTypeSelection& s : query.cell_types_selected) ids.push_back(s.id);
+  if (ids.empty() && query.cell_type_cl_id) ids.push_back(*query.cell_type_cl_id);
+  return ids;
+}
+
+std::optional<std::string> QueryCondition(const CellAtlas& atlas, const StructuredQuery& query) {
+  if (!query.target_condition || !atlas.HasField(AtlasField::kCondition)) return std::nullopt;
+  const auto& columns = atlas.layout().columns;
+  const auto condition = columns.find(AtlasField::kCondition);
+  const auto perturbation = columns.find(AtlasField::kPerturbation);
+  if (condition != columns.end() && perturbation != columns.end() &&
+      condition->second == perturbation->second) {
+    return std::nullopt;  // the demo's condition is its perturbation: already selected
+  }
+  return query.target_condition;
+}
+
+CellFilter& AtQueryCondition(const CellAtlas& atlas, const StructuredQuery& query,
+                             CellFilter& filter) {
+  if (auto condition = QueryCondition(atlas, query))
+    filter.Where(AtlasField::kCondition, *condition);
+  return filter;
+}
+
 absl::StatusOr<std::vector<std::string>> DistinctValues(const CellAtlas& atlas, AtlasField field,
                                                         const CellFilter& filter) {
   const AtlasField group[] = {field};

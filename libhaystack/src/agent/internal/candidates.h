@@ -2,12 +2,14 @@
 #ifndef HAYSTACK_SRC_AGENT_INTERNAL_CANDIDATES_H_
 #define HAYSTACK_SRC_AGENT_INTERNAL_CANDIDATES_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "haystack/atlas/cell_atlas.h"
 #include "haystack/core/prompt.h"
+#include "haystack/core/query.h"
 
 namespace haystack::agent_internal {
 
@@ -24,6 +26,18 @@ absl::StatusOr<std::vector<PromptCandidate>> CandidatesFromGroups(const CellAtla
 CellFilter& PerturbedOnly(const CellAtlas& atlas, CellFilter& filter);
 // `filter` restricted to unperturbed cells (is_control = "true") when the atlas says so.
 CellFilter& UnperturbedOnly(const CellAtlas& atlas, CellFilter& filter);
+
+// The atlas cell types the query selects (StructuredQuery::cell_types_selected; a record
+// written before that field existed: cell_type_cl_id alone).
+std::vector<std::string> QueryCellTypeIds(const StructuredQuery& query);
+
+// The query's time point or condition, when it names one the atlas records in a condition
+// column other than the perturbation column.
+std::optional<std::string> QueryCondition(const CellAtlas& atlas, const StructuredQuery& query);
+
+// `filter` restricted to QueryCondition, when there is one.
+CellFilter& AtQueryCondition(const CellAtlas& atlas, const StructuredQuery& query,
+                             CellFilter& filter);
 
 // The distinct values of `field` among cells matching `filter`.
 absl::StatusOr<std::vector<std::string>> DistinctValues(const CellAtlas& atlas, AtlasField field,

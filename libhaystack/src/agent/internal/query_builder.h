@@ -1,5 +1,4 @@
-// Filling a StructuredQuery from resolved entities; shared by the rule-based and LLM analyzers
-// so that both describe an entity the same way.
+// Helpers both query analyzers share: quoting untrusted text and the query's own limits.
 #ifndef HAYSTACK_SRC_AGENT_INTERNAL_QUERY_BUILDER_H_
 #define HAYSTACK_SRC_AGENT_INTERNAL_QUERY_BUILDER_H_
 
@@ -17,14 +16,6 @@ std::string Quoted(std::string_view text);
 
 // The query limits both analyzers enforce before looking at the text.
 absl::Status ValidateQueryText(std::string_view raw_query, size_t max_bytes);
-
-// perturbation_query (as written), canonical name, type, targets and expected pathways.
-void ApplyPerturbation(const Perturbation& perturbation, std::string_view text,
-                       StructuredQuery& query);
-
-// cell_type_query (as written), Cell Ontology id, label and synonyms.
-absl::Status ApplyCellType(const KnowledgeBase& knowledge, const EntityMatch& match,
-                           std::string_view text, StructuredQuery& query);
 
 }  // namespace haystack::agent_internal
 

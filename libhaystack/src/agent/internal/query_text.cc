@@ -11,11 +11,11 @@ constexpr std::string_view kLeadingJunk = "\"'([{`<";
 constexpr std::string_view kTrailingJunk = "\"')]}`>,;:?!.";
 constexpr std::string_view kClauseEnd = ",;:?!.";
 
-bool In(std::string_view word, std::initializer_list<std::string_view> words) {
+}  // namespace
+
+bool IsOneOf(std::string_view word, std::initializer_list<std::string_view> words) {
   return std::find(words.begin(), words.end(), word) != words.end();
 }
-
-}  // namespace
 
 std::vector<Token> Tokenize(std::string_view text) {
   std::vector<Token> tokens;
@@ -30,7 +30,10 @@ std::vector<Token> Tokenize(std::string_view text) {
     while (b < e && kLeadingJunk.find(text[b]) != std::string_view::npos) ++b;
     bool clause = end == text.size();
     while (e > b && kTrailingJunk.find(text[e - 1]) != std::string_view::npos) {
-      if (kClauseEnd.find(text[e - 1]) != std::string_view::npos) clause = true;
+      const char c = text[e - 1];
+      const char open = c == ')' ? '(' : c == ']' ? '[' : c == '}' ? '{' : '\0';
+      if (open != '\0' && text.substr(b, e - 1 - b).find(open) != std::string_view::npos) break;
+      if (kClauseEnd.find(c) != std::string_view::npos) clause = true;
       --e;
     }
     if (e > b) {
@@ -52,33 +55,32 @@ std::vector<Token> Tokenize(std::string_view text) {
   return tokens;
 }
 
+bool IsFunctionWord(std::string_view w) {
+  return IsOneOf(
+      w, {"a",     "an",   "the",   "of",     "to",   "in",     "on",     "at",   "by",
+          "for",   "from", "with",  "and",    "or",   "plus",   "how",    "what", "which",
+          "would", "will", "could", "should", "do",   "does",   "did",    "be",   "is",
+          "are",   "was",  "were",  "if",     "when", "after",  "under",  "upon", "into",
+          "their", "its",  "these", "those",  "this", "that",   "there",  "we",   "i",
+          "me",    "my",   "our",   "can",    "you",  "please", "versus", "vs",   "between"});
+}
+
 bool IsStopWord(std::string_view w) {
-  return In(w, {"a",       "an",       "the",      "of",        "to",      "in",         "on",
-                "at",      "by",       "for",      "from",      "with",    "and",        "or",
-                "how",     "what",     "which",    "would",     "will",    "could",      "should",
-                "do",      "does",     "did",      "be",        "is",      "are",        "was",
-                "were",    "look",     "looks",    "like",      "if",      "when",       "after",
-                "under",   "upon",     "into",     "their",     "its",     "these",      "those",
-                "this",    "that",     "predict",  "model",     "show",    "expression", "there",
-                "we",      "i",        "me",       "my",        "our",     "can",        "you",
-                "please",  "control",  "controls", "untreated", "vehicle", "versus",     "vs",
-                "between", "respond",  "response", "responds",  "react",   "change",     "changes",
-                "profile", "profiles", "state"});
+  return IsFunctionWord(w) ||
+         IsOneOf(w, {"look",    "looks",      "like",     "predict",  "model",
+                     "show",    "expression", "control",  "controls", "untreated",
+                     "vehicle", "respond",    "response", "responds", "react",
+                     "change",  "changes",    "profile",  "profiles", "state"});
 }
 
 bool IsPerturbationCue(std::string_view w) {
-  return In(w,
-            {"respond",     "responds",  "responding",  "response",   "responses", "react",
-             "reacts",      "treated",   "treatment",   "treat",      "treating",  "stimulated",
-             "stimulation", "stimulate", "exposed",     "exposure",   "perturbed", "perturbation",
-             "knockout",    "knock-out", "knockdown",   "knock-down", "ko",        "deletion",
-             "deficient",   "induced",   "inhibited",   "inhibition", "inhibitor", "dosed",
-             "challenged",  "challenge", "administered"});
-}
-
-bool IsGeneticCue(std::string_view w) {
-  return In(w, {"knockout", "knock-out", "knockdown", "knock-down", "ko", "kd", "deletion",
-                "deficient", "null", "loss", "crispr", "crispri", "silenced", "silencing"});
+  return IsOneOf(
+      w, {"respond",     "responds",  "responding",  "response",   "responses", "react",
+          "reacts",      "treated",   "treatment",   "treat",      "treating",  "stimulated",
+          "stimulation", "stimulate", "exposed",     "exposure",   "perturbed", "perturbation",
+          "knockout",    "knock-out", "knockdown",   "knock-down", "ko",        "deletion",
+          "deficient",   "induced",   "inhibited",   "inhibition", "inhibitor", "dosed",
+          "challenged",  "challenge", "administered"});
 }
 
 int BoundedEditDistance(std::string_view a, std::string_view b, int cap) {

@@ -4,6 +4,7 @@
 #define HAYSTACK_SRC_AGENT_INTERNAL_QUERY_TEXT_H_
 
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,13 +23,18 @@ struct Token {
 // but keeps inner characters ("CD14+", "IFN-γ", "Crohn's").
 std::vector<Token> Tokenize(std::string_view text);
 
+// Articles, prepositions, auxiliaries and question words: never the first or last word of a
+// mention of an atlas value ("medium change" may end in "change"; "of the" may not).
+bool IsFunctionWord(std::string_view lower);
+
 // Function words that never start or end an entity mention ("the", "of", "to", "how", ...).
 bool IsStopWord(std::string_view lower);
 
 // Words that mark a perturbation: "respond", "treated", "stimulation", "knockout", ...
 bool IsPerturbationCue(std::string_view lower);
-// Words that mark a genetic perturbation of the gene next to them: "knockout", "KO", ...
-bool IsGeneticCue(std::string_view lower);
+
+// True if `word` is one of `words`.
+bool IsOneOf(std::string_view word, std::initializer_list<std::string_view> words);
 
 // Optimal-string-alignment distance between a and b, or cap + 1 once it exceeds `cap`.
 int BoundedEditDistance(std::string_view a, std::string_view b, int cap);

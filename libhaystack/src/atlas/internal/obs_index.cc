@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "haystack/core/error.h"
 #include "internal/cat.h"
 
@@ -41,6 +43,64 @@ Categorical AsCategorical(const DataFrameColumn& column) {
   return out;
 }
 
+// "True", "1", "yes", "t" → "true"; "False", "0", "no", "f" → "false"; other values kept.
+Categorical AsFlag(Categorical c) {
+  for (std::string& category : c.categories) {
+    const std::string lower = absl::AsciiStrToLower(category);
+    if (lower == "true" || lower == "1" || lower == "yes" || lower == "t" || lower == "1.0") {
+      category = "true";
+    } else if (lower == "false" || lower == "0" || lower == "no" || lower == "f" ||
+               lower == "0.0") {
+      category = "false";
+    }
+  }
+  // Two spellings of one flag ("True" and "1") now share a name: merge their codes.
+  Categorical merged;
+  std::vector<int32_t> remap(c.categories.size());
+  for (size_t i = 0; i < c.categories.size(); ++i) {
+    auto it = std::find(merged.categories.begin(), merged.categories.end(), c.categories[i]);
+    if (it == merged.categories.end()) {
+      merged.categories.push_back(c.categories[i]);
+      it = merged.categories.end() - 1;
+    }
+    remap[i] = static_cast<int32_t>(it - merged.categories.begin());
+  }
+  merged.codes.reserve(c.codes.size());
+  for (int32_t code : c.codes)
+    merged.codes.push_back(code < 0 ? code : remap[static_cast<size_t>(code)]);
+  return merged;
+}
+
+// The obs column holding `field`: the mapping's, else the first candidate obs has. A detected
+// condition column never doubles as the perturbation column.
+std::optional<std::string> ChooseColumn(const DataFrame& obs, const AtlasColumnMapping& mapping,
+                                        AtlasField field, const std::string& perturbation_column,
+                                        std::vector<std::string>& notes) {
+  if (auto it = mapping.columns.find(field); it != mapping.columns.end()) {
+    if (obs.Find(it->second) == nullptr) return std::nullopt;
+    notes.push_back(Cat(DefaultColumnName(field), ": column '", it->second, "' (mapping)"));
+    return it->second;
+  }
+  for (std::string_view candidate : ColumnCandidates(field)) {
+    if (obs.Find(candidate) == nullptr) continue;
+    if (field == AtlasField::kCondition && candidate == perturbation_column) continue;
+    if (candidate != DefaultColumnName(field)) {
+      notes.push_back(Cat(DefaultColumnName(field), ": column '", candidate, "' (detected)"));
+    }
+    return std::string(candidate);
+  }
+  return std::nullopt;
+}
+
+std::string Tried(const AtlasColumnMapping& mapping, AtlasField field) {
+  if (auto it = mapping.columns.find(field); it != mapping.columns.end()) {
+    return Cat("'", it->second, "' (from the column mapping)");
+  }
+  std::string out;
+  for (std::string_view c : ColumnCandidates(field)) out += Cat(out.empty() ? "'" : ", '", c, "'");
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<ObsIndex> ObsIndex::Build(const DataFrame& obs, int64_t rows,
@@ -48,28 +108,35 @@ absl::StatusOr<ObsIndex> ObsIndex::Build(const DataFrame& obs, int64_t rows,
   ObsIndex index;
   index.rows_ = rows;
   index.what_ = std::string(what);
-  index.mapping_ = mapping;
+  std::string perturbation_column;
   for (AtlasField field : kAllAtlasFields) {
-    const std::string column = mapping.ColumnFor(field);
-    const DataFrameColumn* c = obs.Find(column);
-    if (c == nullptr) {
+    const std::optional<std::string> column =
+        ChooseColumn(obs, mapping, field, perturbation_column, index.notes_);
+    if (!column) {
+      index.mapping_.columns[field] = mapping.ColumnFor(field);
       if (!IsRequiredField(field)) continue;
       std::string have;
       for (const auto& col : obs.columns) have += (have.empty() ? "" : ", ") + col.name;
-      return MakeError(
-          ErrorKind::kStorage, absl::StatusCode::kInvalidArgument,
-          Cat(what, ": obs has no column '", column, "' (the ", DefaultColumnName(field),
-              " field; use a column mapping if the atlas names it differently); obs "
-              "columns: ",
-              have.empty() ? "none" : have));
+      return MakeError(ErrorKind::kStorage, absl::StatusCode::kInvalidArgument,
+                       Cat(what, ": obs has no column for the ", DefaultColumnName(field),
+                           " field (looked for ", Tried(mapping, field),
+                           "; map the atlas's column in a column mapping file); obs columns: ",
+                           have.empty() ? "none" : have));
     }
+    index.mapping_.columns[field] = *column;
+    if (field == AtlasField::kPerturbation) perturbation_column = *column;
+    const DataFrameColumn* c = obs.Find(*column);
     if (static_cast<int64_t>(c->size()) != rows) {
       return MakeError(
           ErrorKind::kStorage, absl::StatusCode::kInvalidArgument,
-          Cat(what, ": obs column '", column, "' has ", c->size(), " rows, expected ", rows));
+          Cat(what, ": obs column '", *column, "' has ", c->size(), " rows, expected ", rows));
     }
     const auto* categorical = std::get_if<Categorical>(&c->values);
-    if (categorical != nullptr && !c->mask) {
+    if (field == AtlasField::kIsControl && !std::holds_alternative<std::vector<bool>>(c->values)) {
+      // A flag stored as text or numbers ("True", "1", "yes") reads "true"/"false" like a bool.
+      index.converted_.push_back(std::make_unique<Categorical>(AsFlag(AsCategorical(*c))));
+      index.fields_[Slot(field)] = index.converted_.back().get();
+    } else if (categorical != nullptr && !c->mask) {
       index.fields_[Slot(field)] = categorical;  // used in place: a code per cell is not copied
     } else {
       index.converted_.push_back(std::make_unique<Categorical>(AsCategorical(*c)));

@@ -17,7 +17,8 @@ namespace haystack::atlas_internal {
 
 class ObsIndex {
  public:
-  // Indexes the mapped columns of `obs` (with `rows` rows) as categoricals: categorical columns
+  // Indexes the mapped columns of `obs` (with `rows` rows) as categoricals; a field the mapping
+  // does not name takes the first of its ColumnCandidates that obs has: categorical columns
   // are used in place, so `obs` must outlive the index; others are converted. A missing
   // required column is an error naming it, the field and the columns obs has; `what` names
   // the source (file) in messages.
@@ -25,6 +26,9 @@ class ObsIndex {
                                         const AtlasColumnMapping& mapping, std::string_view what);
 
   int64_t rows() const { return rows_; }
+  // The column of every field (present or not) and how each present one was found.
+  const AtlasColumnMapping& mapping() const { return mapping_; }
+  const std::vector<std::string>& notes() const { return notes_; }
   bool Has(AtlasField field) const { return fields_[Slot(field)] != nullptr; }
 
   absl::StatusOr<std::vector<GroupCount>> Values(AtlasField field) const;
@@ -42,6 +46,7 @@ class ObsIndex {
   int64_t rows_ = 0;
   std::string what_;
   AtlasColumnMapping mapping_;
+  std::vector<std::string> notes_;
   std::array<const Categorical*, std::size(kAllAtlasFields)> fields_{};  // nullptr: absent
   std::vector<std::unique_ptr<Categorical>> converted_;  // the columns that were not categorical
 };

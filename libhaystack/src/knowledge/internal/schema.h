@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS gene_aliases (
   alias TEXT NOT NULL, gene_id INTEGER NOT NULL REFERENCES genes(gene_id),
   PRIMARY KEY (alias, gene_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS gene_aliases_nocase ON gene_aliases(alias COLLATE NOCASE);
+-- Added after version 1 shipped; readers treat its absence as an empty map.
+CREATE TABLE IF NOT EXISTS gene_ensembl (
+  ensembl_id TEXT PRIMARY KEY, gene_id INTEGER NOT NULL REFERENCES genes(gene_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS gene_sets (
   set_id INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
   collection TEXT NOT NULL, size INTEGER NOT NULL DEFAULT 0);

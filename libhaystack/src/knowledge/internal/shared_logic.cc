@@ -4,6 +4,10 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+
 namespace haystack::knowledge_internal {
 
 std::shared_ptr<const InteractionNetwork> MakeNetwork(
@@ -42,6 +46,80 @@ std::vector<EntityMatch> RankMatches(std::vector<EntityMatch> matches, int limit
   std::stable_sort(out.begin(), out.end(),
                    [](const auto& a, const auto& b) { return a.score > b.score; });
   if (limit >= 0 && static_cast<int>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
+  return out;
+}
+
+const char* RelationName(int up, int down) {
+  if (down == 0) return up == 1 ? "parent" : up == 2 ? "grandparent" : "ancestor";
+  if (up == 0) return down == 1 ? "child" : down == 2 ? "grandchild" : "descendant";
+  return up == 1 && down == 1 ? "sibling" : "relative";
+}
+
+void SortNeighbors(std::vector<OntologyNeighbor>& neighbors) {
+  std::stable_sort(neighbors.begin(), neighbors.end(), [](const auto& a, const auto& b) {
+    return a.distance != b.distance ? a.distance < b.distance : a.term.id < b.term.id;
+  });
+}
+
+absl::Status UnknownTermError(std::string_view id) {
+  return MakeError(
+      ErrorKind::kEntityResolution, absl::StatusCode::kNotFound,
+      absl::StrCat("ontology term ", std::string(id), " is not in the knowledge base"));
+}
+
+namespace {
+
+bool ContainsWords(const std::string& haystack, const std::string& needle) {
+  return (" " + haystack + " ").find(" " + needle + " ") != std::string::npos;
+}
+
+}  // namespace
+
+std::vector<EntityMatch> MatchLabels(EntityKind kind, std::string_view text,
+                                     const std::vector<Label>& labels) {
+  std::vector<EntityMatch> out;
+  const std::string wanted = NormalizeEntityText(text);
+  if (wanted.empty()) return out;
+  const std::string positive =
+      NormalizeEntityText(absl::StrReplaceAll(wanted, {{"+", " positive "}}));
+  for (const Label& l : labels) {
+    const std::string normalized = NormalizeEntityText(l.label);
+    if (normalized.empty()) continue;
+    if (normalized == wanted) {
+      out.push_back({kind, l.id, l.name, l.label,
+                     l.is_name ? MatchMethod::kExact : MatchMethod::kSynonym,
+                     l.is_name ? 1.0 : 0.95});
+    } else if (positive != wanted && normalized == positive) {
+      out.push_back({kind, l.id, l.name, l.label, MatchMethod::kNormalized, 0.9});
+    } else if (ContainsWords(normalized, wanted) || ContainsWords(wanted, normalized)) {
+      const double a = static_cast<double>(wanted.size());
+      const double b = static_cast<double>(normalized.size());
+      out.push_back({kind, l.id, l.name, l.label, MatchMethod::kFuzzy,
+                     0.5 * std::min(a, b) / std::max(a, b)});
+    }
+  }
+  return out;
+}
+
+std::vector<EntityMatch> MatchGenes(std::string_view text, const std::vector<Gene>& genes) {
+  std::vector<EntityMatch> out;
+  const std::string lower = absl::AsciiStrToLower(std::string(text));
+  for (const Gene& g : genes) {
+    if (g.symbol == text) {
+      out.push_back({EntityKind::kGene, g.symbol, g.symbol, g.symbol, MatchMethod::kExact, 1.0});
+    } else if (absl::AsciiStrToLower(g.symbol) == lower) {
+      out.push_back(
+          {EntityKind::kGene, g.symbol, g.symbol, g.symbol, MatchMethod::kNormalized, 0.98});
+    }
+    for (const std::string& alias : g.aliases) {
+      if (absl::AsciiStrToLower(alias) == lower) {
+        out.push_back({EntityKind::kGene, g.symbol, g.symbol, alias, MatchMethod::kSynonym, 0.9});
+      }
+    }
+    if (!g.name.empty() && absl::AsciiStrToLower(g.name) == lower) {
+      out.push_back({EntityKind::kGene, g.symbol, g.symbol, g.name, MatchMethod::kSynonym, 0.85});
+    }
+  }
   return out;
 }
 
