@@ -3,7 +3,7 @@
 atlas and on the same atlas with its perturbation labels shuffled, where the truth is known.
 
 usage: bench/scoring/validation.py --build BUILD [--atlas A.h5ad] [--kb K.sqlite]
-           [--work DIR] [--label NAME] [--max-iterations 3] [--min-cells 20] [--limit N]
+           [--work DIR] [--label NAME] [--max-iterations 3] [--min-cells 20] [--limit N] [--stride K]
            [--shuffle-seed 1] [--only real|shuffled] [--columns JSON] [--out RESULTS.json]
 
 For every perturbation p and cell type t with at least --min-cells perturbed cells of t and
@@ -44,11 +44,14 @@ from scipy import sparse, stats
 COLUMNS = {
     "cell_type": "cell_type_ontology_term_id",
     "cell_type_label": "cell_type",
-    "perturbation": "perturbation",
+    # The first of these obs has, as the atlas reader looks them up (docs/atlas.md).
+    "perturbation": ["perturbation", "treatment"],
     "is_control": "is_control",
     "donor": "donor_id",
-    # Moved together when labels are shuffled.
-    "shuffled": ["perturbation", "perturbation_type", "condition", "is_control"],
+    # Gene symbols: this var column when present (CELLxGENE), else the var index.
+    "gene_symbols": "feature_name",
+    # Moved together when labels are shuffled (those obs has).
+    "shuffled": ["perturbation", "treatment", "perturbation_type", "condition", "is_control"],
 }
 MIN_DETECTION = 0.10
 LFC_THRESHOLD = 0.5
@@ -102,6 +105,34 @@ def observed_de(x, treated, control, donors):
     q[detected] = bh(p[detected])
     called = detected & (q <= ALPHA) & (np.abs(lfc) >= LFC_THRESHOLD)
     return lfc, detected, called, len(diffs)
+
+
+def resolve_columns(cols, obs):
+    """The perturbation column: the first candidate obs has."""
+    out = dict(cols)
+    candidates = cols["perturbation"]
+    if isinstance(candidates, str):
+        candidates = [candidates]
+    found = [c for c in candidates if c in obs]
+    if not found:
+        sys.exit(f"no perturbation column: none of {candidates} in obs ({list(obs.columns)})")
+    out["perturbation"] = found[0]
+    return out
+
+
+def gene_names(adata, column):
+    """The names the run reports genes by: the symbol column's value where it is the first gene
+    with that symbol, else the var index (as the atlas reader names them, docs/atlas.md)."""
+    if column not in adata.var:
+        return list(adata.var_names)
+    names, seen = [], set()
+    for gene_id, symbol in zip(adata.var_names, adata.var[column].astype(str)):
+        if symbol and symbol != "nan" and symbol not in seen:
+            seen.add(symbol)
+            names.append(symbol)
+        else:
+            names.append(gene_id)
+    return names
 
 
 def read_x(path):
@@ -242,7 +273,7 @@ def run_variant(args, name, adata, cases, env_base):
     ct = obs[cols["cell_type"]].astype(str).to_numpy()
     pert = obs[cols["perturbation"]].astype(str).to_numpy()
     donors = obs[cols["donor"]].astype(str).to_numpy()
-    genes = list(adata.var_names)
+    genes = gene_names(adata, cols["gene_symbols"])
     results = []
     for k, (p, t, label) in enumerate(cases):
         held = (pert == p) & (ct == t) & ~ctl
@@ -371,6 +402,8 @@ def main():
     ap.add_argument("--max-iterations", type=int, default=3)
     ap.add_argument("--min-cells", type=int, default=20)
     ap.add_argument("--limit", type=int, default=0, help="first N cases only (0 = all)")
+    ap.add_argument("--stride", type=int, default=1,
+                    help="every K-th case (perturbation-major order), for a spread sample")
     ap.add_argument("--shuffle-seed", type=int, default=1)
     ap.add_argument("--only", choices=["real", "shuffled"])
     ap.add_argument("--columns", help="JSON object overriding the obs column names")
@@ -390,7 +423,9 @@ def main():
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
     adata = anndata.read_h5ad(atlas)
+    args.columns = resolve_columns(args.columns, adata.obs)
     cases = cases_of(adata.obs, args.columns, args.min_cells, kb)
+    cases = cases[::max(args.stride, 1)]
     if args.limit:
         cases = cases[:args.limit]
     env = dict(os.environ)
