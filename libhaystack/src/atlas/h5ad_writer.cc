@@ -389,6 +389,12 @@ absl::Status WriteH5ad(const AnnData& data, const std::string& path,
     std::optional<DurableWrites> durable;
     if (options.sync) durable.emplace(target);
     status = Writer(options, durable ? &*durable : nullptr).Write(data, file.get());
+    if (!status.ok()) {
+      // A write that failed (a full disk) leaves HDF5 data it cannot flush: free the garbage
+      // file's space first, so that the close can succeed (see internal/hdf5.cc on closes that
+      // fail).
+      (void)::truncate(target.c_str(), 0);
+    }
     // Closing flushes everything (no separate H5Fflush: that would write the metadata twice)
     // while the durable writes may still run; every object handle is closed by now.
     if (H5Fclose(file.Release()) < 0 && status.ok()) {
