@@ -7,8 +7,8 @@
 namespace haystack {
 namespace {
 
-using internal::FormatNumber;
-using internal::ScoreText;
+using output_internal::FormatNumber;
+using output_internal::ScoreText;
 
 std::string E(std::string_view text) { return MarkdownEscape(text); }
 
@@ -35,7 +35,7 @@ std::string QuoteBlock(std::string_view text) {
 
 std::string RenderReportMarkdown(const RunReportInput& input) {
   const Run& run = input.run;
-  const internal::ReportContent c = internal::BuildReportContent(input);
+  const output_internal::ReportContent c = output_internal::BuildReportContent(input);
   std::string md = "# HAYSTACK Run Report\n\n";
   absl::StrAppend(&md, "Run `", E(run.run_id), "` · status **", Name(run.status), "**",
                   " · generated ", FormatTimestamp(input.generated_at), "\n\n");

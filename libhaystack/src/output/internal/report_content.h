@@ -10,7 +10,7 @@
 
 #include "haystack/output/run_report.h"
 
-namespace haystack::internal {
+namespace haystack::output_internal {
 
 struct ScoreRow {
   std::string component;  // "Pathway coherence"
@@ -45,6 +45,6 @@ std::string ScoreText(std::optional<int> score, std::string_view absent);
 // "%.3g"-style numbers for p-values and fold changes.
 std::string FormatNumber(double value);
 
-}  // namespace haystack::internal
+}  // namespace haystack::output_internal
 
 #endif  // HAYSTACK_OUTPUT_INTERNAL_REPORT_CONTENT_H_
