@@ -195,7 +195,11 @@ int ShowStatus(const CommandContext& context, const std::string& run_id, bool js
   if (run->current_phase) std::cout << "phase      " << EnumName(*run->current_phase) << "\n";
   std::cout << "iteration  " << run->current_iteration << "\n";
   if (!run->grounding_scores.empty()) {
-    std::cout << fmt::format("scores     {}\n", fmt::join(run->grounding_scores, ", "));
+    std::vector<std::string> scores;
+    for (const std::optional<int>& s : run->grounding_scores) {
+      scores.push_back(s ? std::to_string(*s) : "unscored");
+    }
+    std::cout << fmt::format("scores     {}\n", fmt::join(scores, ", "));
   }
   if (run->final_score) std::cout << "score      " << *run->final_score << "\n";
   if (run->termination_reason) {

@@ -3,6 +3,7 @@
 // the store's retry as its own success — never refused, never applied or logged twice.
 #include <catch2/catch.hpp>
 #include <functional>
+#include <optional>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -121,7 +122,7 @@ TEST_CASE("a lost acknowledgement of an iteration: recorded once, one event", "[
   CHECK(p.proxy->acks_dropped() == 1);
   auto run = p.direct->GetRun(id);
   REQUIRE(run->iterations.size() == 1);
-  CHECK(run->grounding_scores == std::vector<int>{6});
+  CHECK(run->grounding_scores == std::vector<std::optional<int>>{6});
   // Before: the retry appended a second "iteration" event.
   CHECK(p.EventKinds(id) == std::vector<std::string>{"created", "claimed", "iteration"});
 }

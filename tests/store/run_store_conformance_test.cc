@@ -283,7 +283,7 @@ TEST_CASE("iterations are recorded idempotently with their scores", "[store]") {
   REQUIRE(run->iterations.size() == 2);
   CHECK(run->iterations[0] == SampleIteration(1, 5));
   CHECK(run->iterations[1] == SampleIteration(2, 8));
-  CHECK(run->grounding_scores == std::vector<int>{5, 8});
+  CHECK(run->grounding_scores == std::vector<std::optional<int>>{5, 8});
   CHECK(run->current_iteration == 2);
 }
 

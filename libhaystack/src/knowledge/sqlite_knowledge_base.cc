@@ -514,9 +514,30 @@ absl::StatusOr<std::shared_ptr<const InteractionNetwork>> SqliteKnowledgeBase::B
   return knowledge_internal::MakeNetwork(std::move(source), edges);
 }
 
+absl::StatusOr<const std::unordered_set<int64_t>*> SqliteKnowledgeBase::HighThroughputPublications()
+    const {
+  if (high_throughput_) return &*high_throughput_;
+  // Files imported before publication_sizes existed count the papers here (a few seconds).
+  auto has_table = db_->QueryInt(
+      "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'publication_sizes'");
+  if (!has_table.ok()) return has_table.status();
+  auto big =
+      Query(*has_table > 0 ? "SELECT pmid FROM publication_sizes WHERE genes > ?"
+                           : "SELECT pmid FROM publications GROUP BY pmid HAVING COUNT(*) > ?");
+  if (!big.ok()) return big.status();
+  (*big)->Bind(1, int64_t{kMaxGenesPerPublication});
+  std::unordered_set<int64_t> pmids;
+  HAYSTACK_RETURN_IF_ERROR(
+      ForEachRow(**big, [&](const Statement& row) { pmids.insert(row.Int(0)); }));
+  high_throughput_ = std::move(pmids);
+  return &*high_throughput_;
+}
+
 absl::StatusOr<std::vector<CoCitation>> SqliteKnowledgeBase::CoCitations(
     const std::vector<std::string>& query_genes, const std::vector<std::string>& genes) const {
   std::lock_guard lock(mu_);
+  HAYSTACK_ASSIGN_OR_RETURN(const std::unordered_set<int64_t>* excluded,
+                            HighThroughputPublications());
   auto pubs = Query(
       "SELECT p.pmid FROM genes g JOIN publications p USING (gene_id) WHERE g.symbol = ? ORDER "
       "BY p.pmid");
@@ -524,17 +545,22 @@ absl::StatusOr<std::vector<CoCitation>> SqliteKnowledgeBase::CoCitations(
   std::unordered_set<int64_t> query_pubs;
   for (const auto& q : query_genes) {
     (*pubs)->Bind(1, q);
-    HAYSTACK_RETURN_IF_ERROR(
-        ForEachRow(**pubs, [&](const Statement& row) { query_pubs.insert(row.Int(0)); }));
+    HAYSTACK_RETURN_IF_ERROR(ForEachRow(**pubs, [&](const Statement& row) {
+      if (!excluded->contains(row.Int(0))) query_pubs.insert(row.Int(0));
+    }));
   }
-  const double corpus = std::max<double>(1, static_cast<double>(publication_corpus_));
+  const int64_t corpus =
+      std::max<int64_t>(1, publication_corpus_ - static_cast<int64_t>(excluded->size()));
   std::vector<CoCitation> out;
   out.reserve(genes.size());
   for (const auto& gene : genes) {
     CoCitation c;
     c.gene = gene;
+    c.query_publications = static_cast<int64_t>(query_pubs.size());
+    c.corpus_publications = corpus;
     (*pubs)->Bind(1, gene);
     HAYSTACK_RETURN_IF_ERROR(ForEachRow(**pubs, [&](const Statement& row) {
+      if (excluded->contains(row.Int(0))) return;
       ++c.gene_publications;
       if (query_pubs.count(row.Int(0)) > 0) {
         ++c.shared_publications;
@@ -543,8 +569,8 @@ absl::StatusOr<std::vector<CoCitation>> SqliteKnowledgeBase::CoCitations(
         }
       }
     }));
-    c.expected_shared =
-        static_cast<double>(c.gene_publications) * static_cast<double>(query_pubs.size()) / corpus;
+    c.expected_shared = static_cast<double>(c.gene_publications) *
+                        static_cast<double>(query_pubs.size()) / static_cast<double>(corpus);
     out.push_back(std::move(c));
   }
   return out;

@@ -142,11 +142,16 @@ absl::StatusOr<AnnData> BuildOutputAnnData(const Run& run, const PredictionOutpu
        {}}));
   HAYSTACK_RETURN_IF_ERROR(data.obs.AddColumn(
       {"iteration", std::vector<int64_t>(n_obs, best ? best->iteration_number : 0), {}}));
-  HAYSTACK_RETURN_IF_ERROR(data.obs.AddColumn(
-      {"grounding_score",
-       std::vector<int64_t>(
-           n_obs, run.final_score.value_or(best ? CompositeScore(best->grounding_score) : 0)),
-       {}}));
+  // Nullable (pandas Int64): an unscored run has no score, not a made-up one.
+  std::optional<int> score = run.final_score;
+  if (!score && best) score = CompositeScore(best->grounding_score);
+  DataFrameColumn score_column{"grounding_score", std::vector<int64_t>(n_obs, 0), std::nullopt};
+  if (score) {
+    score_column.values = std::vector<int64_t>(n_obs, *score);
+  } else {
+    score_column.mask = std::vector<bool>(n_obs, true);
+  }
+  HAYSTACK_RETURN_IF_ERROR(data.obs.AddColumn(std::move(score_column)));
 
   // var: what the DE step said about each gene.
   std::map<std::string, const DeGene*> de;
@@ -201,7 +206,9 @@ absl::StatusOr<AnnData> BuildOutputAnnData(const Run& run, const PredictionOutpu
   for (const auto& it : run.iterations) {
     UnsValue::Dict record;
     record["iteration"] = int64_t{it.iteration_number};
-    record["grounding_score"] = int64_t{CompositeScore(it.grounding_score)};
+    if (const std::optional<int> s = CompositeScore(it.grounding_score)) {
+      record["grounding_score"] = int64_t{*s};  // absent when the iteration was unscored
+    }
     record["prompt_strategy"] = std::string(EnumName(it.selected_prompt.strategy));
     record["control_strategy"] = std::string(EnumName(it.control_strategy));
     record["duration_seconds"] = it.duration_seconds;
