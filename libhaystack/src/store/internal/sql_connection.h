@@ -51,6 +51,8 @@ struct SqlIoOptions {
   absl::Duration busy_timeout = absl::Seconds(15);  // SQLite
   StopToken stop;                                   // shutdown
   absl::Duration stop_grace = absl::Seconds(2);
+  // PostgreSQL behind a transaction-pooling PgBouncer: no session-level settings.
+  bool transaction_pooling = false;
 };
 
 class SqlConnection {
