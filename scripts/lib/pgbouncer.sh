@@ -27,6 +27,8 @@ reserve_pool_size = 0
 logfile = $PGB_DIR/pgbouncer.log
 pidfile = $PGB_DIR/pgbouncer.pid
 admin_users = haystack
+# SHOW STATS every second (the load test reads its transaction counts).
+stats_period = 1
 INI
   local run_as=()
   # PgBouncer refuses to run as root, like PostgreSQL.

@@ -67,6 +67,7 @@ class DatabaseSampler {
     if (!pooler_admin_url.empty()) {
       admin_ = PQconnectdb(pooler_admin_url.c_str());
       REQUIRE(PQstatus(admin_) == CONNECTION_OK);
+      stats_before_ = PoolerStats();
     }
     thread_ = std::thread([this] {
       while (!stop_.load()) {
@@ -84,6 +85,11 @@ class DatabaseSampler {
   void Stop() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
+    if (admin_ != nullptr) {
+      PoolerTotals after = PoolerStats();
+      pooled_transactions = after.transactions - stats_before_.transactions;
+      pooled_transaction_us = after.transaction_us - stats_before_.transaction_us;
+    }
   }
   int64_t NewDeadlocks() { return Deadlocks() - deadlocks_before_; }
 
@@ -96,8 +102,24 @@ class DatabaseSampler {
   std::map<std::string, int> peak_clients_per_job;  // behind PgBouncer: its client connections
   int peak_clients_waiting = 0;                     // clients queued for a server session
   int64_t peak_wait_us = 0;                         // the longest such queueing
+  // PgBouncer's counters over the run (SHOW STATS): transactions of its clients and the time
+  // they held a server session — what a pool must serve.
+  int64_t pooled_transactions = 0;
+  int64_t pooled_transaction_us = 0;
 
  private:
+  struct PoolerTotals {
+    int64_t transactions = 0;
+    int64_t transaction_us = 0;
+  };
+  PoolerTotals PoolerStats() {
+    for (auto& row : Rows(admin_, "SHOW STATS")) {
+      if (row["database"] != "haystack_test") continue;
+      return {std::stoll(row["total_xact_count"]), std::stoll(row["total_xact_time"])};
+    }
+    return {};
+  }
+
   int64_t Deadlocks() {
     auto rows =
         Rows(direct_, "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()");
@@ -146,6 +168,7 @@ class DatabaseSampler {
   PGconn* direct_ = nullptr;
   PGconn* admin_ = nullptr;
   int64_t deadlocks_before_ = 0;
+  PoolerTotals stats_before_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -246,14 +269,18 @@ void RunManyJobs(const std::string& direct_url, const std::string& job_url, bool
   std::cout << absl::StrFormat(
       "load: %d jobs %s: %.1f s, %.1f runs/min; sessions per job (peak) %d, all jobs' sessions "
       "(peak) %d; pooler clients per job (peak) %d, clients queued (peak) %d, longest queue "
-      "%.1f ms; lock waits seen in %d of %d samples (peak %d waiters; %s); deadlocks %d; "
+      "%.1f ms, pooler transactions %d (%.2f ms of a server session each); lock waits seen in %d "
+      "of %d samples (peak %d waiters; %s); deadlocks %d; "
       "warnings/errors %d; emails %d for %d runs\n",
       jobs, pooled ? "behind PgBouncer (transaction pooling)" : "directly", seconds,
       jobs * 60.0 / seconds, Peak(sampler.peak_sessions_per_job), sampler.peak_job_sessions,
       Peak(sampler.peak_clients_per_job), sampler.peak_clients_waiting,
-      static_cast<double>(sampler.peak_wait_us) / 1000.0, sampler.lock_wait_samples,
-      sampler.samples, sampler.peak_lock_waiters, Describe(sampler.lock_waits_by_kind), deadlocks,
-      complaints, o.OutboxFiles().size(), jobs);
+      static_cast<double>(sampler.peak_wait_us) / 1000.0, sampler.pooled_transactions,
+      sampler.pooled_transactions > 0 ? static_cast<double>(sampler.pooled_transaction_us) /
+                                            1000.0 / sampler.pooled_transactions
+                                      : 0.0,
+      sampler.lock_wait_samples, sampler.samples, sampler.peak_lock_waiters,
+      Describe(sampler.lock_waits_by_kind), deadlocks, complaints, o.OutboxFiles().size(), jobs);
 }
 
 TEST_CASE("many batch jobs at once on one PostgreSQL: each run ends once with one email",
