@@ -3,7 +3,6 @@
 // statement that gets no answer in time is abandoned and its connection dropped.
 #include <libpq-fe.h>
 
-#include <cstdio>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -46,12 +45,11 @@ class PostgresConnection final : public SqlConnection {
     if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return absl::OkStatus();
     Drop();
     IoDeadline deadline = StatementDeadline(io_.connect_timeout);
-    HAYSTACK_ASSIGN_OR_RETURN(conn_, ConnectWithin(conninfo_, deadline));
+    HAYSTACK_ASSIGN_OR_RETURN(conn_, ConnectWithin(conninfo_, deadline, &io_.logger));
     // Sending must not block either (a large statement on a stalled network).
     if (PQsetnonblocking(conn_, 1) != 0) return LibpqFailure();
-    // Filtered here rather than by a session's client_min_messages, which a transaction pooler
-    // would not carry from one transaction to the next.
-    PQsetNoticeReceiver(conn_, &ReceiveNotice, nullptr);
+    // Notices are not silenced by a session's client_min_messages, which a transaction pooler
+    // would not carry from one transaction to the next: ConnectWithin logs them (debug level).
     // UTC timestamps in ISO format. PgBouncer tracks TimeZone and DateStyle per client and sets
     // them on whichever server session runs the client's next transaction, so these two hold in
     // transaction pooling too (and ParseSqlTimestamp reads any offset regardless).
@@ -165,16 +163,6 @@ class PostgresConnection final : public SqlConnection {
     return absl::StrFormat("%s statement_timeout = %d; %s lock_timeout = %d", set,
                            absl::ToInt64Milliseconds(io_.statement_timeout), set,
                            absl::ToInt64Milliseconds(io_.statement_timeout / 2));
-  }
-
-  // Warnings and errors go to stderr as libpq's default receiver would print them; notices
-  // ("relation already exists, skipping") are dropped.
-  static void ReceiveNotice(void*, const PGresult* result) {
-    const char* severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
-    if (severity == nullptr) return;
-    const std::string_view level(severity);
-    if (level == "NOTICE" || level == "INFO" || level == "DEBUG" || level == "LOG") return;
-    std::fputs(PQresultErrorMessage(result), stderr);
   }
 
   static bool ParamText(const SqlParam& p, std::string* out) {
