@@ -51,6 +51,13 @@ absl::StatusOr<RunStoreOptions> ConfiguredStoreOptions(const CommandContext& con
       options.statement_timeout,
       settings.GetSeconds("database_statement_timeout_seconds", options.statement_timeout,
                           absl::Seconds(1), absl::Hours(1)));
+  const std::string pooling = settings.GetString("database_pooling", "none");
+  if (pooling == "transaction") {
+    options.pooling = PostgresPooling::kTransaction;
+  } else if (pooling != "none") {
+    return ConfigurationError(fmt::format("database_pooling is '{}' ({}): use none or transaction",
+                                          pooling, settings.SourceOf("database_pooling")));
+  }
   // SIGTERM: the store stops retrying and answers within its stop grace.
   options.stop = context.shutdown;
   options.logger = context.logger.With({{"component", "store"}});
