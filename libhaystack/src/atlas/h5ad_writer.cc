@@ -14,6 +14,11 @@ using atlas_internal::Cat;
 using h5::Handle;
 using h5ad_internal::DurableWrites;
 
+H5adWriteOptions CompactH5adWriteOptions() {
+  // Level 4 is what h5py (and so anndata) uses for compression="gzip".
+  return {.gzip_level = 4, .sparse_when_smaller = true};
+}
+
 absl::Status WriteH5ad(const AnnData& data, const std::string& path,
                        const H5adWriteOptions& options) {
   HAYSTACK_RETURN_IF_ERROR(Annotate(data.Validate(), Cat("writing ", path)));

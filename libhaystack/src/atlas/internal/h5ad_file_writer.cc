@@ -30,6 +30,13 @@ constexpr size_t kDurableWriteMinBytes = size_t{4} << 20;
 // 1, 4, 8 and 16 MiB.
 constexpr size_t kDurableWritePieceBytes = size_t{2} << 20;
 
+// Whether CSR (4-byte values and indices, int64 indptr) takes fewer bytes than `m`'s values.
+bool SparseIsSmaller(const DenseMatrix& m) {
+  const auto non_zeros = static_cast<int64_t>(
+      std::count_if(m.values.begin(), m.values.end(), [](float v) { return v != 0.f; }));
+  return non_zeros * 8 + (m.rows + 1) * 8 < m.rows * m.cols * 4;
+}
+
 }  // namespace
 
 absl::Status DurableWrites::Start(uint64_t offset, const void* data, size_t bytes) {
@@ -62,6 +69,7 @@ absl::Status DurableWrites::Start(uint64_t offset, const void* data, size_t byte
 absl::Status DurableWrites::Finish() {
   for (auto& t : threads_) t.join();
   threads_.clear();
+  retained_.clear();
   if (fd_ >= 0 && close(fd_) < 0 && error_.empty()) error_ = std::strerror(errno);
   fd_ = -1;
   if (error_.empty()) return absl::OkStatus();
@@ -141,6 +149,11 @@ class Writer {
   absl::Status WriteMatrix(hid_t loc, const std::string& name, const std::string& path,
                            const ExpressionMatrix& m) {
     if (const auto* dense = std::get_if<DenseMatrix>(&m)) {
+      if (options_.sparse_when_smaller && SparseIsSmaller(*dense)) {
+        auto csr = std::make_shared<const ExpressionMatrix>(ToCsr(*dense));
+        if (durable_ != nullptr) durable_->Retain(csr);  // its threads may still read it
+        return WriteMatrix(loc, name, path, *csr);
+      }
       HAYSTACK_RETURN_IF_ERROR(WriteLarge(loc, name, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE,
                                           {dense->rows, dense->cols}, dense->values.data(), path));
       Handle d(H5Dopen2(loc, name.c_str(), H5P_DEFAULT));

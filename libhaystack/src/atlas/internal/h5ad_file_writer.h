@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -38,12 +39,15 @@ class DurableWrites {
   DurableWrites& operator=(const DurableWrites&) = delete;
 
   absl::Status Start(uint64_t offset, const void* data, size_t bytes);
+  // Keeps `source` (the buffer behind a Start) alive until the writes are finished.
+  void Retain(std::shared_ptr<const void> source) { retained_.push_back(std::move(source)); }
   absl::Status Finish();
 
  private:
   std::string path_;
   int fd_ = -1;
   std::vector<std::thread> threads_;
+  std::vector<std::shared_ptr<const void>> retained_;  // released after the threads joined
   std::mutex mu_;
   std::string error_;
 };
