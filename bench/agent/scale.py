@@ -73,7 +73,7 @@ def io_section(a, cmp):
     idx = np.sort(np.random.default_rng(1).choice(cells, a.gather_cells, replace=False))
     idx_file = os.path.join(a.workdir, "gather_indices.txt")
     np.savetxt(idx_file, idx, fmt="%d")
-    where = ["cell_type=classical monocyte", "perturbation=IFNG,mock,sgNT"]
+    where = ["cell_type=CD14-positive monocyte", "perturbation=IFNG,mock,sgNT"]
     runs = {k: [] for k in ("cpp_open", "ann_open", "cpp_sel", "ann_sel", "cpp_g", "ann_g",
                             "seq")}
     for _ in range(a.reps):
@@ -131,7 +131,7 @@ def worker(args):
         b = ad.read_h5ad(args[1], backed="r")
         obs = b.obs
         t = time.perf_counter()
-        mask = (obs["cell_type"] == "classical monocyte") & obs["treatment"].isin(
+        mask = (obs["cell_type"] == "CD14-positive monocyte") & obs["treatment"].isin(
             ["IFNG", "mock", "sgNT"])
         cells = int(mask.values.nonzero()[0].size)
         s = time.perf_counter() - t
