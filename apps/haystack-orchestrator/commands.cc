@@ -36,27 +36,53 @@ int StoreExitCode(const absl::Status& status) {
   return IsTransient(status) ? kExitTransient : kExitUsage;
 }
 
+absl::StatusOr<RunStoreOptions> ConfiguredStoreOptions(const CommandContext& context) {
+  const Settings& settings = context.settings;
+  RunStoreOptions options;
+  HAYSTACK_ASSIGN_OR_RETURN(options.retry.budget,
+                            settings.GetSeconds("database_retry_seconds", options.retry.budget,
+                                                absl::ZeroDuration(), absl::Hours(24)));
+  HAYSTACK_ASSIGN_OR_RETURN(
+      options.connect_timeout,
+      settings.GetSeconds("database_connect_timeout_seconds", options.connect_timeout,
+                          absl::Milliseconds(100), absl::Minutes(10)));
+  HAYSTACK_ASSIGN_OR_RETURN(
+      options.statement_timeout,
+      settings.GetSeconds("database_statement_timeout_seconds", options.statement_timeout,
+                          absl::Seconds(1), absl::Hours(1)));
+  // SIGTERM: the store stops retrying and answers within its stop grace.
+  options.stop = context.shutdown;
+  return options;
+}
+
+// The store's settings are checked before it is opened, so that a misconfiguration is a
+// kConfiguration error (exit 2) whatever state the database is in.
 absl::StatusOr<std::unique_ptr<RunStore>> OpenConfiguredStore(const CommandContext& context) {
-  return OpenRunStore(context.settings.GetString("database_url", kDefaultDatabaseUrl));
+  HAYSTACK_ASSIGN_OR_RETURN(RunStoreOptions options, ConfiguredStoreOptions(context));
+  return OpenRunStore(context.settings.GetString("database_url", kDefaultDatabaseUrl), options);
 }
 
 absl::StatusOr<JobTiming> ConfiguredTiming(const Settings& settings) {
   JobTiming timing;
-  HAYSTACK_ASSIGN_OR_RETURN(timing.lease, settings.GetSeconds("lease_seconds", timing.lease));
+  HAYSTACK_ASSIGN_OR_RETURN(timing.lease, settings.GetSeconds("lease_seconds", timing.lease,
+                                                              absl::Seconds(1), absl::Hours(24)));
   HAYSTACK_ASSIGN_OR_RETURN(timing.heartbeat,
-                            settings.GetSeconds("heartbeat_seconds", timing.lease / 5));
+                            settings.GetSeconds("heartbeat_seconds", timing.lease / 5,
+                                                absl::Milliseconds(10), absl::Hours(24)));
   HAYSTACK_ASSIGN_OR_RETURN(timing.cancellation_poll,
-                            settings.GetSeconds("cancel_poll_seconds", timing.cancellation_poll));
-  if (timing.heartbeat >= timing.lease) {
-    return ConfigurationError("heartbeat_seconds must be shorter than lease_seconds");
-  }
+                            settings.GetSeconds("cancel_poll_seconds", timing.cancellation_poll,
+                                                absl::Milliseconds(10), absl::Hours(1)));
+  HAYSTACK_ASSIGN_OR_RETURN(
+      timing.notification_claim,
+      settings.GetSeconds("notification_claim_seconds", timing.notification_claim, absl::Seconds(1),
+                          absl::Hours(24)));
+  HAYSTACK_RETURN_IF_ERROR(ValidateJobTiming(timing));
   return timing;
 }
 
 // Shared by batch mode and `run`: everything after the run exists.
-int Execute(const CommandContext& context, RunStore& store, const JobRequest& request) {
-  auto timing = ConfiguredTiming(context.settings);
-  if (!timing.ok()) return Complain(context, kExitUsage, timing.status());
+int Execute(const CommandContext& context, RunStore& store, const JobRequest& request,
+            const JobTiming& timing) {
   auto run = store.GetRun(request.run_id);
   if (!run.ok()) {
     return Complain(context, StoreExitCode(run.status()), run.status());
@@ -66,10 +92,17 @@ int Execute(const CommandContext& context, RunStore& store, const JobRequest& re
   auto notifier = MakeNotifier(context.settings, context.env, context.logger);
   if (!notifier.ok()) return Complain(context, kExitUsage, notifier.status());
   const JobResult result = RunJob(request, store, **executor, notifier->notifier.get(),
-                                  context.shutdown, context.logger, *timing);
+                                  context.shutdown, context.logger, timing);
   (result.exit_code == kExitSuccess ? std::cout : std::cerr)
       << "haystack-orchestrator: " << result.message << "\n";
   return result.exit_code;
+}
+
+// The subcommands that name a run check its id before any store use, like the batch job.
+absl::StatusOr<std::unique_ptr<RunStore>> OpenForRun(const CommandContext& context,
+                                                     const std::string& run_id) {
+  HAYSTACK_RETURN_IF_ERROR(ValidateRunId(run_id, "the run id"));
+  return OpenConfiguredStore(context);
 }
 
 }  // namespace
@@ -83,9 +116,11 @@ int ExecuteFromEnvironment(const CommandContext& context) {
   if (absl::Status valid = ValidateInvocation(request); !valid.ok()) {
     return Complain(context, kExitUsage, valid);
   }
+  auto timing = ConfiguredTiming(context.settings);
+  if (!timing.ok()) return Complain(context, kExitUsage, timing.status());
   auto store = OpenConfiguredStore(context);
   if (!store.ok()) return Complain(context, StoreExitCode(store.status()), store.status());
-  return Execute(context, **store, request);
+  return Execute(context, **store, request, *timing);
 }
 
 int CreateAndExecute(const CommandContext& context, const NewRunOptions& options) {
@@ -103,6 +138,8 @@ int CreateAndExecute(const CommandContext& context, const NewRunOptions& options
   if (auto config = ParseRunConfig(options.config_json); !config.ok()) {
     return Complain(context, kExitUsage, config.status());
   }
+  auto timing = ConfiguredTiming(context.settings);
+  if (!timing.ok()) return Complain(context, kExitUsage, timing.status());
   auto store = OpenConfiguredStore(context);
   if (!store.ok()) return Complain(context, StoreExitCode(store.status()), store.status());
 
@@ -119,11 +156,11 @@ int CreateAndExecute(const CommandContext& context, const NewRunOptions& options
     return Complain(context, StoreExitCode(created), created);
   }
   std::cout << "created run " << run.run_id << "\n";
-  return Execute(context, **store, request);
+  return Execute(context, **store, request, *timing);
 }
 
 int ShowStatus(const CommandContext& context, const std::string& run_id, bool json) {
-  auto store = OpenConfiguredStore(context);
+  auto store = OpenForRun(context, run_id);
   if (!store.ok()) return Complain(context, StoreExitCode(store.status()), store.status());
   auto run = (*store)->GetRun(run_id);
   if (!run.ok()) {
@@ -155,11 +192,24 @@ int ShowStatus(const CommandContext& context, const std::string& run_id, bool js
     if (path) std::cout << "output     " << *path << "\n";
   }
   for (const auto& problem : run->invalid_fields) std::cout << "invalid    " << problem << "\n";
+  // The ledger: a stuck `sending` must be visible (docs/operations.md "Emails").
+  if (auto ledger = (*store)->ListNotifications(run_id); ledger.ok()) {
+    for (const NotificationRecord& email : *ledger) {
+      std::cout << fmt::format("email      {}: {} (attempts {})", EnumName(email.kind),
+                               EnumName(email.status), email.attempts);
+      if (email.status == NotificationStatus::kSending && email.claim_expires_at) {
+        std::cout << fmt::format(", claimed by {} until {}", email.claimed_by,
+                                 FormatTimestamp(*email.claim_expires_at));
+      }
+      if (!email.last_error.empty()) std::cout << ": " << email.last_error;
+      std::cout << "\n";
+    }
+  }
   return kExitSuccess;
 }
 
 int RequestCancel(const CommandContext& context, const std::string& run_id) {
-  auto store = OpenConfiguredStore(context);
+  auto store = OpenForRun(context, run_id);
   if (!store.ok()) return Complain(context, StoreExitCode(store.status()), store.status());
   absl::Status requested = (*store)->RequestCancellation(run_id);
   if (requested.code() == absl::StatusCode::kFailedPrecondition) {

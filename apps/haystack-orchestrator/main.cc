@@ -3,18 +3,32 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "commands.h"
+#include "haystack/core/error.h"
+#include "haystack/core/text.h"
 #include "haystack/job/exit_codes.h"
 #include "haystack/job/shutdown_signals.h"
 
 namespace {
 
-haystack::LogOptions LogOptionsFrom(const haystack::Settings& settings) {
+absl::Status BadLogSetting(const haystack::Settings& settings, const std::string& key,
+                           const std::string& expected) {
+  return haystack::ConfigurationError(absl::StrCat(
+      "setting ", key, " = '", haystack::QuoteForMessage(settings.GetString(key, ""), 40),
+      "' from ", settings.SourceOf(key), ": expected one of: ", expected));
+}
+
+// Unknown values are configuration errors (exit 2), never silently the default.
+absl::StatusOr<haystack::LogOptions> LogOptionsFrom(const haystack::Settings& settings) {
   haystack::LogOptions options;
   const std::string format = settings.GetString("log_format", "auto");
-  if (format == "json") options.format = haystack::LogFormat::kJson;
-  if (format == "text") options.format = haystack::LogFormat::kText;
-  haystack::ParseLogSeverity(settings.GetString("log_level", "info"), &options.min_severity);
+  if (!haystack::ParseLogFormat(format, &options.format)) {
+    return BadLogSetting(settings, "log_format", "auto, text, json");
+  }
+  if (!haystack::ParseLogSeverity(settings.GetString("log_level", "info"), &options.min_severity)) {
+    return BadLogSetting(settings, "log_level", "debug, info, notice, warning, error");
+  }
   return options;
 }
 
@@ -66,7 +80,12 @@ int main(int argc, char** argv) {
     std::cerr << "haystack-orchestrator: " << settings.status().message() << "\n";
     return haystack::kExitUsage;
   }
-  const haystack::Logger logger = haystack::Logger::Create(LogOptionsFrom(*settings));
+  auto log_options = LogOptionsFrom(*settings);
+  if (!log_options.ok()) {
+    std::cerr << "haystack-orchestrator: " << log_options.status().message() << "\n";
+    return haystack::kExitUsage;
+  }
+  const haystack::Logger logger = haystack::Logger::Create(*log_options);
   const haystack::orchestrator::CommandContext context{*settings, env, logger, signals.token()};
 
   if (*run) {

@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "catch2/catch.hpp"
+#include "haystack/core/error.h"
 
 namespace haystack {
 namespace {
@@ -28,6 +29,26 @@ TEST_CASE("batch-safe ids follow the GCP Batch job id rules") {
 }
 
 TEST_CASE("worker ids differ between calls") { CHECK(NewWorkerId() != NewWorkerId()); }
+
+TEST_CASE("run ids are checked before they name anything: charset, first byte, length") {
+  for (const std::string& ok :
+       {NewRunId(absl::Now()), std::string("hay.collide.1"), std::string("hay_collide_1"),
+        std::string("0f8fad5b-d9cb-469f-a165-70867728950e"), std::string(64, 'a')}) {
+    INFO(ok);
+    CHECK(ValidateRunId(ok).ok());
+  }
+  for (const std::string& bad :
+       {std::string(""), std::string("y/../../../x"), std::string(".."), std::string(".hay"),
+        std::string("-rf"), std::string("_x"), std::string("hay 1"), std::string("hay\n1"),
+        std::string("hay\\1"), std::string("h\xc3\xa9"), std::string(65, 'a'),
+        std::string("hay\0x", 5)}) {
+    INFO(bad);
+    const absl::Status status = ValidateRunId(bad, "RUN_ID");
+    CHECK(GetErrorKind(status) == ErrorKind::kConfiguration);
+    CHECK_THAT(std::string(status.message()), Catch::StartsWith("RUN_ID"));
+  }
+  CHECK_THAT(std::string(ValidateRunId("y/../x").message()), Catch::Contains("0x2f at byte 1"));
+}
 
 }  // namespace
 }  // namespace haystack

@@ -56,6 +56,28 @@ TEST_CASE("config file problems are configuration errors") {
   CHECK_THAT(std::string(nested.status().message()), Catch::Contains("'a' must be a string"));
 }
 
+TEST_CASE("durations are finite and bounded, the error names the setting and the bounds") {
+  Settings s;
+  for (const char* bad : {"1e12", "1e300", "inf", "nan", "-1", "soon", ""}) {
+    INFO(bad);
+    s.Set("lease_seconds", bad, "environment (HAYSTACK_LEASE_SECONDS)");
+    auto lease =
+        s.GetSeconds("lease_seconds", absl::Seconds(300), absl::Seconds(1), absl::Hours(24));
+    REQUIRE_FALSE(lease.ok());
+    CHECK(GetErrorKind(lease.status()) == ErrorKind::kConfiguration);
+    CHECK_THAT(std::string(lease.status().message()),
+               Catch::Contains("lease_seconds") && Catch::Contains("HAYSTACK_LEASE_SECONDS") &&
+                   Catch::Contains("between 1 and 86400"));
+  }
+  s.Set("lease_seconds", "0.5");
+  CHECK_FALSE(s.GetSeconds("lease_seconds", absl::Seconds(300), absl::Seconds(1)).ok());
+  // Without explicit bounds: at least 0, at most Settings::kMaxDuration (30 days).
+  s.Set("timeout", "2592001");
+  CHECK_FALSE(s.GetSeconds("timeout", absl::Seconds(1)).ok());
+  s.Set("timeout", "2592000");
+  CHECK(*s.GetSeconds("timeout", absl::Seconds(1)) == Settings::kMaxDuration);
+}
+
 TEST_CASE("durations and booleans parse in the usual spellings") {
   Settings s;
   s.Set("timeout", "2.5");

@@ -289,5 +289,48 @@ TEST_CASE("encodings") {
   CHECK(StatusCodeForHttp(401) == absl::StatusCode::kUnauthenticated);
 }
 
+TEST_CASE("without a sleep function, retries wait on the client's clock") {
+  LoopbackServer server;
+  std::atomic<int> calls{0};
+  server.server().Get("/flaky", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = ++calls < 3 ? 503 : 200;
+  });
+  server.Start();
+  FakeClock clock{absl::FromUnixSeconds(1'800'000'000)};
+  HttpClient client({}, clock, Logger::Null(), /*sleep=*/nullptr, /*jitter_seed=*/3);
+  auto response = client.Execute(
+      {.url = server.url() + "/flaky"},
+      RetryPolicy{.initial_backoff = absl::Seconds(10), .max_backoff = absl::Seconds(60)});
+  REQUIRE(response.ok());
+  CHECK(response->attempts == 3);
+  // 10 s then 20 s, each jittered into [d/2, d]: taken on the fake clock, not slept.
+  CHECK(clock.waits() == 2);
+  CHECK(clock.slept() >= absl::Seconds(15));
+  CHECK(clock.slept() <= absl::Seconds(30));
+}
+
+TEST_CASE("a policy's time budget ends the retries, on the client's clock") {
+  LoopbackServer server;
+  std::atomic<int> calls{0};
+  server.server().Get("/down", [&](const httplib::Request&, httplib::Response& res) {
+    ++calls;
+    res.status = 503;
+  });
+  server.Start();
+  FakeClock clock{absl::FromUnixSeconds(1'800'000'000)};
+  HttpClient client({}, clock, Logger::Null(), /*sleep=*/nullptr, /*jitter_seed=*/3);
+  // Waits of 5-10 s, 10-20 s, then 20-40 s: the third would end past the 30 s budget.
+  auto response = client.Execute({.url = server.url() + "/down"},
+                                 RetryPolicy{.max_attempts = 10,
+                                             .initial_backoff = absl::Seconds(10),
+                                             .max_backoff = absl::Seconds(40),
+                                             .budget = absl::Seconds(30)});
+  REQUIRE(response.ok());
+  CHECK(response->status == 503);
+  CHECK(calls == 3);
+  CHECK(response->attempts == 3);
+  CHECK(clock.slept() <= absl::Seconds(30));
+}
+
 }  // namespace
 }  // namespace haystack

@@ -38,8 +38,8 @@ struct Fixture {
 
   std::unique_ptr<GrpcInferenceBackend> Client(GrpcInferenceOptions options = {}) const {
     options.target = "grpc://" + target();
-    options.initial_backoff = absl::Milliseconds(20);
-    options.max_backoff = absl::Milliseconds(200);
+    options.retry.initial_backoff = absl::Milliseconds(20);
+    options.retry.max_backoff = absl::Milliseconds(200);
     auto client = GrpcInferenceBackend::Create(options, Logger::Null());
     REQUIRE(client.ok());
     return *std::move(client);
@@ -282,7 +282,7 @@ TEST_CASE("an unreachable worker is a transient InferenceError", "[grpc]") {
   GrpcInferenceOptions options;
   options.target = "127.0.0.1:1";  // nothing listens on port 1
   options.ready_timeout = absl::Milliseconds(300);
-  options.initial_backoff = absl::Milliseconds(20);
+  options.retry.initial_backoff = absl::Milliseconds(20);
   auto client = GrpcInferenceBackend::Create(options, Logger::Null());
   REQUIRE(client.ok());
   auto result = (*client)->Run(Request("/q15.h5ad"), StopToken(), {});
@@ -297,6 +297,27 @@ TEST_CASE("an unreachable worker is a transient InferenceError", "[grpc]") {
     REQUIRE_FALSE(bad.ok());
     CHECK(GetErrorKind(bad.status()) == ErrorKind::kConfiguration);
   }
+}
+
+TEST_CASE("waiting for a worker that is not there runs on the injected clock", "[grpc]") {
+  // Five minutes of readiness waiting and backoff, without sleeping them.
+  FakeClock clock;
+  GrpcInferenceOptions options;
+  options.target = "127.0.0.1:1";
+  options.ready_timeout = absl::Minutes(5);
+  options.retry.initial_backoff = absl::Milliseconds(200);
+  options.retry.max_backoff = absl::Seconds(10);
+  options.clock = &clock;
+  auto client = GrpcInferenceBackend::Create(options, Logger::Null());
+  REQUIRE(client.ok());
+  const absl::Status serving = (*client)->WaitUntilServing(StopToken());
+  CHECK(serving.code() == absl::StatusCode::kUnavailable);
+  CHECK(GetErrorKind(serving) == ErrorKind::kInference);
+  CHECK(clock.slept() <= absl::Minutes(5));
+  CHECK(clock.slept() >= absl::Minutes(5) - absl::Seconds(10));
+  // 200 ms doubling to 10 s, jittered into [d/2, d]: at least 30 waits, not a busy loop.
+  CHECK(clock.waits() >= 30);
+  CHECK(clock.waits() <= 70);
 }
 
 }  // namespace

@@ -86,8 +86,8 @@ Inputs WriteInputs(const TempDir& dir, int64_t query_cells) {
 
 std::unique_ptr<GrpcInferenceBackend> Client(int port, GrpcInferenceOptions options) {
   options.target = fmt::format("grpc://127.0.0.1:{}", port);
-  options.initial_backoff = absl::Milliseconds(50);
-  options.max_backoff = absl::Milliseconds(300);
+  options.retry.initial_backoff = absl::Milliseconds(50);
+  options.retry.max_backoff = absl::Milliseconds(300);
   auto client = GrpcInferenceBackend::Create(options, Logger::Null());
   REQUIRE(client.ok());
   return *std::move(client);

@@ -13,13 +13,13 @@
 #include "haystack/core/run.h"
 #include "haystack/job/exit_codes.h"
 #include "haystack/store/open_run_store.h"
+#include "orchestration.h"
+#include "support/small_filesystem.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
 namespace haystack::testing {
 namespace {
-
-constexpr char kDemoQuery[] = "How would CD14+ monocytes respond to IFN-gamma?";
 
 struct Batch {
   TempDir dir;
@@ -65,7 +65,7 @@ struct Batch {
     for (const char* name : {"USER_EMAIL", "CONTROL_STRATEGY", "HAYSTACK_CONFIG"}) {
       env.emplace(name, std::nullopt);
     }
-    return RunProcess({HAYSTACK_ORCHESTRATOR}, {.env = env});
+    return RunProcess({OrchestratorBinary()}, {.env = env});
   }
 
   Run Get(const std::string& run_id) const {
@@ -131,8 +131,8 @@ TEST_CASE("malformed run records fail with a classified error, exit 1, record co
                 "QueryParsingError", "raw_query"},
       BadRecord{"control characters", "raw_query = 'IFN' || char(27) || '[31m gamma'", kDemoQuery,
                 "QueryParsingError", "raw_query"},
-      BadRecord{"no entity at all", "", "What is the meaning of life, really?",
-                "QueryParsingError", "names no cell type"},
+      BadRecord{"no entity at all", "", "What is the meaning of life, really?", "QueryParsingError",
+                "names no cell type"},
       BadRecord{"SQL in the query", "", "'; DROP TABLE runs; -- how do cells respond?",
                 "EntityResolutionError", "could not resolve"},
       BadRecord{"unknown perturbation", "", "How would CD14+ monocytes respond to aspirin?",
@@ -292,7 +292,45 @@ TEST_CASE("bad environments are invocation or configuration errors that leave th
       BadEnvironment{"unsupported database",
                      {{"HAYSTACK_DATABASE_URL", "mysql://db/x"}},
                      kExitUsage,
-                     "unsupported database URL"});
+                     "unsupported database URL"},
+      // Before: each of the following was accepted, or exited 75 as if it were transient.
+      BadEnvironment{"RUN_ID leaving the scratch root",
+                     {{"RUN_ID", "y/../../../x"}},
+                     kExitUsage,
+                     "RUN_ID 'y/../../../x' has the byte 0x2f"},
+      BadEnvironment{"cancellation poll starving the heartbeat",
+                     {{"HAYSTACK_LEASE_SECONDS", "30"}, {"HAYSTACK_CANCEL_POLL_SECONDS", "10"}},
+                     kExitUsage,
+                     "cancel_poll_seconds"},
+      BadEnvironment{"cancellation poll of 0 (a busy loop)",
+                     {{"HAYSTACK_CANCEL_POLL_SECONDS", "0"}},
+                     kExitUsage,
+                     "cancel_poll_seconds"},
+      BadEnvironment{
+          "lease of 1e12 s", {{"HAYSTACK_LEASE_SECONDS", "1e12"}}, kExitUsage, "lease_seconds"},
+      BadEnvironment{
+          "lease of 1e300 s", {{"HAYSTACK_LEASE_SECONDS", "1e300"}}, kExitUsage, "lease_seconds"},
+      BadEnvironment{"infinite heartbeat",
+                     {{"HAYSTACK_HEARTBEAT_SECONDS", "inf"}},
+                     kExitUsage,
+                     "heartbeat_seconds"},
+      BadEnvironment{
+          "unknown log level", {{"HAYSTACK_LOG_LEVEL", "verbose"}}, kExitUsage, "log_level"},
+      BadEnvironment{
+          "unknown log format", {{"HAYSTACK_LOG_FORMAT", "yaml"}}, kExitUsage, "log_format"},
+      BadEnvironment{"malformed PostgreSQL URL",
+                     {{"HAYSTACK_DATABASE_URL", "postgresql://ada:pw@[::1/haystack"}},
+                     kExitUsage,
+                     "malformed"},
+      BadEnvironment{
+          "invalid sslmode",
+          {{"HAYSTACK_DATABASE_URL", "postgresql://ada@127.0.0.1:1/haystack?sslmode=sometimes"}},
+          kExitUsage,
+          "sslmode"},
+      BadEnvironment{"SQLite path that is a directory",
+                     {{"HAYSTACK_DATABASE_URL", "sqlite://" + files.path().string()}},
+                     kExitUsage,
+                     "is a directory"});
   INFO(bad.name);
   Batch batch;
   const std::string id = batch.Create();
@@ -303,6 +341,51 @@ TEST_CASE("bad environments are invocation or configuration errors that leave th
   CHECK_THAT(result.stderr_text, Catch::Contains(bad.mentions));
   CHECK(batch.Get(id) == before);  // never claimed, nothing written
   CHECK(!std::filesystem::exists(batch.dir.File("outbox")));
+}
+
+TEST_CASE("a run whose id would leave the scratch root exits 2 and touches no file",
+          "[bad-input]") {
+  Batch batch;
+  // Stored behind the store's back (the store refuses such ids): as a faulty API would.
+  const std::string id = "y/../../escaped";
+  {
+    sqlite3* handle = nullptr;
+    REQUIRE(batch.Store()->SchemaVersion().ok());
+    REQUIRE(sqlite3_open(batch.db().c_str(), &handle) == SQLITE_OK);
+    const std::string sql =
+        "INSERT INTO runs (run_id, user_email, raw_query, created_at, updated_at) VALUES ('" + id +
+        "', 'ada@example.org', '" + kDemoQuery +
+        "', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z')";
+    REQUIRE(sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(handle);
+  }
+  const std::string scratch = batch.dir.File("scratch");
+  std::filesystem::create_directories(scratch);
+  const ProcessResult result = batch.Execute(id, {{"HAYSTACK_SCRATCH_DIR", scratch}});
+  INFO(result.stderr_text);
+  CHECK(result.exit_code == kExitUsage);  // before: claimed, cells written outside, exit 1
+  CHECK_THAT(result.stderr_text, Catch::Contains("RUN_ID"));
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(batch.dir.path())) {
+    INFO(entry.path().string());
+    CHECK(entry.path().string().find("escaped") == std::string::npos);
+  }
+  CHECK(std::filesystem::is_empty(scratch));
+  CHECK(batch.Get(id).status == RunStatus::kPending);  // never claimed
+}
+
+TEST_CASE("an SQLite database that cannot be written exits 2, not 75", "[bad-input]") {
+  Batch batch;
+  const std::string id = batch.Create();
+  SmallFilesystem read_only(1 << 20, /*read_only=*/true);
+  if (!read_only.available()) {
+    WARN("skipping: " << read_only.why_unavailable());
+    return;
+  }
+  const ProcessResult result = batch.Execute(
+      id, {{"HAYSTACK_DATABASE_URL", "sqlite://" + (read_only.path() / "runs.db").string()}});
+  INFO(result.stderr_text);
+  CHECK(result.exit_code == kExitUsage);
+  CHECK_THAT(result.stderr_text, Catch::Contains("not writable"));
 }
 
 TEST_CASE("secrets in the environment never reach the logs", "[bad-input]") {

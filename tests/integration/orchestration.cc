@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -67,6 +68,8 @@ Env Orchestration::EnvFor(const std::string& run_id, const Env& overrides) const
        {"RUN_ID", "USER_EMAIL", "CONTROL_STRATEGY", "HAYSTACK_CONFIG", "HAYSTACK_EMAIL_BACKEND",
         "HAYSTACK_INFERENCE_ENDPOINT", "HAYSTACK_INFERENCE_MAX_CELLS_PER_SECOND",
         "HAYSTACK_LEASE_SECONDS", "HAYSTACK_HEARTBEAT_SECONDS", "HAYSTACK_CANCEL_POLL_SECONDS",
+        "HAYSTACK_DATABASE_RETRY_SECONDS", "HAYSTACK_DATABASE_CONNECT_TIMEOUT_SECONDS",
+        "HAYSTACK_DATABASE_STATEMENT_TIMEOUT_SECONDS", "HAYSTACK_NOTIFICATION_CLAIM_SECONDS",
         "HAYSTACK_LLM_PROVIDER", "STORAGE_EMULATOR_HOST", "CLOUD_STORAGE_EMULATOR_ENDPOINT",
         "CLOUD_RUN_TASK_ATTEMPT"}) {
     env.emplace(name, std::nullopt);
@@ -75,7 +78,7 @@ Env Orchestration::EnvFor(const std::string& run_id, const Env& overrides) const
 }
 
 std::vector<std::string> Orchestration::Command(std::vector<std::string> args) const {
-  args.insert(args.begin(), HAYSTACK_ORCHESTRATOR);
+  args.insert(args.begin(), OrchestratorBinary());
   return args;
 }
 
@@ -192,6 +195,37 @@ int ClosedLoopbackPort() {
   REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
   close(fd);
   return ntohs(address.sin_port);
+}
+
+std::string OrchestratorBinary() {
+  const char* other = std::getenv("HAYSTACK_TEST_ORCHESTRATOR");
+  return other != nullptr && *other != '\0' ? other : HAYSTACK_ORCHESTRATOR;
+}
+
+std::string PostgresUrl() {
+  const char* url = std::getenv("HAYSTACK_TEST_POSTGRES_URL");
+  if (url != nullptr && *url != '\0') return url;
+  const char* required = std::getenv("HAYSTACK_REQUIRE_POSTGRES");
+  if (required != nullptr && std::string(required) == "1") {
+    FAIL("HAYSTACK_REQUIRE_POSTGRES=1 but HAYSTACK_TEST_POSTGRES_URL is not set");
+  }
+  WARN("PostgreSQL not configured (HAYSTACK_TEST_POSTGRES_URL); skipping");
+  return "";
+}
+
+void WaitForLeaseExpiry(Orchestration& o, const std::string& run_id) {
+  const Run run = o.Get(run_id);
+  if (!run.lease_expires_at) return;
+  while (absl::Now() < *run.lease_expires_at + absl::Milliseconds(100)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+int CountEvents(Orchestration& o, const std::string& run_id, std::string_view kind) {
+  auto events = o.store().ListEvents(run_id);
+  REQUIRE(events.ok());
+  return static_cast<int>(std::count_if(events->begin(), events->end(),
+                                        [&](const RunEvent& e) { return e.kind == kind; }));
 }
 
 }  // namespace haystack::testing

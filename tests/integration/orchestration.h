@@ -83,6 +83,20 @@ ProcessResult ReadWithPython(const std::vector<std::string>& h5ad_paths,
 // A TCP port on 127.0.0.1 that nothing listens on (bound, then closed).
 int ClosedLoopbackPort();
 
+// The haystack-orchestrator under test: this build's, or HAYSTACK_TEST_ORCHESTRATOR (e.g. an
+// older build, to show that a fault test fails there).
+std::string OrchestratorBinary();
+
+// The test PostgreSQL (HAYSTACK_TEST_POSTGRES_URL), or "" with a warning when it is not
+// configured (a failure with HAYSTACK_REQUIRE_POSTGRES=1): the caller then skips.
+std::string PostgresUrl();
+
+// Waits until the run's lease (if any) has expired, so that a re-execution may claim it.
+void WaitForLeaseExpiry(Orchestration& o, const std::string& run_id);
+
+// How many of the run's events are of `kind` (e.g. to find a write recorded twice).
+int CountEvents(Orchestration& o, const std::string& run_id, std::string_view kind);
+
 }  // namespace haystack::testing
 
 #endif  // HAYSTACK_TESTS_INTEGRATION_ORCHESTRATION_H_

@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "haystack/job/exit_codes.h"
+#include "haystack/store/open_run_store.h"
+#include "support/model_fixtures.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
@@ -66,6 +68,7 @@ TEST_CASE("run executes the demo query on the embedded defaults, and status and 
   CHECK_THAT(status.stdout_text,
              Catch::Contains(cli.dir.File("artifacts/runs/" + id + "/output.h5ad")));
   CHECK(std::filesystem::exists(cli.dir.File("outbox/" + id + ".run_completed.eml")));
+  CHECK_THAT(status.stdout_text, Catch::Contains("email      run_completed: sent (attempts 1)"));
 
   ProcessResult json = cli.Run({"status", id, "--json"});
   CHECK_THAT(json.stdout_text, Catch::Contains("\"run_id\":\"" + id + "\""));
@@ -73,6 +76,7 @@ TEST_CASE("run executes the demo query on the embedded defaults, and status and 
   // A finished run cannot be cancelled; an unknown one is a usage error.
   CHECK(cli.Run({"cancel", id}).exit_code == kExitRunFailed);
   CHECK(cli.Run({"cancel", "hay_20261124_0123456789ab"}).exit_code == kExitUsage);
+  CHECK(cli.Run({"status", "../etc/passwd"}).exit_code == kExitUsage);
 }
 
 TEST_CASE(
@@ -94,6 +98,36 @@ TEST_CASE(
   CHECK(no_kb.exit_code == kExitUsage);
   CHECK_THAT(no_kb.stderr_text, Catch::Contains("knowledge_base"));
   CHECK_THAT(cli.Run({"status", id}).stdout_text, Catch::Contains("status     pending"));
+}
+
+TEST_CASE("status shows an email stuck in sending: who holds its claim, and until when", "[cli]") {
+  Cli cli;
+  const std::string id = "hay_20261124_5e4d1c0b2a39";
+  {
+    auto store = OpenRunStore(cli.database());
+    REQUIRE(store.ok());
+    REQUIRE((*store)->CreateRun(SamplePendingRun(id)).ok());
+    auto lease = (*store)->ClaimRun(id, "finisher", absl::Minutes(5));
+    REQUIRE(lease.ok());
+    TerminalUpdate completed;
+    completed.status = RunStatus::kCompleted;
+    completed.reason = TerminationReason::kConverged;
+    completed.notification = NotificationKind::kRunCompleted;
+    completed.notification_recipient = "ada@example.org";
+    REQUIRE((*store)->FinishRun(*lease, completed).ok());
+    // An execution that claimed the email and died before recording what became of it.
+    auto claimed = (*store)->ClaimNotification(id, NotificationKind::kRunCompleted, "dead-job",
+                                               absl::Hours(1));
+    REQUIRE(claimed.ok());
+    REQUIRE(claimed->has_value());
+  }
+  ProcessResult status = cli.Run({"status", id});
+  INFO(status.stderr_text);
+  CHECK(status.exit_code == kExitSuccess);
+  // Before: the ledger was not shown; a stuck email was invisible.
+  CHECK_THAT(status.stdout_text,
+             Catch::Matches("(.|\n)*email      run_completed: sending \\(attempts 1\\), claimed by "
+                            "dead-job req_[0-9a-f]{32} until 20[0-9-]+T[0-9:.]+Z\n(.|\n)*"));
 }
 
 TEST_CASE("bad command lines and bad settings exit 2, --version and --help exit 0", "[cli]") {

@@ -78,18 +78,6 @@ class Worker {
   std::string endpoint_;
 };
 
-// The PostgreSQL URL, or empty (with a warning) when the test should skip.
-std::string PostgresUrl() {
-  const char* url = std::getenv("HAYSTACK_TEST_POSTGRES_URL");
-  if (url != nullptr && *url != '\0') return url;
-  const char* required = std::getenv("HAYSTACK_REQUIRE_POSTGRES");
-  if (required != nullptr && std::string(required) == "1") {
-    FAIL("HAYSTACK_REQUIRE_POSTGRES=1 but HAYSTACK_TEST_POSTGRES_URL is not set");
-  }
-  WARN("PostgreSQL not configured (HAYSTACK_TEST_POSTGRES_URL); skipping");
-  return "";
-}
-
 Env SendGridEnv(const FakeSendGrid& sendgrid) {
   return {{"HAYSTACK_EMAIL_BACKEND", "sendgrid"},
           {"HAYSTACK_SENDGRID_API_KEY", kApiKey},

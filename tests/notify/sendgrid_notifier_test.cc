@@ -274,13 +274,15 @@ TEST_CASE("through the ledger, a retried job never sends the email twice") {
 
   // First execution: the first POST hits a 500, the retry is accepted.
   f.fake.Queue([](httplib::Response& res) { res.status = 500; });
-  REQUIRE(DeliverPendingNotifications(*finished, **store, f.notifier, "https://app.example.org",
+  REQUIRE(DeliverPendingNotifications(*finished, **store, f.notifier,
+                                      {.claimant = "job-1", .app_url = "https://app.example.org"},
                                       Logger::Null())
               .ok());
   // A re-execution of the finished run (batch retry) delivers nothing more.
   auto again = (*store)->GetRun(finished->run_id);
   REQUIRE(again.ok());
-  REQUIRE(DeliverPendingNotifications(*again, **store, f.notifier, "https://app.example.org",
+  REQUIRE(DeliverPendingNotifications(*again, **store, f.notifier,
+                                      {.claimant = "job-2", .app_url = "https://app.example.org"},
                                       Logger::Null())
               .ok());
   CHECK(f.fake.bodies().size() == 2);  // one failed attempt + one accepted, no duplicate
@@ -309,7 +311,8 @@ TEST_CASE("a permanent SendGrid failure is recorded in the ledger with the error
     res.set_content(R"({"errors":[{"field":"from","message":"not a verified sender"}]})",
                     "application/json");
   });
-  auto delivered = DeliverPendingNotifications(*finished, **store, f.notifier, "", Logger::Null());
+  auto delivered = DeliverPendingNotifications(*finished, **store, f.notifier,
+                                               {.claimant = "job-1"}, Logger::Null());
   CHECK_FALSE(delivered.ok());
   auto ledger = (*store)->ListNotifications(finished->run_id);
   REQUIRE(ledger.ok());

@@ -253,7 +253,8 @@ TEST_CASE("a run the API marked cancelled can still be claimed to finish the can
   auto store = fixture.Open();
   const std::string id = NewRunId(absl::Now());
   Run run = SamplePendingRun(id);
-  run.status = RunStatus::kCancelled;  // the API's direct convention (DESIGN.md §5)
+  // The API's direct convention (docs/operations.md, "What a re-execution does").
+  run.status = RunStatus::kCancelled;
   REQUIRE(store->CreateRun(run).ok());
   auto lease = store->ClaimRun(id, "job", kLease);
   REQUIRE(lease.ok());
@@ -299,26 +300,78 @@ TEST_CASE("the notification ledger hands a notification out at most once", "[sto
   CHECK((*listed)[0].status == NotificationStatus::kPending);
   CHECK((*listed)[0].recipient == "ada@example.org");
 
-  auto claimed = store->ClaimNotification(id, NotificationKind::kRunCompleted);
+  auto claimed = store->ClaimNotification(id, NotificationKind::kRunCompleted, "job-a", kLease);
   REQUIRE(claimed.ok());
   REQUIRE(claimed->has_value());
   CHECK((*claimed)->status == NotificationStatus::kSending);
   CHECK((*claimed)->attempts == 1);
-  auto again = store->ClaimNotification(id, NotificationKind::kRunCompleted);
+  CHECK_THAT((*claimed)->claimed_by, Catch::StartsWith("job-a "));
+  auto again = store->ClaimNotification(id, NotificationKind::kRunCompleted, "job-b", kLease);
   REQUIRE(again.ok());
   CHECK_FALSE(again->has_value());
-  REQUIRE(store
-              ->RecordNotificationResult(id, NotificationKind::kRunCompleted, true, "outbox",
-                                         "msg-1", "")
-              .ok());
-  CHECK(store
-            ->RecordNotificationResult(id, NotificationKind::kRunCompleted, true, "outbox", "msg-1",
-                                       "")
-            .code() == absl::StatusCode::kFailedPrecondition);
+  REQUIRE(
+      store
+          ->RecordNotificationResult(
+              **claimed, {.delivered = true, .provider = "outbox", .provider_message_id = "msg-1"})
+          .ok());
+  CHECK(
+      store
+          ->RecordNotificationResult(
+              **claimed, {.delivered = true, .provider = "outbox", .provider_message_id = "msg-1"})
+          .code() == absl::StatusCode::kFailedPrecondition);
   listed = store->ListNotifications(id);
   CHECK((*listed)[0].status == NotificationStatus::kSent);
   CHECK((*listed)[0].provider_message_id == "msg-1");
   CHECK((*listed)[0].sent_at.has_value());
+  auto after_sent = store->ClaimNotification(id, NotificationKind::kRunCompleted, "job-b", kLease);
+  REQUIRE(after_sent.ok());
+  CHECK_FALSE(after_sent->has_value());
+}
+
+TEST_CASE("a claim left in sending by a dead execution is taken over once it expires",
+          "[store][notify]") {
+  HAYSTACK_FOR_EACH_BACKEND(fixture);
+  FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+  auto store = fixture.Open(&clock);
+  const std::string id = fixture.CreatePendingRun(*store);
+  auto lease = store->ClaimRun(id, "job", kLease);
+  REQUIRE(lease.ok());
+  REQUIRE(store->FinishRun(*lease, Completed()).ok());
+  const absl::Duration claim = absl::Minutes(2);
+  auto dead = store->ClaimNotification(id, NotificationKind::kRunCompleted, "dead-job", claim);
+  REQUIRE(dead.ok());
+  REQUIRE(dead->has_value());
+  CHECK((*dead)->claim_expires_at == clock.Now() + claim);
+
+  // While the claim is live nobody else sends; the ledger shows who holds it and until when.
+  clock.Advance(claim - absl::Seconds(1));
+  auto early = store->ClaimNotification(id, NotificationKind::kRunCompleted, "next-job", claim);
+  REQUIRE(early.ok());
+  CHECK_FALSE(early->has_value());
+  auto listed = store->ListNotifications(id);
+  CHECK((*listed)[0].status == NotificationStatus::kSending);
+  CHECK_THAT((*listed)[0].claimed_by, Catch::StartsWith("dead-job "));
+
+  // Expired: the next execution takes it over (the outcome of the first is unknown: at least
+  // once), and the dead claimant can no longer record anything.
+  clock.Advance(absl::Seconds(2));
+  auto taken = store->ClaimNotification(id, NotificationKind::kRunCompleted, "next-job", claim);
+  REQUIRE(taken.ok());
+  REQUIRE(taken->has_value());
+  CHECK((*taken)->attempts == 2);
+  CHECK_THAT((*taken)->claimed_by, Catch::StartsWith("next-job "));
+  CHECK(store->RecordNotificationResult(**dead, {.delivered = true, .provider = "outbox"}).code() ==
+        absl::StatusCode::kFailedPrecondition);
+  REQUIRE(store->RecordNotificationResult(**taken, {.delivered = true, .provider = "outbox"}).ok());
+  listed = store->ListNotifications(id);
+  CHECK((*listed)[0].status == NotificationStatus::kSent);
+  auto events = store->ListEvents(id);
+  REQUIRE(events.ok());
+  std::vector<std::string> kinds;
+  for (const auto& e : *events) kinds.push_back(e.kind);
+  CHECK(kinds == std::vector<std::string>{"created", "claimed", "finished", "notification_claimed",
+                                          "notification_claimed", "notified"});
+  CHECK_THAT(events->at(4).message, Catch::Contains("sent again"));
 }
 
 TEST_CASE("every mutation is in the event history, in order", "[store]") {
@@ -357,7 +410,7 @@ TEST_CASE("migrations re-applied are no-ops", "[store]") {
     auto again = fixture.Open();
     auto version = again->SchemaVersion();
     REQUIRE(version.ok());
-    CHECK(*version == 1);
+    CHECK(*version == 2);
     CHECK(again->GetRun(id).ok());  // data survives
   }
 }

@@ -84,6 +84,8 @@ absl::StatusOr<std::unique_ptr<CsrH5adWriter>> CsrH5adWriter::Create(
       writer->indices_offset_ = allocated->indices_offset;
       status = h5ad_internal::WriteElements(metadata, file.get(), options, nullptr);
     }
+    // As in WriteH5ad: a failed write (a full disk) must not keep the close from succeeding.
+    if (!status.ok()) (void)::truncate(target.c_str(), 0);
     // HDF5 is done with the file: the rows go straight to their allocated space.
     if (H5Fclose(file.Release()) < 0 && status.ok()) {
       status = h5::Error(absl::StatusCode::kUnavailable, Cat("closing ", target));

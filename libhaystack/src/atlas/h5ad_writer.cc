@@ -1,4 +1,6 @@
 // WriteH5ad: AnnData → .h5ad in the dialect anndata 0.8 writes (see docs/atlas.md).
+#include <unistd.h>
+
 #include <filesystem>
 #include <optional>
 
@@ -36,6 +38,12 @@ absl::Status WriteH5ad(const AnnData& data, const std::string& path,
     std::optional<DurableWrites> durable;
     if (options.sync) durable.emplace(target);
     status = h5ad_internal::WriteElements(data, file.get(), options, durable ? &*durable : nullptr);
+    if (!status.ok()) {
+      // A write that failed (a full disk) leaves HDF5 data it cannot flush: free the garbage
+      // file's space first, so that the close can succeed (see internal/hdf5.cc on closes that
+      // fail).
+      (void)::truncate(target.c_str(), 0);
+    }
     // Closing flushes everything (no separate H5Fflush: that would write the metadata twice)
     // while the durable writes may still run; every object handle is closed by now.
     if (H5Fclose(file.Release()) < 0 && status.ok()) {

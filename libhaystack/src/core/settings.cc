@@ -142,11 +142,18 @@ absl::StatusOr<bool> Settings::GetBool(std::string_view key, bool default_value)
 }
 
 absl::StatusOr<absl::Duration> Settings::GetSeconds(std::string_view key,
-                                                    absl::Duration default_value) const {
+                                                    absl::Duration default_value,
+                                                    absl::Duration min, absl::Duration max) const {
   if (!Has(key)) return default_value;
-  HAYSTACK_ASSIGN_OR_RETURN(double seconds, GetDouble(key, 0));
-  if (seconds < 0) return ValueError(key, "a non-negative number of seconds");
-  return absl::Seconds(seconds);
+  const std::string expected = fmt::format("a number of seconds between {} and {}",
+                                           absl::ToDoubleSeconds(min), absl::ToDoubleSeconds(max));
+  auto seconds = GetDouble(key, 0);
+  if (!seconds.ok()) return ValueError(key, expected);
+  // Compared as numbers first: absl::Seconds(1e300) saturates to an infinite duration.
+  if (*seconds < absl::ToDoubleSeconds(min) || *seconds > absl::ToDoubleSeconds(max)) {
+    return ValueError(key, expected);
+  }
+  return absl::Seconds(*seconds);
 }
 
 std::string Settings::SourceOf(std::string_view key) const {

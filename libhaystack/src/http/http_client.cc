@@ -3,15 +3,13 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cmath>
 #include <mutex>
-#include <random>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
+#include "haystack/core/random.h"
 #include "haystack/core/redact.h"
 #include "haystack/core/text.h"
 
@@ -79,7 +77,7 @@ struct HttpClient::Impl {
   SleepFunction sleep;
   std::mutex mu;  // guards curl and rng: one request at a time per client
   CURL* curl = nullptr;
-  std::mt19937_64 rng;
+  SeededRandom jitter{1};  // reseeded by the constructor
 };
 
 HttpClient::HttpClient(HttpClientOptions options, const Clock& clock, Logger logger,
@@ -87,8 +85,9 @@ HttpClient::HttpClient(HttpClientOptions options, const Clock& clock, Logger log
     : impl_(
           std::make_unique<Impl>(std::move(options), clock, std::move(logger), std::move(sleep))) {
   EnsureCurlInitialized();
-  if (!impl_->sleep) impl_->sleep = [](absl::Duration d) { absl::SleepFor(d); };
-  impl_->rng.seed(jitter_seed);
+  if (!impl_->sleep) impl_->sleep = [&clock](absl::Duration d) { clock.SleepFor(d); };
+  // A fixed seed makes the jitter reproducible in tests; 0 draws a random one.
+  impl_->jitter = SeededRandom(jitter_seed != 0 ? jitter_seed : EntropyBits());
   impl_->curl = curl_easy_init();
 }
 
@@ -172,20 +171,22 @@ absl::StatusOr<HttpResponse> HttpClient::Perform(const HttpRequest& request, Err
 }
 
 absl::Duration HttpClient::Backoff(const RetryPolicy& policy, int attempt) {
-  const double base = absl::ToDoubleSeconds(policy.initial_backoff) *
-                      std::pow(policy.multiplier, std::max(0, attempt - 1));
-  const double cap = std::min(base, absl::ToDoubleSeconds(policy.max_backoff));
   std::lock_guard lock(impl_->mu);
-  std::uniform_real_distribution<double> jitter(cap / 2, cap);
-  return absl::Seconds(jitter(impl_->rng));
+  return BackoffDelay(policy, attempt, impl_->jitter.Uniform());
+}
+
+uint64_t HttpClient::NextJitterSeed() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->jitter.Next() | 1;  // never 0, which would draw from the operating system
 }
 
 void HttpClient::Sleep(absl::Duration duration) { impl_->sleep(duration); }
 
 absl::StatusOr<HttpResponse> HttpClient::Execute(const HttpRequest& request,
                                                  const RetryPolicy& policy, ErrorKind kind) {
-  const int max_attempts = std::max(1, policy.max_attempts);
-  for (int attempt = 1;; ++attempt) {
+  RetryLoop retry(policy, *impl_->clock, StopToken(), absl::InfiniteFuture(), NextJitterSeed());
+  while (true) {
+    const int attempt = retry.attempts();
     absl::StatusOr<HttpResponse> result = Perform(request, kind);
     std::optional<absl::Duration> delay;
     if (result.ok()) {
@@ -198,16 +199,15 @@ absl::StatusOr<HttpResponse> HttpClient::Execute(const HttpRequest& request,
       const bool maybe_sent = !sent.has_value() || *sent != "no";
       if (maybe_sent && !request.idempotent && !policy.retry_ambiguous_failures) return result;
     }
-    if (attempt >= max_attempts) return result;
-    const absl::Duration wait =
-        delay ? std::max(*delay, absl::ZeroDuration()) : Backoff(policy, attempt);
+    const std::optional<absl::Duration> wait = retry.NextWait(delay);
+    if (!wait) return result;
     impl_->logger.Info("http retry",
                        {{"request", absl::StrCat(request.method, " ", RedactSecrets(request.url))},
                         {"attempt", attempt},
                         {"outcome", result.ok() ? absl::StrCat("HTTP ", result->status)
                                                 : std::string(result.status().message())},
-                        {"wait_seconds", absl::ToDoubleSeconds(wait)}});
-    impl_->sleep(wait);
+                        {"wait_seconds", absl::ToDoubleSeconds(*wait)}});
+    impl_->sleep(*wait);
   }
 }
 

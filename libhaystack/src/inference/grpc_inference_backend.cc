@@ -4,7 +4,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -13,6 +12,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "haystack/core/error.h"
+#include "haystack/core/random.h"
 #include "haystack/inference/inference_worker.h"
 #include "haystack/inference/v1/inference.grpc.pb.h"
 #include "internal/parallel_jobs.h"
@@ -137,7 +137,7 @@ class SilenceWatchdog {
 class GrpcInferenceBackend::Impl {
  public:
   Impl(const GrpcInferenceOptions& options, Logger logger)
-      : options_(options), logger_(std::move(logger)), rng_(std::random_device{}()) {
+      : options_(options), clock_(*options.clock), logger_(std::move(logger)) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
     args.SetMaxSendMessageSize(static_cast<int>(options.max_message_bytes));
@@ -151,7 +151,7 @@ class GrpcInferenceBackend::Impl {
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-                static_cast<int>(absl::ToInt64Milliseconds(options.max_backoff)));
+                static_cast<int>(absl::ToInt64Milliseconds(options.retry.max_backoff)));
     // Retries are done here, with the idempotency key, not by gRPC's transparent retries.
     args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
     channel_ = grpc::CreateCustomChannel(StripScheme(options.target),
@@ -161,14 +161,15 @@ class GrpcInferenceBackend::Impl {
   }
 
   absl::Duration ready_timeout() const { return options_.ready_timeout; }
+  absl::Time Now() const { return clock_.Now(); }
 
   absl::Status WaitUntilServing(const StopToken& stop, absl::Time until) {
-    absl::Duration backoff = options_.initial_backoff;
+    RetryLoop retry(options_.retry, clock_, stop, until, NextSeed());
     std::string last = "no answer";
     while (true) {
       HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
       grpc::ClientContext ctx;
-      ctx.set_deadline(ToChrono(std::min(until, absl::Now() + options_.call_timeout)));
+      ctx.set_deadline(CallDeadline(until, options_.call_timeout));
       CancelOnStop cancel(stop, &ctx);
       grpc::health::v1::HealthCheckRequest request;
       request.set_service(kInferenceServiceName);
@@ -183,23 +184,22 @@ class GrpcInferenceBackend::Impl {
                        grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status()))
                  : fmt::format("{} ({})", status.error_message(),
                                static_cast<int>(status.error_code()));
-      if (absl::Now() + backoff >= until) {
+      if (!retry.WaitBeforeRetry()) {
+        HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
         return JobError(
             absl::StatusCode::kUnavailable,
             fmt::format("inference worker {} is not serving: {}", options_.target, last));
       }
-      if (Sleep(stop, backoff)) return stop.CheckNotStopped();
-      backoff = NextBackoff(backoff);
     }
   }
 
   absl::StatusOr<JobOutcome> RunJob(const PlannedJob& planned, const StopToken& stop,
                                     const InferenceProgressCallback& progress) {
-    const absl::Time deadline = absl::Now() + options_.job_timeout;
+    const absl::Time deadline = clock_.Now() + options_.job_timeout;
     const std::string what =
         fmt::format("inference job {} on {}", planned.client_key, options_.target);
     HAYSTACK_RETURN_IF_ERROR(
-        WaitUntilServing(stop, std::min(deadline, absl::Now() + options_.ready_timeout)));
+        WaitUntilServing(stop, std::min(deadline, clock_.Now() + options_.ready_timeout)));
     auto deadline_error = [&] {
       return JobError(absl::StatusCode::kDeadlineExceeded,
                       fmt::format("{} did not finish within {}; it was left running so that a "
@@ -209,17 +209,17 @@ class GrpcInferenceBackend::Impl {
 
     HAYSTACK_ASSIGN_OR_RETURN(std::string job_id, Submit(planned, stop, deadline, what));
     int resubmits = 0;
-    absl::Time last_contact = absl::Now();
-    absl::Duration backoff = options_.initial_backoff;
+    absl::Time last_contact = clock_.Now();
+    int failures = 0;  // since the last event: the backoff grows with them
     while (true) {
       WatchOutcome watch = Watch(job_id, planned.role, stop, deadline, progress);
       if (watch.any_event) {
-        last_contact = absl::Now();
-        backoff = options_.initial_backoff;
+        last_contact = clock_.Now();
+        failures = 0;
       }
       if (watch.terminal) return Finish(*watch.terminal, stop, what);
       if (stop.stop_requested()) return CancelRemote(job_id, stop, what);
-      if (absl::Now() >= deadline) return deadline_error();
+      if (clock_.Now() >= deadline) return deadline_error();
       const grpc::StatusCode code = watch.status.error_code();
       if (code == grpc::StatusCode::NOT_FOUND) {
         if (++resubmits > options_.max_resubmits) {
@@ -230,7 +230,7 @@ class GrpcInferenceBackend::Impl {
         logger_.Warning("inference worker lost the job; resubmitting",
                         {{"client_key", planned.client_key}, {"job_id", job_id}});
         HAYSTACK_ASSIGN_OR_RETURN(job_id, Submit(planned, stop, deadline, what));
-        last_contact = absl::Now();
+        last_contact = clock_.Now();
         continue;
       }
       if (!Retryable(code) && !watch.silent && code != grpc::StatusCode::OK &&
@@ -238,10 +238,10 @@ class GrpcInferenceBackend::Impl {
         return JobError(PermanentCode(code),
                         fmt::format("{}: WatchJob failed: {}", what, watch.status.error_message()));
       }
-      if (absl::Now() - last_contact > options_.reconnect_timeout) {
+      if (clock_.Now() - last_contact > options_.reconnect_timeout) {
         return JobError(absl::StatusCode::kUnavailable,
                         fmt::format("{}: worker unreachable for {}: {}", what,
-                                    absl::FormatDuration(absl::Now() - last_contact),
+                                    absl::FormatDuration(clock_.Now() - last_contact),
                                     watch.silent ? std::string("the stream went silent")
                                                  : watch.status.error_message()));
       }
@@ -250,10 +250,8 @@ class GrpcInferenceBackend::Impl {
           {{"job_id", job_id},
            {"reason", watch.silent ? std::string("silent stream") : watch.status.error_message()}});
       if (watch.any_event) continue;  // a stream that worked: re-attach at once
-      if (Sleep(stop, std::min(backoff, deadline - absl::Now()))) {
-        return CancelRemote(job_id, stop, what);
-      }
-      backoff = NextBackoff(backoff);
+      const absl::Duration wait = std::min(Backoff(++failures), deadline - clock_.Now());
+      if (clock_.WaitFor(wait, stop)) return CancelRemote(job_id, stop, what);
     }
   }
 
@@ -265,18 +263,22 @@ class GrpcInferenceBackend::Impl {
     bool silent = false;
   };
 
-  absl::Duration NextBackoff(absl::Duration current) {
-    return std::min(current * 2, options_.max_backoff);
+  // The jittered wait after `failures` failed attempts (core/retry.h).
+  absl::Duration Backoff(int failures) {
+    std::lock_guard lock(jitter_mu_);
+    return BackoffDelay(options_.retry, failures, jitter_.Uniform());
   }
 
-  // Sleeps a jittered `d` (between d/2 and d); true if a stop was requested meanwhile.
-  bool Sleep(const StopToken& stop, absl::Duration d) {
-    double factor;
-    {
-      std::lock_guard lock(rng_mu_);
-      factor = 0.5 + 0.5 * std::uniform_real_distribution<double>(0, 1)(rng_);
-    }
-    return stop.WaitFor(std::max(absl::ZeroDuration(), d * factor));
+  uint64_t NextSeed() {
+    std::lock_guard lock(jitter_mu_);
+    return jitter_.Next() | 1;
+  }
+
+  // A real-time deadline for one call: `timeout`, cut to what is left of `until` (on the clock).
+  std::chrono::system_clock::time_point CallDeadline(absl::Time until,
+                                                     absl::Duration timeout) const {
+    const absl::Duration left = std::clamp(until - clock_.Now(), absl::ZeroDuration(), timeout);
+    return ToChrono(absl::Now() + left);
   }
 
   absl::StatusOr<std::string> Submit(const PlannedJob& planned, const StopToken& stop,
@@ -284,12 +286,12 @@ class GrpcInferenceBackend::Impl {
     v1::SubmitJobRequest request;
     request.set_client_key(planned.client_key);
     *request.mutable_spec() = inference_internal::ToProto(planned.spec);
-    absl::Duration backoff = options_.initial_backoff;
-    const absl::Time give_up = std::min(deadline, absl::Now() + options_.reconnect_timeout);
+    const absl::Time give_up = std::min(deadline, clock_.Now() + options_.reconnect_timeout);
+    RetryLoop retry(options_.retry, clock_, stop, give_up, NextSeed());
     while (true) {
       HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
       grpc::ClientContext ctx;
-      ctx.set_deadline(ToChrono(std::min(deadline, absl::Now() + options_.call_timeout)));
+      ctx.set_deadline(CallDeadline(deadline, options_.call_timeout));
       CancelOnStop cancel(stop, &ctx);
       v1::SubmitJobResponse response;
       const grpc::Status status = stub_->SubmitJob(&ctx, request, &response);
@@ -305,14 +307,14 @@ class GrpcInferenceBackend::Impl {
             PermanentCode(status.error_code()),
             fmt::format("{}: the worker refused the job: {}", what, status.error_message()));
       }
-      if (absl::Now() + backoff >= give_up) {
-        const bool past_deadline = absl::Now() + backoff >= deadline;
+      if (!retry.WaitBeforeRetry()) {
+        HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
+        // Out of time: the job's own deadline, or the reconnect budget before it.
+        const bool past_deadline = deadline <= give_up;
         return JobError(
             past_deadline ? absl::StatusCode::kDeadlineExceeded : absl::StatusCode::kUnavailable,
             fmt::format("{}: SubmitJob failed: {}", what, status.error_message()));
       }
-      if (Sleep(stop, backoff)) return stop.CheckNotStopped();
-      backoff = NextBackoff(backoff);
     }
   }
 
@@ -320,7 +322,7 @@ class GrpcInferenceBackend::Impl {
                      absl::Time deadline, const InferenceProgressCallback& progress) {
     WatchOutcome outcome;
     grpc::ClientContext ctx;
-    ctx.set_deadline(ToChrono(std::min(deadline, absl::Now() + options_.stream_refresh)));
+    ctx.set_deadline(CallDeadline(deadline, options_.stream_refresh));
     CancelOnStop cancel(stop, &ctx);
     v1::WatchJobRequest request;
     request.set_job_id(job_id);
@@ -369,11 +371,11 @@ class GrpcInferenceBackend::Impl {
   // After a stop: asks the worker to cancel and waits (bounded) until it confirms.
   absl::Status CancelRemote(const std::string& job_id, const StopToken& stop,
                             const std::string& what) {
-    const absl::Time until = absl::Now() + options_.cancel_timeout;
+    const absl::Time until = clock_.Now() + options_.cancel_timeout;
     bool confirmed = false;
-    while (absl::Now() < until && !confirmed) {
+    while (clock_.Now() < until && !confirmed) {
       grpc::ClientContext ctx;
-      ctx.set_deadline(ToChrono(until));
+      ctx.set_deadline(CallDeadline(until, options_.cancel_timeout));
       v1::CancelJobRequest request;
       request.set_job_id(job_id);
       request.set_reason(std::string(stop.CheckNotStopped().message()));
@@ -384,16 +386,16 @@ class GrpcInferenceBackend::Impl {
       } else if (status.ok()) {
         // Running jobs stop at their next step; poll until the worker says so.
         grpc::ClientContext get_ctx;
-        get_ctx.set_deadline(ToChrono(until));
+        get_ctx.set_deadline(CallDeadline(until, options_.cancel_timeout));
         v1::GetJobRequest get;
         get.set_job_id(job_id);
         const grpc::Status got = stub_->GetJob(&get_ctx, get, &job);
         confirmed = got.ok() && IsTerminal(job.state());
-        if (!confirmed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (!confirmed) clock_.SleepFor(absl::Milliseconds(50));
       } else if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
         confirmed = true;  // nothing left to cancel
       } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        clock_.SleepFor(absl::Milliseconds(100));
       }
     }
     if (!confirmed) {
@@ -405,12 +407,13 @@ class GrpcInferenceBackend::Impl {
   }
 
   const GrpcInferenceOptions options_;
+  const Clock& clock_;
   Logger logger_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::InferenceService::Stub> stub_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
-  std::mutex rng_mu_;
-  std::mt19937_64 rng_;
+  std::mutex jitter_mu_;
+  SeededRandom jitter_{EntropyBits()};
 };
 
 absl::StatusOr<std::unique_ptr<GrpcInferenceBackend>> GrpcInferenceBackend::Create(
@@ -421,11 +424,12 @@ absl::StatusOr<std::unique_ptr<GrpcInferenceBackend>> GrpcInferenceBackend::Crea
   for (absl::Duration d :
        {options.call_timeout, options.job_timeout, options.ready_timeout, options.reconnect_timeout,
         options.silence_timeout, options.stream_refresh, options.cancel_timeout,
-        options.initial_backoff, options.max_backoff}) {
+        options.retry.initial_backoff, options.retry.max_backoff}) {
     if (d <= absl::ZeroDuration()) {
       return ConfigurationError("inference endpoint: every timeout and backoff must be positive");
     }
   }
+  if (options.clock == nullptr) return ConfigurationError("inference endpoint: no clock");
   if (options.max_message_bytes <= 0 || options.max_message_bytes > (1ll << 31) - 1) {
     return ConfigurationError("inference endpoint: max_message_bytes must be in (0, 2 GiB)");
   }
@@ -437,7 +441,7 @@ GrpcInferenceBackend::GrpcInferenceBackend(std::unique_ptr<Impl> impl) : impl_(s
 GrpcInferenceBackend::~GrpcInferenceBackend() = default;
 
 absl::Status GrpcInferenceBackend::WaitUntilServing(const StopToken& stop) {
-  return impl_->WaitUntilServing(stop, absl::Now() + impl_->ready_timeout());
+  return impl_->WaitUntilServing(stop, impl_->Now() + impl_->ready_timeout());
 }
 
 absl::StatusOr<InferenceResult> GrpcInferenceBackend::Run(

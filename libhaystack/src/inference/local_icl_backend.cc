@@ -27,7 +27,12 @@ absl::StatusOr<InferenceResult> LocalIclBackend::Run(const InferenceRequest& req
           }
         });
         if (!outcome.ok() && GetErrorKind(outcome.status()) != ErrorKind::kCancelled) {
-          return MakeError(ErrorKind::kInference, outcome.status().code(),
+          // A transient storage error (the artifact disk full or failing) stays one: it is the
+          // run's infrastructure, not the model, and the job treats it as transient.
+          const bool infrastructure = GetErrorKind(outcome.status()) == ErrorKind::kStorage &&
+                                      IsTransient(outcome.status());
+          return MakeError(infrastructure ? ErrorKind::kStorage : ErrorKind::kInference,
+                           outcome.status().code(),
                            fmt::format("inference job {}: {}", job.client_key,
                                        std::string(outcome.status().message())));
         }

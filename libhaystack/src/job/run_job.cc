@@ -5,6 +5,7 @@
 #include "fmt/format.h"
 #include "fmt/ranges.h"
 #include "haystack/core/error.h"
+#include "haystack/core/ids.h"
 #include "haystack/core/text.h"
 #include "haystack/job/notify_once.h"
 #include "run_watcher.h"
@@ -47,6 +48,9 @@ class JobLifecycle {
 
   JobResult Run() {
     if (absl::Status valid = ValidateInvocation(request_); !valid.ok()) {
+      return Usage(std::string(valid.message()));
+    }
+    if (absl::Status valid = ValidateJobTiming(timing_); !valid.ok()) {
       return Usage(std::string(valid.message()));
     }
     std::optional<ControlStrategy> strategy_override;
@@ -105,38 +109,56 @@ class JobLifecycle {
     if (!config.ok()) return Fail(Annotate(config.status(), "runs.config"));
     const ControlStrategy strategy = strategy_override.value_or(run.control_strategy);
 
-    RunRecorder recorder(store_, lease_);
+    return Conclude(run, ExecuteWatched(run, *config, strategy));
+  }
+
+  // How the executor ended, and what the lease watcher saw meanwhile.
+  struct ExecutorEnd {
     absl::StatusOr<RunOutcome> outcome;
     bool lease_lost = false;
+    bool database_lost = false;
     StopReason stop_reason = StopReason::kNone;
-    {
-      job_internal::RunWatcher watcher(store_, lease_, shutdown_, timing_, logger_);
-      const RunContext context{.run = run,
-                               .config = *config,
-                               .control_strategy = strategy,
-                               .recorder = recorder,
-                               .stop = watcher.token(),
-                               .logger = logger_};
-      outcome = ExecuteCatching(context);
-      lease_lost = watcher.lease_lost();
-      stop_reason = watcher.token().reason();
-    }
+  };
 
-    if (lease_lost) {
+  // Runs the executor while the watcher renews the lease and forwards cancellation and shutdown.
+  ExecutorEnd ExecuteWatched(const haystack::Run& run, const RunConfig& config,
+                             ControlStrategy strategy) {
+    RunRecorder recorder(store_, lease_, *timing_.clock);
+    job_internal::RunWatcher watcher(store_, lease_, shutdown_, timing_, logger_);
+    const RunContext context{.run = run,
+                             .config = config,
+                             .control_strategy = strategy,
+                             .recorder = recorder,
+                             .stop = watcher.token(),
+                             .logger = logger_};
+    ExecutorEnd end{.outcome = ExecuteCatching(context)};
+    end.lease_lost = watcher.lease_lost();
+    end.database_lost = watcher.database_lost();
+    end.stop_reason = watcher.token().reason();
+    return end;
+  }
+
+  // What the executor's end makes of the run: given back (75), cancelled, failed or completed.
+  JobResult Conclude(const haystack::Run& run, const ExecutorEnd& end) {
+    if (end.lease_lost) {
       return {kExitTransient, "another execution took the run over; this one stopped", run};
     }
-    if (stop_reason == StopReason::kShutdown) {
+    if (shutdown_.stop_requested() && end.stop_reason == StopReason::kShutdown) {
       // SIGTERM: everything finished is checkpointed; give the run back for the retry.
-      absl::Status released = store_.ReleaseLease(lease_);
-      if (!released.ok()) {
-        logger_.Warning("could not release the lease; the retry waits for it to expire",
-                        {{"error", std::string(released.message())}});
-      }
+      ReleaseLease();
       return {kExitTransient, "stopped by a shutdown signal; re-execute to resume", run};
     }
-    if (stop_reason == StopReason::kCancelRequested ||
+    if (end.database_lost) {
+      ReleaseLease();  // one attempt: the database may be back
+      return {kExitTransient, "the run database stayed unreachable; re-execute to resume", run};
+    }
+    const absl::StatusOr<RunOutcome>& outcome = end.outcome;
+    if (end.stop_reason == StopReason::kCancelRequested ||
         (!outcome.ok() && GetErrorKind(outcome.status()) == ErrorKind::kCancelled)) {
       return Finish(Cancelled(), "cancelled");
+    }
+    if (!outcome.ok() && ResumableByReexecution(outcome.status())) {
+      return Suspend(outcome.status(), run);
     }
     if (!outcome.ok()) return Fail(outcome.status());
 
@@ -150,6 +172,27 @@ class JobLifecycle {
     completed.output_log_path = outcome->output_log_path;
     Notify(completed, NotificationKind::kRunCompleted);
     return Finish(completed, "completed");
+  }
+
+  // A transient failure of the run's infrastructure: everything finished is checkpointed, so the
+  // run is given back for a re-execution instead of being failed.
+  JobResult Suspend(const absl::Status& error, const haystack::Run& run) {
+    logger_.Warning("a transient error stopped the run; it stays resumable",
+                    {{"error_type", std::string(ErrorKindName(GetErrorKind(error)))},
+                     {"error", std::string(error.message())}});
+    ReleaseLease();
+    return {kExitTransient,
+            fmt::format("transient {}: {}; re-execute to resume",
+                        ErrorKindName(GetErrorKind(error)), std::string(error.message())),
+            run};
+  }
+
+  void ReleaseLease() {
+    absl::Status released = store_.ReleaseLease(lease_);
+    if (!released.ok()) {
+      logger_.Warning("could not release the lease; the retry waits for it to expire",
+                      {{"error", std::string(released.message())}});
+    }
   }
 
   absl::StatusOr<RunOutcome> ExecuteCatching(const RunContext& context) {
@@ -202,35 +245,57 @@ class JobLifecycle {
       logger_.Notice("cancellation arrived while finishing; the run ends cancelled");
       return Finish(Cancelled(), "cancelled");
     }
+    if (!finished.ok() && finished.status().code() == absl::StatusCode::kFailedPrecondition) {
+      // Finalized by someone else meanwhile (this execution's own finish is recognised by the
+      // store): report that run as it is.
+      auto now_final = store_.GetRun(lease_.run_id);
+      if (now_final.ok() && IsFinalized(*now_final)) return AlreadyFinalized(*now_final);
+    }
     if (!finished.ok()) return FromStoreError(finished.status(), "recording the run's end");
     logger_.Notice(fmt::format("run {}", what),
                    {{"status", std::string(EnumName(finished->status))}});
-    DeliverNotifications(*finished);
-    return {ExitCodeForFinalized(*finished), fmt::format("run {} {}", finished->run_id, what),
-            *finished};
+    return Finalized(*finished, fmt::format("run {} {}", finished->run_id, what));
   }
 
   JobResult AlreadyFinalized(const haystack::Run& run) {
-    // Nothing changes; only an email whose intent was recorded but not yet sent goes out.
-    DeliverNotifications(run);
-    return {
-        ExitCodeForFinalized(run),
+    // Nothing changes; only an email still owed goes out.
+    return Finalized(
+        run,
         fmt::format("run {} is already {} ({}); nothing to do", run.run_id, EnumName(run.status),
-                    run.termination_reason ? EnumName(*run.termination_reason) : ""),
-        run};
+                    run.termination_reason ? EnumName(*run.termination_reason) : ""));
   }
 
-  void DeliverNotifications(const haystack::Run& run) {
+  // The run is finalized: deliver what it owes. An email that may still be owed (the ledger
+  // could not be written, another execution's claim outlived our shutdown) makes the job exit 75,
+  // so that the engine re-executes it and the re-execution delivers it.
+  JobResult Finalized(const haystack::Run& run, std::string message) {
+    absl::Status delivered = DeliverNotifications(run);
+    if (EmailStillOwed(delivered)) {
+      return {kExitTransient,
+              fmt::format("{}; its email is still owed ({}): re-execute to deliver it", message,
+                          std::string(delivered.message())),
+              run};
+    }
+    return {ExitCodeForFinalized(run), std::move(message), run};
+  }
+
+  absl::Status DeliverNotifications(const haystack::Run& run) {
     if (notifier_ == nullptr) {
       logger_.Warning("no notifier configured; any pending email stays in the ledger");
-      return;
+      return absl::OkStatus();
     }
-    absl::Status sent =
-        DeliverPendingNotifications(run, store_, *notifier_, request_.app_url, logger_);
+    const DeliveryContext context{.claimant = request_.worker_id,
+                                  .claim = timing_.notification_claim,
+                                  .poll = timing_.cancellation_poll,
+                                  .app_url = request_.app_url,
+                                  .clock = timing_.clock,
+                                  .stop = shutdown_};
+    absl::Status sent = DeliverPendingNotifications(run, store_, *notifier_, context, logger_);
     if (!sent.ok()) {
-      // The run's outcome stands; the failure is in the ledger and the log.
+      // The run's outcome stands; what is owed is in the ledger.
       logger_.Error("could not notify the user", {{"error", std::string(sent.message())}});
     }
+    return sent;
   }
 
   JobResult Usage(std::string message) {
@@ -263,9 +328,7 @@ absl::Status ValidateInvocation(const JobRequest& request) {
   if (request.run_id.empty()) {
     return ConfigurationError("RUN_ID is not set: name the run to execute");
   }
-  HAYSTACK_RETURN_IF_ERROR(
-      ValidateText("RUN_ID", request.run_id,
-                   {.max_bytes = 64, .allow_newlines = false, .kind = ErrorKind::kConfiguration}));
+  HAYSTACK_RETURN_IF_ERROR(ValidateRunId(request.run_id, "RUN_ID"));
   if (request.control_strategy && !request.control_strategy->empty() &&
       !ParseEnum<ControlStrategy>(*request.control_strategy).ok()) {
     return ConfigurationError(fmt::format("CONTROL_STRATEGY '{}' is not one of: {}",
@@ -273,6 +336,48 @@ absl::Status ValidateInvocation(const JobRequest& request) {
                                           EnumNames<ControlStrategy>()));
   }
   return absl::OkStatus();
+}
+
+absl::Status ValidateJobTiming(const JobTiming& timing) {
+  auto positive = [](absl::Duration d) {
+    return d > absl::ZeroDuration() && d < absl::InfiniteDuration();
+  };
+  for (const auto& [name, value] :
+       {std::pair{"lease_seconds", timing.lease}, std::pair{"heartbeat_seconds", timing.heartbeat},
+        std::pair{"cancel_poll_seconds", timing.cancellation_poll},
+        std::pair{"notification_claim_seconds", timing.notification_claim}}) {
+    if (!positive(value)) {
+      return ConfigurationError(
+          fmt::format("{} must be a positive, finite number of seconds", name));
+    }
+  }
+  if (timing.heartbeat >= timing.lease) {
+    return ConfigurationError(fmt::format(
+        "heartbeat_seconds ({}) must be shorter than lease_seconds ({}): the lease would expire "
+        "between renewals",
+        absl::FormatDuration(timing.heartbeat), absl::FormatDuration(timing.lease)));
+  }
+  if (timing.cancellation_poll * 3 >= timing.lease) {
+    return ConfigurationError(fmt::format(
+        "cancel_poll_seconds ({}) must be shorter than a third of lease_seconds ({}): the lease "
+        "is renewed between polls, so a longer poll lets it expire under a healthy job",
+        absl::FormatDuration(timing.cancellation_poll), absl::FormatDuration(timing.lease)));
+  }
+  if (timing.clock == nullptr) return ConfigurationError("the job has no clock");
+  return absl::OkStatus();
+}
+
+bool ResumableByReexecution(const absl::Status& error) {
+  if (error.ok() || !IsTransient(error)) return false;
+  switch (GetErrorKind(error)) {
+    case ErrorKind::kDatabase:
+    case ErrorKind::kStorage:
+      return true;
+    case ErrorKind::kInference:
+      return error.code() == absl::StatusCode::kDeadlineExceeded;
+    default:
+      return false;
+  }
 }
 
 JobResult RunJob(const JobRequest& request, RunStore& store, RunExecutor& executor,

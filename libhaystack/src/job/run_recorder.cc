@@ -1,4 +1,3 @@
-#include "absl/time/clock.h"
 #include "haystack/job/run_executor.h"
 
 namespace haystack {
@@ -14,7 +13,7 @@ absl::Status RunRecorder::RecordIteration(const IterationRecord& record) {
 absl::Status RunRecorder::Note(std::string_view kind, std::string_view message,
                                std::optional<RunPhase> phase, std::optional<int> iteration) {
   return store_.AppendEvent({.run_id = lease_.run_id,
-                             .at = absl::Now(),
+                             .at = clock_.Now(),
                              .attempt = lease_.attempt,
                              .kind = std::string(kind),
                              .phase = phase,

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/time/clock.h"
+#include "haystack/core/error.h"
 #include "haystack/core/run.h"
 
 namespace haystack::job_internal {
@@ -14,7 +15,11 @@ constexpr absl::Duration kListenSlice = absl::Milliseconds(100);
 
 RunWatcher::RunWatcher(RunStore& store, Lease lease, const StopToken& shutdown,
                        const JobTiming& timing, const Logger& logger)
-    : store_(store), lease_(std::move(lease)), timing_(timing), logger_(logger) {
+    : store_(store),
+      lease_(std::move(lease)),
+      timing_(timing),
+      logger_(logger),
+      shutdown_(shutdown) {
   forward_shutdown_ = shutdown.OnStop([this] { stop_.RequestStop(StopReason::kShutdown); });
   auto listener = store_.ListenForCancellation(lease_.run_id);
   if (listener.ok()) {
@@ -50,6 +55,10 @@ void RunWatcher::Loop() {
     if (quit.stop_requested()) return;
 
     auto run = store_.GetRun(lease_.run_id);
+    if (!run.ok() && IsTransient(run.status())) {
+      LoseDatabase(run.status());
+      return;
+    }
     if (run.ok() && IsCancellationRequested(*run)) {
       logger_.Notice("cancellation requested; stopping the run");
       stop_.RequestStop(StopReason::kCancelRequested);
@@ -65,14 +74,27 @@ void RunWatcher::Loop() {
         stop_.RequestStop(StopReason::kShutdown);
         return;
       }
+      if (IsTransient(renewed)) {
+        LoseDatabase(renewed);
+        return;
+      }
       if (!renewed.ok()) {
-        // The database may come back before the lease runs out; keep trying.
         logger_.Warning("lease renewal failed; retrying",
                         {{"error", std::string(renewed.message())}});
       }
       next_heartbeat = absl::Now() + timing_.heartbeat;
     }
   }
+}
+
+void RunWatcher::LoseDatabase(const absl::Status& error) {
+  // Already stopping: the store gave up because of that (SIGTERM), not because of the database.
+  if (shutdown_.stop_requested() || stop_.token().stop_requested()) return;
+  // The store retried for its whole budget: the run can neither checkpoint nor keep its lease.
+  logger_.Error("the run database is unreachable; stopping the run (it stays resumable)",
+                {{"error", std::string(error.message())}});
+  database_lost_ = true;
+  stop_.RequestStop(StopReason::kShutdown);
 }
 
 }  // namespace haystack::job_internal

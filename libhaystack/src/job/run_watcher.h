@@ -28,18 +28,24 @@ class RunWatcher {
   StopToken token() const { return stop_.token(); }
   // True if another execution took the lease over: this one must not write anything more.
   bool lease_lost() const { return lease_lost_.load(); }
+  // True if the run database stayed unreachable past the store's retry budget: the executor
+  // was stopped, since it could not checkpoint anything (and the lease cannot be renewed).
+  bool database_lost() const { return database_lost_.load(); }
 
  private:
   void Loop();
+  void LoseDatabase(const absl::Status& error);
 
   RunStore& store_;
   Lease lease_;
   JobTiming timing_;
   Logger logger_;
+  StopToken shutdown_;
   StopSource stop_;
   StopCallback forward_shutdown_;
   StopSource quit_;  // ends Loop()
   std::atomic<bool> lease_lost_{false};
+  std::atomic<bool> database_lost_{false};
   std::unique_ptr<CancellationListener> listener_;
   std::thread thread_;
 };

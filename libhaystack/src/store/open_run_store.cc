@@ -8,6 +8,7 @@
 #include "fmt/format.h"
 #include "haystack/core/error.h"
 #include "haystack/core/redact.h"
+#include "internal/postgres_io.h"
 #include "internal/sql_connection.h"
 #include "sql_run_store.h"
 
@@ -64,25 +65,44 @@ class PostgresCancellationListener final : public CancellationListener {
   std::string run_id_;
 };
 
-absl::StatusOr<std::unique_ptr<CancellationListener>> ListenOnPostgres(const std::string& conninfo,
-                                                                       std::string_view run_id) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string message = RedactSecrets(PQerrorMessage(conn));
-    PQfinish(conn);
-    return MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
-                     fmt::format("cannot open the cancellation listener: {}", message));
+// Opened within the connect timeout (and abandoned on shutdown): the hint is optional, and a job
+// must never wait on it.
+absl::StatusOr<std::unique_ptr<CancellationListener>> ListenOnPostgres(
+    const std::string& conninfo, std::string_view run_id, const RunStoreOptions& options) {
+  store_internal::IoDeadline deadline(absl::Now() + options.connect_timeout, options.stop,
+                                      absl::ZeroDuration());
+  auto connected = store_internal::ConnectWithin(conninfo, deadline);
+  if (!connected.ok()) {
+    return Annotate(connected.status(), "cannot open the cancellation listener");
   }
-  PGresult* result = PQexec(conn, "LISTEN haystack_run_cancel");
-  const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
-  PQclear(result);
+  PGconn* conn = *connected;
+  bool ok = PQsetnonblocking(conn, 1) == 0 && PQsendQuery(conn, "LISTEN haystack_run_cancel") != 0;
+  while (ok && PQflush(conn) == 1) ok = store_internal::WaitForSocket(conn, true, deadline);
+  while (ok && PQisBusy(conn) != 0) {
+    ok = store_internal::WaitForSocket(conn, false, deadline) && PQconsumeInput(conn) != 0;
+  }
+  while (ok) {
+    PGresult* result = PQgetResult(conn);
+    if (result == nullptr) break;
+    ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    PQclear(result);
+  }
   if (!ok) {
     std::string message = RedactSecrets(PQerrorMessage(conn));
     PQfinish(conn);
     return MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
-                     fmt::format("LISTEN haystack_run_cancel failed: {}", message));
+                     fmt::format("LISTEN haystack_run_cancel failed: {}",
+                                 message.empty() ? "no answer in time" : message));
   }
   return std::make_unique<PostgresCancellationListener>(conn, std::string(run_id));
+}
+
+store_internal::SqlIoOptions IoOptions(const RunStoreOptions& options) {
+  return {.connect_timeout = options.connect_timeout,
+          .statement_timeout = options.statement_timeout,
+          .busy_timeout = options.busy_timeout,
+          .stop = options.stop,
+          .stop_grace = options.stop_grace};
 }
 
 bool IsPostgresUrl(std::string_view url) {
@@ -107,15 +127,16 @@ absl::StatusOr<std::unique_ptr<RunStore>> OpenRunStore(std::string_view url,
                                                        const RunStoreOptions& options) {
   if (IsPostgresUrl(url)) {
     const std::string conninfo(url);
-    HAYSTACK_ASSIGN_OR_RETURN(auto db, store_internal::ConnectPostgres(conninfo));
-    auto listen = [conninfo](std::string_view run_id) {
-      return ListenOnPostgres(conninfo, run_id);
+    HAYSTACK_ASSIGN_OR_RETURN(auto db,
+                              store_internal::ConnectPostgres(conninfo, IoOptions(options)));
+    auto listen = [conninfo, options](std::string_view run_id) {
+      return ListenOnPostgres(conninfo, run_id, options);
     };
     return SqlRunStore::Open(std::move(db), listen, options);
   }
   if (auto path = SqlitePath(url)) {
     if (path->empty()) return ConfigurationError("the SQLite database URL names no file");
-    HAYSTACK_ASSIGN_OR_RETURN(auto db, store_internal::ConnectSqlite(*path, options.busy_timeout));
+    HAYSTACK_ASSIGN_OR_RETURN(auto db, store_internal::ConnectSqlite(*path, IoOptions(options)));
     auto listen = [](std::string_view) -> absl::StatusOr<std::unique_ptr<CancellationListener>> {
       return std::make_unique<PollingOnlyListener>();
     };

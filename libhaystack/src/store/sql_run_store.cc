@@ -1,10 +1,10 @@
 #include "sql_run_store.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "fmt/format.h"
 #include "haystack/core/error.h"
+#include "haystack/core/ids.h"
 #include "haystack/core/json.h"
 #include "haystack/core/text.h"
 #include "internal/migrations.h"
@@ -42,60 +42,137 @@ std::string DescribeEnd(const Run& run) {
 
 }  // namespace
 
+WriteRequest::WriteRequest(std::string_view run) : run_id(std::string(run)), id(NewRequestId()) {}
+
 absl::StatusOr<std::unique_ptr<RunStore>> SqlRunStore::Open(std::unique_ptr<SqlConnection> db,
                                                             ListenerFactory listen,
                                                             const RunStoreOptions& options) {
   std::unique_ptr<SqlRunStore> store(new SqlRunStore(std::move(db), std::move(listen), options));
   // Jobs starting together race to migrate; the loser waits on the lock and finds nothing to do.
-  absl::Status migrated =
-      store->Retrying([&] { return ApplyMigrations(*store->db_, options.clock->Now()).status(); });
+  absl::Status migrated = store->Retrying([&](SqlConnection& conn, int) {
+    return ApplyMigrations(conn, options.clock->Now()).status();
+  });
   if (!migrated.ok()) return Annotate(migrated, "preparing the run database");
   return std::unique_ptr<RunStore>(std::move(store));
 }
 
 std::string SqlRunStore::Now() const { return FormatTimestamp(options_.clock->Now()); }
 
-absl::Status SqlRunStore::Retrying(const std::function<absl::Status()>& attempt) {
-  // Wall-clock budget on purpose: a FakeClock in tests must not make retries spin forever.
-  const absl::Time deadline = absl::Now() + options_.reconnect_budget;
-  absl::Duration backoff = absl::Milliseconds(50);
-  while (true) {
-    absl::Status status = attempt();
-    if (!IsRetryableSqlError(status) || absl::Now() + backoff > deadline) return status;
-    std::this_thread::sleep_for(absl::ToChronoMilliseconds(backoff));
-    backoff = std::min(backoff * 2, absl::Seconds(2));
+absl::Time SqlRunStore::OutageDeadline() {
+  std::lock_guard lock(outage_mu_);
+  return outage_since_ ? *outage_since_ + options_.retry.budget : absl::InfiniteFuture();
+}
+
+void SqlRunStore::NoteOutcome(bool reachable) {
+  std::lock_guard lock(outage_mu_);
+  if (reachable) {
+    outage_since_.reset();
+  } else if (!outage_since_) {
+    outage_since_ = options_.clock->Now();
   }
 }
 
-absl::Status SqlRunStore::Transaction(const std::function<absl::Status(SqlConnection&)>& body) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return Retrying([&]() -> absl::Status {
-    HAYSTACK_RETURN_IF_ERROR(db_->BeginWrite());
-    absl::Status status = body(*db_);
-    if (status.ok()) status = db_->Commit();
-    if (!status.ok()) db_->Rollback();
+absl::Time SqlRunStore::AttemptDeadline(const RetryLoop& retry) const {
+  // An attempt may use what is left of the budget, and at least the stop grace: an operation
+  // that starts after the budget was spent by others still makes one short attempt.
+  return absl::Now() + std::max(retry.Remaining(), options_.stop_grace);
+}
+
+absl::Status SqlRunStore::Retrying(
+    const std::function<absl::Status(SqlConnection&, int)>& attempt) {
+  RetryLoop retry(options_.retry, *options_.clock, options_.stop, OutageDeadline());
+  if (options_.stop.stop_requested() && OutageDeadline() != absl::InfiniteFuture()) {
+    // Shutting down during an outage: not even one more attempt (it could only wait).
+    return MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
+                     "the run database is unreachable and the job is stopping");
+  }
+  while (true) {
+    absl::Status status;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      db_->SetDeadline(AttemptDeadline(retry));
+      status = attempt(*db_, retry.attempts());
+    }
+    if (!IsRetryableSqlError(status)) {
+      NoteOutcome(/*reachable=*/true);
+      return status;
+    }
+    NoteOutcome(/*reachable=*/false);
+    if (!retry.WaitBeforeRetry()) {
+      const std::string why =
+          retry.stopped() ? "the job is stopping"
+                          : fmt::format("unreachable or contended for {} (the retry budget)",
+                                        absl::FormatDuration(options_.retry.budget));
+      // Transient whatever the last attempt said: a re-execution may succeed.
+      return MakeError(ErrorKind::kDatabase,
+                       status.code() == absl::StatusCode::kAborted ? absl::StatusCode::kAborted
+                                                                   : absl::StatusCode::kUnavailable,
+                       fmt::format("the run database gave up after {} attempt(s), {}: {}",
+                                   retry.attempts(), why, std::string(status.message())));
+    }
+  }
+}
+
+absl::StatusOr<bool> SqlRunStore::IsRecorded(SqlConnection& db, const WriteRequest& request,
+                                             bool lock_run) {
+  if (lock_run && db.dialect() == SqlDialect::kPostgres) {
+    HAYSTACK_RETURN_IF_ERROR(
+        db.Execute("SELECT run_id FROM runs WHERE run_id = $1 FOR UPDATE", {Text(request.run_id)})
+            .status());
+  }
+  HAYSTACK_ASSIGN_OR_RETURN(
+      SqlResult rows,
+      db.Execute("SELECT id FROM run_events WHERE request_id = $1", {Text(request.id)}));
+  return !rows.empty();
+}
+
+absl::Status SqlRunStore::Transaction(WriteRequest* request, const Body& body) {
+  return Retrying([&](SqlConnection& db, int attempt) -> absl::Status {
+    // Only a retry can find its own earlier commit (a COMMIT whose acknowledgement was lost).
+    const bool retry = request != nullptr && attempt > 1;
+    HAYSTACK_RETURN_IF_ERROR(db.BeginWrite());
+    absl::Status status;
+    if (retry) {
+      absl::StatusOr<bool> recorded = IsRecorded(db, *request, /*lock_run=*/true);
+      status = recorded.status();
+      if (recorded.ok() && *recorded) request->recognized = true;
+    }
+    if (status.ok() && !(request != nullptr && request->recognized)) status = body(db);
+    if (status.ok()) status = db.Commit();
+    if (status.ok()) return status;
+    db.Rollback();
+    if (retry && !IsRetryableSqlError(status)) {
+      // A refusal on a retry may be the effect of our own earlier commit, finished by the
+      // server only after this attempt's check (PostgreSQL: a lock this write did not take).
+      absl::StatusOr<bool> recorded = IsRecorded(db, *request, /*lock_run=*/false);
+      if (recorded.ok() && *recorded) {
+        request->recognized = true;
+        return absl::OkStatus();
+      }
+    }
     return status;
   });
 }
 
 absl::StatusOr<SqlResult> SqlRunStore::Query(std::string_view sql,
                                              const std::vector<SqlParam>& params) {
-  std::lock_guard<std::mutex> lock(mu_);
   SqlResult result;
-  HAYSTACK_RETURN_IF_ERROR(Retrying([&]() -> absl::Status {
-    HAYSTACK_ASSIGN_OR_RETURN(result, db_->Execute(sql, params));
+  HAYSTACK_RETURN_IF_ERROR(Retrying([&](SqlConnection& db, int) -> absl::Status {
+    HAYSTACK_ASSIGN_OR_RETURN(result, db.Execute(sql, params));
     return absl::OkStatus();
   }));
   return result;
 }
 
-absl::Status SqlRunStore::InsertEvent(SqlConnection& db, const RunEvent& event) {
+absl::Status SqlRunStore::InsertEvent(SqlConnection& db, const RunEvent& event,
+                                      const WriteRequest* request) {
   return db
       .Execute(
-          "INSERT INTO run_events (run_id, at, attempt, kind, phase, iteration, message) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+          "INSERT INTO run_events (run_id, at, attempt, kind, phase, iteration, message, "
+          "request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
           {Text(event.run_id), FormatTimestamp(event.at), Int(event.attempt), Text(event.kind),
-           OptionalEnum(event.phase), Optional(event.iteration), Text(event.message)})
+           OptionalEnum(event.phase), Optional(event.iteration), Text(event.message),
+           request != nullptr ? SqlParam(request->id) : SqlParam(nullptr)})
       .status();
 }
 
@@ -139,8 +216,13 @@ absl::Status SqlRunStore::CreateRun(const Run& run) {
                       QuoteForMessage(run.run_id, 80), field));
     }
   }
+  if (absl::Status valid = ValidateRunId(run.run_id, "run_id"); !valid.ok()) {
+    return InvalidInputError(ErrorKind::kDatabase,
+                             fmt::format("cannot store the run: {}", std::string(valid.message())));
+  }
   const std::string now = Now();
-  return Transaction([&](SqlConnection& db) -> absl::Status {
+  WriteRequest request(run.run_id);
+  return Transaction(&request, [&](SqlConnection& db) -> absl::Status {
     auto inserted = db.Execute(
         "INSERT INTO runs (run_id, user_email, status, control_strategy, raw_query, config, "
         "random_seed, control_cells_available, created_at, updated_at) "
@@ -156,10 +238,12 @@ absl::Status SqlRunStore::CreateRun(const Run& run) {
       }
       return Annotate(inserted.status(), fmt::format("creating run {}", run.run_id));
     }
-    return InsertEvent(db, {.run_id = run.run_id,
-                            .at = options_.clock->Now(),
-                            .kind = "created",
-                            .message = "run created"});
+    return InsertEvent(db,
+                       {.run_id = run.run_id,
+                        .at = options_.clock->Now(),
+                        .kind = "created",
+                        .message = "run created"},
+                       &request);
   });
 }
 
@@ -173,7 +257,8 @@ absl::StatusOr<Run> SqlRunStore::GetRun(std::string_view run_id) {
 absl::StatusOr<Lease> SqlRunStore::ClaimRun(std::string_view run_id, std::string_view owner,
                                             absl::Duration lease_duration) {
   Lease lease;
-  HAYSTACK_RETURN_IF_ERROR(Transaction([&](SqlConnection& db) -> absl::Status {
+  WriteRequest request(run_id);
+  HAYSTACK_RETURN_IF_ERROR(Transaction(&request, [&](SqlConnection& db) -> absl::Status {
     const absl::Time now = options_.clock->Now();
     HAYSTACK_ASSIGN_OR_RETURN(Run run, LoadForWrite(db, run_id, nullptr, "claim"));
     const bool held_by_other = run.lease_owner && *run.lease_owner != owner &&
@@ -202,18 +287,35 @@ absl::StatusOr<Lease> SqlRunStore::ClaimRun(std::string_view run_id, std::string
       return MakeError(ErrorKind::kDatabase, absl::StatusCode::kAborted,
                        fmt::format("run {} was claimed concurrently", run.run_id));
     }
-    return InsertEvent(db, {.run_id = run.run_id,
-                            .at = now,
-                            .attempt = lease.attempt,
-                            .kind = "claimed",
-                            .message = fmt::format("claimed by {}", owner)});
+    return InsertEvent(db,
+                       {.run_id = run.run_id,
+                        .at = now,
+                        .attempt = lease.attempt,
+                        .kind = "claimed",
+                        .message = fmt::format("claimed by {}", owner)},
+                       &request);
   }));
+  if (request.recognized) {
+    // Our claim committed; its acknowledgement was lost. The row holds the lease we took,
+    // unless it has already expired and been taken over.
+    HAYSTACK_ASSIGN_OR_RETURN(Run run, GetRun(run_id));
+    if (run.lease_owner != owner || !run.lease_expires_at) {
+      return MakeError(
+          ErrorKind::kDatabase, absl::StatusCode::kAborted,
+          fmt::format("run {} was claimed by this execution, then taken over", run.run_id));
+    }
+    lease = {.run_id = run.run_id,
+             .owner = std::string(owner),
+             .attempt = run.attempt,
+             .expires_at = *run.lease_expires_at};
+  }
   return lease;
 }
 
 absl::Status SqlRunStore::RenewLease(Lease& lease, absl::Duration lease_duration) {
   const absl::Time expires = options_.clock->Now() + lease_duration;
-  HAYSTACK_RETURN_IF_ERROR(Transaction([&](SqlConnection& db) -> absl::Status {
+  // No request id: renewing twice is renewing once.
+  HAYSTACK_RETURN_IF_ERROR(Transaction(nullptr, [&](SqlConnection& db) -> absl::Status {
     HAYSTACK_RETURN_IF_ERROR(LoadForWrite(db, lease.run_id, &lease, "renew the lease of").status());
     return db
         .Execute(
@@ -227,18 +329,21 @@ absl::Status SqlRunStore::RenewLease(Lease& lease, absl::Duration lease_duration
 }
 
 absl::Status SqlRunStore::ReleaseLease(const Lease& lease) {
-  return Transaction([&](SqlConnection& db) -> absl::Status {
+  WriteRequest request(lease.run_id);
+  return Transaction(&request, [&](SqlConnection& db) -> absl::Status {
     HAYSTACK_RETURN_IF_ERROR(LoadForWrite(db, lease.run_id, &lease, "release").status());
     HAYSTACK_RETURN_IF_ERROR(
         db.Execute("UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL, updated_at = $4 "
                    "WHERE run_id = $1 AND lease_owner = $2 AND attempt = $3",
                    {Text(lease.run_id), Text(lease.owner), Int(lease.attempt), Now()})
             .status());
-    return InsertEvent(db, {.run_id = lease.run_id,
-                            .at = options_.clock->Now(),
-                            .attempt = lease.attempt,
-                            .kind = "released",
-                            .message = "lease released without finishing (checkpointed)"});
+    return InsertEvent(db,
+                       {.run_id = lease.run_id,
+                        .at = options_.clock->Now(),
+                        .attempt = lease.attempt,
+                        .kind = "released",
+                        .message = "lease released without finishing (checkpointed)"},
+                       &request);
   });
 }
 
@@ -262,23 +367,30 @@ absl::Status SqlRunStore::UpdateProgress(const Lease& lease, const RunProgress& 
   const std::string sql =
       fmt::format("UPDATE runs SET {} WHERE run_id = $1 AND lease_owner = $2 AND attempt = $3",
                   fmt::join(sets, ", "));
-  return Transaction([&](SqlConnection& db) -> absl::Status {
+  // Only a phase change appends an event, so only it needs recognising; the columns alone are
+  // idempotent.
+  std::optional<WriteRequest> request;
+  if (progress.phase) request.emplace(lease.run_id);
+  return Transaction(request ? &*request : nullptr, [&](SqlConnection& db) -> absl::Status {
     HAYSTACK_RETURN_IF_ERROR(LoadForWrite(db, lease.run_id, &lease, "update").status());
     HAYSTACK_RETURN_IF_ERROR(db.Execute(sql, params).status());
     if (!progress.phase) return absl::OkStatus();
-    return InsertEvent(db, {.run_id = lease.run_id,
-                            .at = options_.clock->Now(),
-                            .attempt = lease.attempt,
-                            .kind = "phase",
-                            .phase = progress.phase,
-                            .iteration = progress.iteration,
-                            .message = fmt::format("entered {}", EnumName(*progress.phase))});
+    return InsertEvent(db,
+                       {.run_id = lease.run_id,
+                        .at = options_.clock->Now(),
+                        .attempt = lease.attempt,
+                        .kind = "phase",
+                        .phase = progress.phase,
+                        .iteration = progress.iteration,
+                        .message = fmt::format("entered {}", EnumName(*progress.phase))},
+                       &*request);
   });
 }
 
 absl::Status SqlRunStore::RecordIteration(const Lease& lease, const IterationRecord& record) {
   HAYSTACK_RETURN_IF_ERROR(Validate(record));
-  return Transaction([&](SqlConnection& db) -> absl::Status {
+  WriteRequest request(lease.run_id);
+  return Transaction(&request, [&](SqlConnection& db) -> absl::Status {
     HAYSTACK_ASSIGN_OR_RETURN(Run run,
                               LoadForWrite(db, lease.run_id, &lease, "record an iteration of"));
     std::vector<IterationRecord> iterations = run.iterations;
@@ -304,7 +416,8 @@ absl::Status SqlRunStore::RecordIteration(const Lease& lease, const IterationRec
                         .kind = "iteration",
                         .iteration = record.iteration_number,
                         .message = fmt::format("iteration {} scored {}", record.iteration_number,
-                                               CompositeScore(record.grounding_score))});
+                                               CompositeScore(record.grounding_score))},
+                       &request);
   });
 }
 
@@ -313,7 +426,8 @@ absl::StatusOr<Run> SqlRunStore::FinishRun(const Lease& lease, const TerminalUpd
     return InternalError(
         fmt::format("FinishRun needs a terminal status, got {}", EnumName(update.status)));
   }
-  HAYSTACK_RETURN_IF_ERROR(Transaction([&](SqlConnection& db) -> absl::Status {
+  WriteRequest request(lease.run_id);
+  HAYSTACK_RETURN_IF_ERROR(Transaction(&request, [&](SqlConnection& db) -> absl::Status {
     HAYSTACK_ASSIGN_OR_RETURN(Run run, LoadForWrite(db, lease.run_id, &lease, "finish"));
     const bool cancel_requested = IsCancellationRequested(run);
     if (update.status != RunStatus::kCancelled && cancel_requested) {
@@ -373,20 +487,23 @@ absl::StatusOr<Run> SqlRunStore::FinishRun(const Lease& lease, const TerminalUpd
               .status());
     }
     return InsertEvent(
-        db, {.run_id = lease.run_id,
-             .at = now,
-             .attempt = lease.attempt,
-             .kind = "finished",
-             .message = fmt::format("{} ({}){}", EnumName(update.status), EnumName(update.reason),
-                                    update.error ? fmt::format(": {}: {}", update.error->error_type,
-                                                               update.error->message)
-                                                 : "")});
+        db,
+        {.run_id = lease.run_id,
+         .at = now,
+         .attempt = lease.attempt,
+         .kind = "finished",
+         .message = fmt::format(
+             "{} ({}){}", EnumName(update.status), EnumName(update.reason),
+             update.error ? fmt::format(": {}: {}", update.error->error_type, update.error->message)
+                          : "")},
+        &request);
   }));
   return GetRun(lease.run_id);
 }
 
 absl::Status SqlRunStore::RequestCancellation(std::string_view run_id) {
-  return Transaction([&](SqlConnection& db) -> absl::Status {
+  WriteRequest request(run_id);
+  return Transaction(&request, [&](SqlConnection& db) -> absl::Status {
     HAYSTACK_ASSIGN_OR_RETURN(Run run, LoadForWrite(db, run_id, nullptr, "cancel"));
     const std::string now = Now();
     HAYSTACK_ASSIGN_OR_RETURN(
@@ -403,11 +520,13 @@ absl::Status SqlRunStore::RequestCancellation(std::string_view run_id) {
       HAYSTACK_RETURN_IF_ERROR(
           db.Execute("SELECT pg_notify('haystack_run_cancel', $1)", {Text(run_id)}).status());
     }
-    return InsertEvent(db, {.run_id = run.run_id,
-                            .at = options_.clock->Now(),
-                            .attempt = run.attempt,
-                            .kind = "cancel_requested",
-                            .message = "cancellation requested"});
+    return InsertEvent(db,
+                       {.run_id = run.run_id,
+                        .at = options_.clock->Now(),
+                        .attempt = run.attempt,
+                        .kind = "cancel_requested",
+                        .message = "cancellation requested"},
+                       &request);
   });
 }
 
@@ -416,54 +535,119 @@ absl::StatusOr<std::unique_ptr<CancellationListener>> SqlRunStore::ListenForCanc
   return listen_(run_id);
 }
 
+absl::StatusOr<std::optional<NotificationRecord>> SqlRunStore::LoadNotification(
+    SqlConnection& db, std::string_view run_id, NotificationKind kind, bool lock) {
+  const char* for_update = lock && db.dialect() == SqlDialect::kPostgres ? " FOR UPDATE" : "";
+  HAYSTACK_ASSIGN_OR_RETURN(
+      SqlResult rows,
+      db.Execute(
+          fmt::format("SELECT * FROM notifications WHERE run_id = $1 AND kind = $2{}", for_update),
+          {Text(run_id), std::string(EnumName(kind))}));
+  if (rows.empty()) return std::nullopt;
+  return DecodeNotification(rows, 0);
+}
+
 absl::StatusOr<std::optional<NotificationRecord>> SqlRunStore::ClaimNotification(
-    std::string_view run_id, NotificationKind kind) {
+    std::string_view run_id, NotificationKind kind, std::string_view claimant,
+    absl::Duration claim_duration) {
+  WriteRequest request(run_id);
+  // Unique per claim, so that a retry recognises this claim and nobody else's.
+  const std::string token = fmt::format("{} {}", claimant, request.id);
   std::optional<NotificationRecord> claimed;
-  HAYSTACK_RETURN_IF_ERROR(Transaction([&](SqlConnection& db) -> absl::Status {
+  HAYSTACK_RETURN_IF_ERROR(Transaction(&request, [&](SqlConnection& db) -> absl::Status {
     claimed.reset();
-    const std::vector<SqlParam> key = {Text(run_id), std::string(EnumName(kind))};
+    const absl::Time now = options_.clock->Now();
+    HAYSTACK_ASSIGN_OR_RETURN(auto current, LoadNotification(db, run_id, kind, /*lock=*/true));
+    if (!current) return absl::OkStatus();
+    if (current->claimed_by == token) {
+      // Our own claim, committed by an earlier attempt after this one's check.
+      claimed = current;
+      return absl::OkStatus();
+    }
+    const bool pending = current->status == NotificationStatus::kPending;
+    const bool abandoned = current->status == NotificationStatus::kSending &&
+                           (!current->claim_expires_at || *current->claim_expires_at <= now);
+    if (!pending && !abandoned) return absl::OkStatus();
+    // Compare-and-set on what was read: a concurrent claimer changes status or claimed_by.
     HAYSTACK_ASSIGN_OR_RETURN(
         SqlResult updated,
         db.Execute("UPDATE notifications SET status = 'sending', attempts = attempts + 1, "
-                   "updated_at = $3 WHERE run_id = $1 AND kind = $2 AND status = 'pending'",
-                   {key[0], key[1], Now()}));
+                   "claimed_by = $3, claim_expires_at = $4, updated_at = $5 "
+                   "WHERE run_id = $1 AND kind = $2 AND status = $6 AND claimed_by = $7",
+                   {Text(run_id), std::string(EnumName(kind)), token,
+                    FormatTimestamp(now + claim_duration), FormatTimestamp(now),
+                    std::string(EnumName(current->status)), current->claimed_by}));
     if (updated.affected_rows() != 1) return absl::OkStatus();
-    HAYSTACK_ASSIGN_OR_RETURN(
-        SqlResult rows,
-        db.Execute("SELECT * FROM notifications WHERE run_id = $1 AND kind = $2", key));
-    if (!rows.empty()) claimed = DecodeNotification(rows, 0);
-    return absl::OkStatus();
+    HAYSTACK_ASSIGN_OR_RETURN(claimed, LoadNotification(db, run_id, kind, /*lock=*/false));
+    const std::string message =
+        pending ? fmt::format("{} email claimed for sending by {}", EnumName(kind), claimant)
+                : fmt::format(
+                      "{} email claimed again by {}: the claim of {} expired while "
+                      "sending (outcome unknown), so it is sent again",
+                      EnumName(kind), claimant, current->claimed_by);
+    return InsertEvent(db,
+                       {.run_id = std::string(run_id),
+                        .at = now,
+                        .kind = "notification_claimed",
+                        .message = message},
+                       &request);
   }));
+  if (request.recognized) {
+    HAYSTACK_ASSIGN_OR_RETURN(SqlResult rows,
+                              Query("SELECT * FROM notifications WHERE run_id = $1 AND kind = $2",
+                                    {Text(run_id), std::string(EnumName(kind))}));
+    claimed.reset();
+    if (!rows.empty()) {
+      NotificationRecord mine = DecodeNotification(rows, 0);
+      if (mine.claimed_by == token && mine.status == NotificationStatus::kSending) claimed = mine;
+    }
+  }
   return claimed;
 }
 
-absl::Status SqlRunStore::RecordNotificationResult(std::string_view run_id, NotificationKind kind,
-                                                   bool delivered, std::string_view provider,
-                                                   std::string_view provider_message_id,
-                                                   std::string_view error) {
-  return Transaction([&](SqlConnection& db) -> absl::Status {
-    const std::string now = Now();
-    HAYSTACK_ASSIGN_OR_RETURN(
-        SqlResult updated,
+absl::Status SqlRunStore::RecordNotificationResult(const NotificationRecord& claimed,
+                                                   const NotificationResult& result) {
+  const NotificationKind kind = claimed.kind;
+  const std::string& run_id = claimed.run_id;
+  WriteRequest request(run_id);
+  return Transaction(&request, [&](SqlConnection& db) -> absl::Status {
+    HAYSTACK_ASSIGN_OR_RETURN(auto current, LoadNotification(db, run_id, kind, /*lock=*/true));
+    // (An earlier attempt of this call that committed after this one's check shows here as a
+    // refusal; Transaction recognises its request id.)
+    const bool ours = current && !claimed.claimed_by.empty() &&
+                      current->claimed_by == claimed.claimed_by &&
+                      current->status == NotificationStatus::kSending;
+    if (!ours) {
+      return MakeError(
+          ErrorKind::kDatabase, absl::StatusCode::kFailedPrecondition,
+          fmt::format("the claim on the {} notification of run {} was lost{}", EnumName(kind),
+                      QuoteForMessage(run_id, 80),
+                      current ? fmt::format(" (now {}, claimed by '{}')", EnumName(current->status),
+                                            current->claimed_by)
+                              : ""));
+    }
+    const absl::Time now = options_.clock->Now();
+    const std::string at = FormatTimestamp(now);
+    HAYSTACK_RETURN_IF_ERROR(
         db.Execute("UPDATE notifications SET status = $3, provider = $4, "
                    "provider_message_id = $5, last_error = $6, updated_at = $7, "
-                   "sent_at = $8 WHERE run_id = $1 AND kind = $2 AND status = 'sending'",
+                   "sent_at = $8 WHERE run_id = $1 AND kind = $2 AND status = 'sending' "
+                   "AND claimed_by = $9",
                    {Text(run_id), std::string(EnumName(kind)),
-                    std::string(EnumName(delivered ? NotificationStatus::kSent
-                                                   : NotificationStatus::kFailed)),
-                    Text(provider), Text(provider_message_id), Text(error), now,
-                    delivered ? SqlParam(now) : SqlParam(nullptr)}));
-    if (updated.affected_rows() != 1) {
-      return MakeError(ErrorKind::kDatabase, absl::StatusCode::kFailedPrecondition,
-                       fmt::format("no {} notification of run {} is being sent", EnumName(kind),
-                                   QuoteForMessage(run_id, 80)));
-    }
+                    std::string(EnumName(result.delivered ? NotificationStatus::kSent
+                                                          : NotificationStatus::kFailed)),
+                    Text(result.provider), Text(result.provider_message_id), Text(result.error), at,
+                    result.delivered ? SqlParam(at) : SqlParam(nullptr), claimed.claimed_by})
+            .status());
     return InsertEvent(
-        db, {.run_id = std::string(run_id),
-             .at = options_.clock->Now(),
-             .kind = delivered ? "notified" : "notification_failed",
-             .message = delivered ? fmt::format("{} sent via {}", EnumName(kind), provider)
-                                  : fmt::format("{} not sent: {}", EnumName(kind), error)});
+        db,
+        {.run_id = run_id,
+         .at = now,
+         .kind = result.delivered ? "notified" : "notification_failed",
+         .message = result.delivered
+                        ? fmt::format("{} sent via {}", EnumName(kind), result.provider)
+                        : fmt::format("{} not sent: {}", EnumName(kind), result.error)},
+        &request);
   });
 }
 
@@ -479,7 +663,8 @@ absl::StatusOr<std::vector<NotificationRecord>> SqlRunStore::ListNotifications(
 }
 
 absl::Status SqlRunStore::AppendEvent(const RunEvent& event) {
-  return Transaction([&](SqlConnection& db) { return InsertEvent(db, event); });
+  WriteRequest request(event.run_id);
+  return Transaction(&request, [&](SqlConnection& db) { return InsertEvent(db, event, &request); });
 }
 
 absl::StatusOr<std::vector<RunEvent>> SqlRunStore::ListEvents(std::string_view run_id) {
@@ -492,8 +677,12 @@ absl::StatusOr<std::vector<RunEvent>> SqlRunStore::ListEvents(std::string_view r
 }
 
 absl::StatusOr<int> SqlRunStore::SchemaVersion() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return CurrentSchemaVersion(*db_);
+  int version = 0;
+  HAYSTACK_RETURN_IF_ERROR(Retrying([&](SqlConnection& db, int) -> absl::Status {
+    HAYSTACK_ASSIGN_OR_RETURN(version, CurrentSchemaVersion(db));
+    return absl::OkStatus();
+  }));
+  return version;
 }
 
 }  // namespace haystack::store_internal

@@ -39,9 +39,14 @@ class Settings {
                                  int64_t max) const;
   absl::StatusOr<double> GetDouble(std::string_view key, double default_value) const;
   absl::StatusOr<bool> GetBool(std::string_view key, bool default_value) const;
-  // Seconds, as a number ("30", "0.5").
-  absl::StatusOr<absl::Duration> GetSeconds(std::string_view key,
-                                            absl::Duration default_value) const;
+  // Seconds, as a finite number ("30", "0.5") between `min` and `max`. Every duration has an
+  // upper bound, so that no setting turns into an infinite or overflowing time.
+  absl::StatusOr<absl::Duration> GetSeconds(std::string_view key, absl::Duration default_value,
+                                            absl::Duration min = absl::ZeroDuration(),
+                                            absl::Duration max = kMaxDuration) const;
+
+  // The longest duration any setting may hold (30 days).
+  static constexpr absl::Duration kMaxDuration = absl::Hours(24 * 30);
 
   // "environment (HAYSTACK_X)", "config file /etc/haystack.json", "command line".
   std::string SourceOf(std::string_view key) const;

@@ -26,6 +26,7 @@
 #include "haystack/core/clock.h"
 #include "haystack/core/error.h"
 #include "haystack/core/logging.h"
+#include "haystack/core/retry.h"
 
 namespace haystack {
 
@@ -60,27 +61,14 @@ struct HttpClientOptions {
   std::string user_agent = "haystack-orchestrator";
 };
 
-struct RetryPolicy {
-  int max_attempts = 5;  // including the first
-  absl::Duration initial_backoff = absl::Milliseconds(500);
-  absl::Duration max_backoff = absl::Seconds(30);
-  double multiplier = 2.0;
-  // A server asking to wait longer than this (Retry-After, X-RateLimit-Reset) is not retried:
-  // the response is returned to the caller as is.
-  absl::Duration max_server_delay = absl::Seconds(120);
-  // HTTP statuses worth another attempt (Google's retry strategy; SendGrid's 429/5xx).
-  std::set<int> retryable_statuses = {408, 429, 500, 502, 503, 504};
-  // Retry a non-idempotent request after an error that may have happened after the server
-  // received it (timeout, reset). Connection failures before sending are always retried.
-  bool retry_ambiguous_failures = false;
-};
-
-// Waits between attempts; tests substitute one that records the delays instead of sleeping.
+// Waits between attempts; by default the client's clock waits (core/clock.h), so that a test
+// with a FakeClock runs the retries without sleeping. Tests may substitute one that records the
+// delays instead.
 using SleepFunction = std::function<void(absl::Duration)>;
 
 class HttpClient {
  public:
-  // `clock` reads X-RateLimit-Reset (an epoch time); `sleep` defaults to absl::SleepFor;
+  // `clock` reads X-RateLimit-Reset (an epoch time) and waits; `sleep` defaults to its SleepFor;
   // `jitter_seed` makes the jitter sequence reproducible in tests.
   HttpClient(HttpClientOptions options, const Clock& clock, Logger logger,
              SleepFunction sleep = nullptr, uint64_t jitter_seed = 0);
@@ -93,13 +81,15 @@ class HttpClient {
   absl::StatusOr<HttpResponse> Perform(const HttpRequest& request,
                                        ErrorKind kind = ErrorKind::kExternalApi);
 
-  // Perform() under `policy`. Returns the last response (whatever its status) or the last
-  // transport error; HttpResponse::attempts says how many attempts were made.
+  // Perform() under `policy` (core/retry.h: its attempts, budget, statuses and server delays),
+  // waiting with the sleep function. Returns the last response (whatever its status) or the
+  // last transport error; HttpResponse::attempts says how many attempts were made.
   absl::StatusOr<HttpResponse> Execute(const HttpRequest& request, const RetryPolicy& policy,
                                        ErrorKind kind = ErrorKind::kExternalApi);
 
-  // The delay before attempt `attempt` + 1 (1-based) without server hints: a uniformly random
-  // value in [d/2, d] where d = min(max_backoff, initial · multiplier^(attempt-1)).
+  // The delay before attempt `attempt` + 1 (1-based) without server hints: BackoffDelay
+  // (core/retry.h), a uniformly random value in [d/2, d] where
+  // d = min(max_backoff, initial · multiplier^(attempt-1)).
   absl::Duration Backoff(const RetryPolicy& policy, int attempt);
 
   // Waits with the client's sleep function (for callers that run their own retry loops, such
@@ -107,6 +97,8 @@ class HttpClient {
   void Sleep(absl::Duration duration);
 
  private:
+  uint64_t NextJitterSeed();  // a seed for one retry loop, from the client's jitter stream
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

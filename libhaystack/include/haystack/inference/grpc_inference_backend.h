@@ -5,8 +5,10 @@
 // request's idempotency key, then WatchJob until a terminal event. gRPC sets no deadline by
 // default; here every unary call has `call_timeout` and the whole job `job_timeout`.
 // - A dropped or silent stream (no event, not even a heartbeat, for `silence_timeout`) is
-//   re-attached with WatchJob; UNAVAILABLE is retried with exponential backoff (jittered,
-//   `initial_backoff` … `max_backoff`) for up to `reconnect_timeout` without any answer.
+//   re-attached with WatchJob; UNAVAILABLE is retried with exponential backoff (`retry`, the
+//   project's one RetryPolicy: jittered, initial_backoff … max_backoff) for up to
+//   `reconnect_timeout` without any answer. Budgets and waits are on `clock`; the deadlines
+//   handed to gRPC are real time.
 // - A worker that forgot the job (NOT_FOUND: it restarted) gets the same key resubmitted, at
 //   most `max_resubmits` times; the worker's idempotency makes this safe.
 // - A stop request cancels the stream, sends CancelJob and waits up to `cancel_timeout` for
@@ -25,7 +27,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "haystack/core/clock.h"
 #include "haystack/core/logging.h"
+#include "haystack/core/retry.h"
 #include "haystack/inference/inference_backend.h"
 
 namespace haystack {
@@ -40,8 +44,10 @@ struct GrpcInferenceOptions {
   absl::Duration silence_timeout = absl::Seconds(60);  // > the worker's heartbeat interval
   absl::Duration stream_refresh = absl::Minutes(10);   // each WatchJob stream's own deadline
   absl::Duration cancel_timeout = absl::Seconds(10);
-  absl::Duration initial_backoff = absl::Milliseconds(200);
-  absl::Duration max_backoff = absl::Seconds(10);
+  // Backoff between attempts (no attempt limit: the timeouts above bound the retries).
+  RetryPolicy retry = {.max_attempts = 0,
+                       .initial_backoff = absl::Milliseconds(200),
+                       .max_backoff = absl::Seconds(10)};
   int max_resubmits = 3;
   // Receive limit. Messages hold URIs and ids only, so the 4 MiB default would do; set
   // explicitly so that a change in gRPC's default cannot surprise us.
@@ -49,6 +55,7 @@ struct GrpcInferenceOptions {
   // Keepalive pings on otherwise quiet connections find dead peers behind load balancers.
   absl::Duration keepalive_time = absl::Seconds(30);
   absl::Duration keepalive_timeout = absl::Seconds(10);
+  const Clock* clock = &SystemClock();  // must outlive the backend
 };
 
 class GrpcInferenceBackend final : public InferenceBackend {

@@ -1,4 +1,4 @@
-// The process exit codes of haystack-orchestrator (DESIGN.md §3 "Invocation"), chosen so that
+// The process exit codes of haystack-orchestrator (docs/operations.md "Exit codes"), chosen so that
 // a batch engine's retry policy does the right thing: retry only on kTransient.
 #ifndef HAYSTACK_JOB_EXIT_CODES_H_
 #define HAYSTACK_JOB_EXIT_CODES_H_

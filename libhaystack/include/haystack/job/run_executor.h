@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "haystack/core/clock.h"
 #include "haystack/core/logging.h"
 #include "haystack/core/run.h"
 #include "haystack/core/run_config.h"
@@ -20,7 +21,8 @@ namespace haystack {
 // took the run over, writes fail with kAborted and the executor should return that error.
 class RunRecorder {
  public:
-  RunRecorder(RunStore& store, const Lease& lease) : store_(store), lease_(lease) {}
+  RunRecorder(RunStore& store, const Lease& lease, const Clock& clock = SystemClock())
+      : store_(store), lease_(lease), clock_(clock) {}
 
   absl::Status UpdateProgress(const RunProgress& progress);
   absl::Status RecordIteration(const IterationRecord& record);
@@ -36,6 +38,7 @@ class RunRecorder {
  private:
   RunStore& store_;
   const Lease& lease_;
+  const Clock& clock_;
 };
 
 struct RunContext {

@@ -8,15 +8,34 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "haystack/core/clock.h"
+#include "haystack/core/retry.h"
+#include "haystack/core/stop_token.h"
 #include "haystack/store/run_store.h"
 
 namespace haystack {
 
 struct RunStoreOptions {
-  const Clock* clock = &SystemClock();  // leases, timestamps; must outlive the store
-  // How long a write keeps retrying a lost connection before reporting kUnavailable.
-  absl::Duration reconnect_budget = absl::Seconds(30);
-  absl::Duration busy_timeout = absl::Seconds(15);  // SQLite lock waits
+  // Leases, timestamps and the waits between retries; must outlive the store.
+  const Clock* clock = &SystemClock();
+  // Retries of lost connections, lock contention and serialization failures. The budget is the
+  // longest the database may stay unreachable: it is shared by every operation of the store
+  // (the lifecycle's thread and the lease watcher alike), so once the database has been
+  // unreachable for that long each operation makes one more attempt and reports kUnavailable,
+  // instead of waiting a whole budget of its own.
+  RetryPolicy retry = {.max_attempts = 0,
+                       .initial_backoff = absl::Milliseconds(50),
+                       .max_backoff = absl::Seconds(2),
+                       .budget = absl::Seconds(30)};
+  // Real-time bounds on one attempt: opening a connection, and one statement's round trip (a
+  // silent network is given up on after this; PostgreSQL's own statement_timeout is the same).
+  absl::Duration connect_timeout = absl::Seconds(10);
+  absl::Duration statement_timeout = absl::Seconds(60);
+  absl::Duration busy_timeout = absl::Seconds(15);  // SQLite lock waits per statement
+  // The process's shutdown (SIGTERM). Once it fires, no retry waits any more, a lock wait ends
+  // at once, and a statement still in flight `stop_grace` later is abandoned: the store then
+  // answers within stop_grace, whatever the database does.
+  StopToken stop;
+  absl::Duration stop_grace = absl::Seconds(2);
 };
 
 // `url` is one of
@@ -25,8 +44,10 @@ struct RunStoreOptions {
 //   created);
 //   postgresql://user:password@host:port/dbname?options, postgres://…, or a libpq
 //   "key=value" connection string — PostgreSQL through libpq.
-// Migrations are applied before the store is returned. Errors are kind kDatabase (bad URL:
-// kConfiguration); the URL's password never appears in them.
+// Migrations are applied before the store is returned. A URL that cannot work whatever the
+// database does — malformed, an unknown parameter or sslmode, an SQLite path that is a directory
+// or not writable — is a kConfiguration error; an unreachable database is kUnavailable (kind
+// kDatabase). The URL's password never appears in errors.
 absl::StatusOr<std::unique_ptr<RunStore>> OpenRunStore(std::string_view url,
                                                        const RunStoreOptions& options = {});
 

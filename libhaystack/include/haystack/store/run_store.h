@@ -1,5 +1,5 @@
 // The run database: the run record, its append-only event history and the notification
-// ledger (DESIGN.md §3 "Run record", "Durable progress").
+// ledger (docs/operations.md, "What a re-execution does" and "The database").
 //
 // Every write the orchestrator makes goes through a lease: ClaimRun gives the caller a Lease
 // (owner + attempt, a fencing token) and every later write is conditional on it, on the run not
@@ -9,6 +9,13 @@
 //   kFailedPrecondition the run is finalized, or (kind kCancelled) cancellation was requested
 //   kNotFound           no such run
 //   kUnavailable        the database could not be reached after retries (transient)
+//
+// Writes know their own outcome. Every write is retried within the store after a lost
+// connection, and each logical write carries a request id of its own, recorded in the same
+// transaction (in its run_events row). A retry first looks for that id: if the earlier attempt
+// committed but its acknowledgement was lost, the retry recognises its own write and reports
+// the success the first attempt would have reported — a claim it holds, a finish it made, an
+// iteration it recorded (no second event), a cancellation it requested — instead of a refusal.
 // Implementations: SqliteRunStore (embedded default) and PostgresRunStore (libpq); both pass
 // the same conformance suite (tests/store/).
 #ifndef HAYSTACK_STORE_RUN_STORE_H_
@@ -64,7 +71,10 @@ struct TerminalUpdate {
 
 enum class NotificationStatus {
   kPending,  // intent recorded, not attempted
-  kSending,  // an attempt started; if it stays here the process died: outcome unknown
+  // Claimed by an execution (claimed_by) until claim_expires_at. A claim that expires in this
+  // state belongs to an execution that died or lost the database before recording the outcome,
+  // which is unknown: the next execution claims it again and sends it again (at least once).
+  kSending,
   kSent,
   kFailed,
 };
@@ -92,6 +102,17 @@ struct NotificationRecord {
   absl::Time created_at;
   absl::Time updated_at;
   std::optional<absl::Time> sent_at;
+  // The claim: "<claimant> <request id>", unique per claim; empty before the first.
+  std::string claimed_by;
+  std::optional<absl::Time> claim_expires_at;
+};
+
+// What one delivery attempt of a claimed notification came to.
+struct NotificationResult {
+  bool delivered = false;
+  std::string provider;
+  std::string provider_message_id;
+  std::string error;  // when not delivered: already redacted by the caller
 };
 
 struct RunEvent {
@@ -103,6 +124,8 @@ struct RunEvent {
   std::optional<RunPhase> phase;
   std::optional<int> iteration;
   std::string message;
+  // The write that appended this event (empty for events of older versions).
+  std::string request_id;
 };
 
 // A hint that cancellation may have been requested (PostgreSQL LISTEN/NOTIFY). Callers always
@@ -148,14 +171,19 @@ class RunStore {
   virtual absl::StatusOr<std::unique_ptr<CancellationListener>> ListenForCancellation(
       std::string_view run_id) = 0;
 
-  // Notification ledger. ClaimNotification moves a pending notification to sending and
-  // returns it; nullopt if there is none pending (already sent, failed or being sent).
+  // Notification ledger. ClaimNotification moves a notification to sending for `claimant`
+  // (an execution's worker id) until now + `claim_duration`, and returns it: a pending one, or
+  // one whose earlier claim expired while sending (the previous claimant's outcome is unknown;
+  // the caller sends again). nullopt when there is nothing to claim: sent, failed, or claimed
+  // by someone else whose claim is live (ListNotifications shows until when).
   virtual absl::StatusOr<std::optional<NotificationRecord>> ClaimNotification(
-      std::string_view run_id, NotificationKind kind) = 0;
-  virtual absl::Status RecordNotificationResult(std::string_view run_id, NotificationKind kind,
-                                                bool delivered, std::string_view provider,
-                                                std::string_view provider_message_id,
-                                                std::string_view error) = 0;
+      std::string_view run_id, NotificationKind kind, std::string_view claimant,
+      absl::Duration claim_duration) = 0;
+  // Records the outcome of the claim `claimed` (as ClaimNotification returned it): sent or
+  // failed. kFailedPrecondition if the claim was lost (it expired and another execution took
+  // the notification over).
+  virtual absl::Status RecordNotificationResult(const NotificationRecord& claimed,
+                                                const NotificationResult& result) = 0;
   virtual absl::StatusOr<std::vector<NotificationRecord>> ListNotifications(
       std::string_view run_id) = 0;
 

@@ -21,6 +21,13 @@ herr_t InnermostMessage(unsigned n, const H5E_error2_t* err, void* client_data) 
   return 0;
 }
 
+// HDF5's exit handler flushes and closes whatever files are still open. Every file here is
+// closed explicitly; but one whose close failed (its flush hit a full disk) stays half-closed
+// inside the library, and the handler crashes on it: the process would die with SIGSEGV instead
+// of exiting with its code (75 for a full disk). So the handler is not installed. This must run
+// before any other HDF5 call, hence a static initializer.
+[[maybe_unused]] const bool kNoExitHandler = [] { return H5dont_atexit() >= 0; }();
+
 std::string CurrentHdf5Message() {
   std::string message;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, InnermostMessage, &message);

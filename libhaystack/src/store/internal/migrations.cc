@@ -153,9 +153,31 @@ CREATE TABLE IF NOT EXISTS run_events (
 CREATE INDEX IF NOT EXISTS run_events_run_idx ON run_events (run_id, id);
 )sql";
 
+// Version 2: writes that know their own outcome. Each write records its request id in its
+// run_events row (unique), so that a retry after a lost acknowledgement recognises its own
+// committed write; a notification claim names its claimant and expires, so that a `sending` left
+// by a dead execution is taken over and sent again (docs/operations.md "Emails").
+constexpr char kV2Postgres[] = R"sql(
+ALTER TABLE run_events ADD COLUMN IF NOT EXISTS request_id VARCHAR(64);
+CREATE UNIQUE INDEX IF NOT EXISTS run_events_request_idx ON run_events (request_id)
+  WHERE request_id IS NOT NULL;
+ALTER TABLE notifications
+  ADD COLUMN IF NOT EXISTS claimed_by TEXT NOT NULL DEFAULT '',
+  ADD COLUMN IF NOT EXISTS claim_expires_at TIMESTAMPTZ;
+)sql";
+
+constexpr char kV2Sqlite[] = R"sql(
+ALTER TABLE run_events ADD COLUMN request_id TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS run_events_request_idx ON run_events (request_id)
+  WHERE request_id IS NOT NULL;
+ALTER TABLE notifications ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE notifications ADD COLUMN claim_expires_at TEXT;
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "runs, notifications and run_events", kV1Postgres, kV1Sqlite},
+      {2, "request ids and notification claims", kV2Postgres, kV2Sqlite},
   };
   return kMigrations;
 }

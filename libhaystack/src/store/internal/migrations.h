@@ -1,4 +1,4 @@
-// Versioned schema migrations, applied at connect (DESIGN.md §3 "Run record").
+// Versioned schema migrations, applied at connect (docs/operations.md, "The database").
 #ifndef HAYSTACK_STORE_INTERNAL_MIGRATIONS_H_
 #define HAYSTACK_STORE_INTERNAL_MIGRATIONS_H_
 
@@ -9,7 +9,7 @@
 namespace haystack::store_internal {
 
 // The version the code expects; ApplyMigrations brings a database up to it.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Applies every migration newer than the database's version in one transaction under a lock
 // (PostgreSQL advisory lock; SQLite BEGIN IMMEDIATE), so that concurrent jobs starting

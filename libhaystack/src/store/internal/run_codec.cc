@@ -164,6 +164,8 @@ NotificationRecord DecodeNotification(const SqlResult& result, size_t row) {
   d.Time("created_at", &n.created_at);
   d.Time("updated_at", &n.updated_at);
   d.Time("sent_at", &n.sent_at);
+  n.claimed_by = d.Text("claimed_by").value_or("");
+  d.Time("claim_expires_at", &n.claim_expires_at);
   return n;
 }
 
@@ -181,6 +183,7 @@ RunEvent DecodeEvent(const SqlResult& result, size_t row) {
   d.Enum("phase", &e.phase);
   d.Int("iteration", &e.iteration);
   e.message = d.Text("message").value_or("");
+  e.request_id = d.Text("request_id").value_or("");
   return e;
 }
 

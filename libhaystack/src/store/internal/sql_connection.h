@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "haystack/core/stop_token.h"
 
 namespace haystack::store_internal {
 
@@ -43,10 +44,25 @@ class SqlResult {
 
 enum class SqlDialect { kPostgres, kSqlite };
 
+// Real-time bounds on a connection's waits (see RunStoreOptions).
+struct SqlIoOptions {
+  absl::Duration connect_timeout = absl::Seconds(10);
+  absl::Duration statement_timeout = absl::Seconds(60);
+  absl::Duration busy_timeout = absl::Seconds(15);  // SQLite
+  StopToken stop;                                   // shutdown
+  absl::Duration stop_grace = absl::Seconds(2);
+};
+
 class SqlConnection {
  public:
   virtual ~SqlConnection() = default;
   virtual SqlDialect dialect() const = 0;
+
+  // A real-time limit for the statements that follow (and the connecting they need), on top of
+  // the connection's own timeouts: the caller's remaining retry budget. A statement that cannot
+  // finish in time is abandoned with a retryable kUnavailable and, on PostgreSQL, the
+  // connection is dropped: whether a COMMIT in flight took effect is then unknown to the caller.
+  virtual void SetDeadline(absl::Time deadline) = 0;
 
   // Runs one statement. SQL uses $1, $2, … placeholders in both dialects. Errors: kUnavailable
   // for a lost connection (the next call reconnects), kAborted for serialization failures and
@@ -74,9 +90,14 @@ bool ParseSqlBool(const std::optional<std::string>& value);
 // PG prints timestamptz as "2026-11-24 10:15:00.123+00"; SQLite holds our RFC 3339 text.
 absl::StatusOr<absl::Time> ParseSqlTimestamp(std::string_view text);
 
+// kConfiguration for a path that cannot hold a database (a directory, not writable).
 absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectSqlite(const std::string& path,
-                                                             absl::Duration busy_timeout);
-absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectPostgres(const std::string& conninfo);
+                                                             const SqlIoOptions& io);
+// kConfiguration for a connection string that libpq cannot parse or whose values it would
+// refuse (sslmode, port, …). Connects at the first statement (and again after a lost
+// connection), so an unreachable server shows as a retryable kUnavailable there.
+absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectPostgres(const std::string& conninfo,
+                                                               const SqlIoOptions& io);
 
 }  // namespace haystack::store_internal
 

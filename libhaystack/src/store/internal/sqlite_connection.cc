@@ -1,10 +1,15 @@
 // SqlConnection over SQLite: WAL journal, a busy timeout for concurrent writers (threads and
 // processes), BEGIN IMMEDIATE for write transactions.
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
+#include "absl/time/clock.h"
 #include "fmt/format.h"
 #include "haystack/core/error.h"
 #include "internal/sql_connection.h"
@@ -50,10 +55,15 @@ std::string ToSqlitePlaceholders(std::string_view sql) {
 
 class SqliteConnection final : public SqlConnection {
  public:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  SqliteConnection(sqlite3* db, SqlIoOptions io) : db_(db), io_(std::move(io)) {
+    // Lock waits that end on the caller's deadline and at once on shutdown, instead of
+    // sqlite3_busy_timeout's fixed wait.
+    sqlite3_busy_handler(db_, &SqliteConnection::OnBusy, this);
+  }
   ~SqliteConnection() override { sqlite3_close_v2(db_); }
 
   SqlDialect dialect() const override { return SqlDialect::kSqlite; }
+  void SetDeadline(absl::Time deadline) override { deadline_ = deadline; }
 
   absl::StatusOr<SqlResult> Execute(std::string_view sql,
                                     const std::vector<SqlParam>& params) override {
@@ -118,6 +128,21 @@ class SqliteConnection final : public SqlConnection {
   }
 
  private:
+  // SQLite's busy handler: true (1) to wait and try again, 0 to give up with SQLITE_BUSY.
+  static int OnBusy(void* self_ptr, int count) {
+    auto* self = static_cast<SqliteConnection*>(self_ptr);
+    const absl::Time now = absl::Now();
+    if (count == 0) self->busy_since_ = now;
+    if (self->io_.stop.stop_requested()) return 0;
+    const absl::Time give_up =
+        std::min(self->deadline_, self->busy_since_ + self->io_.busy_timeout);
+    if (now >= give_up) return 0;
+    const absl::Duration wait =
+        std::min({absl::Milliseconds(1 << std::min(count, 6)), give_up - now});
+    self->io_.stop.WaitFor(wait);
+    return 1;
+  }
+
   absl::Status Run(const char* sql) {
     const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) return SqliteError(db_, rc, sql);
@@ -125,21 +150,56 @@ class SqliteConnection final : public SqlConnection {
   }
 
   sqlite3* db_;
+  SqlIoOptions io_;
+  absl::Time deadline_ = absl::InfiniteFuture();
+  absl::Time busy_since_;
 };
+
+absl::Status NotUsable(const std::filesystem::path& path, std::string_view why) {
+  return ConfigurationError(fmt::format(
+      "the SQLite run database {} cannot be used: {} (setting database_url)", path.string(), why));
+}
+
+// A path that cannot hold a writable database whatever happens later is a configuration error:
+// a directory, a read-only file, or a directory where SQLite cannot create its journal files.
+absl::Status CheckWritablePath(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(status)) return NotUsable(path, "it is a directory");
+  const std::filesystem::path parent =
+      path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (std::filesystem::exists(status) && ::access(path.c_str(), W_OK) != 0) {
+    return NotUsable(path, fmt::format("the file is not writable ({})", std::strerror(errno)));
+  }
+  if (::access(parent.c_str(), W_OK) != 0) {
+    const int err = errno;
+    if (err == EACCES || err == EROFS || err == ENOTDIR || err == EPERM) {
+      return NotUsable(path, fmt::format("its directory {} is not writable ({})", parent.string(),
+                                         std::strerror(err)));
+    }
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectSqlite(const std::string& path,
-                                                             absl::Duration busy_timeout) {
+                                                             const SqlIoOptions& io) {
   if (path != ":memory:") {
     std::error_code ec;
     const auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec == std::errc::permission_denied || ec == std::errc::read_only_file_system ||
+        ec == std::errc::not_a_directory || ec == std::errc::file_exists) {
+      return NotUsable(
+          path, fmt::format("cannot create its directory {}: {}", parent.string(), ec.message()));
+    }
     if (ec) {
       return MakeError(ErrorKind::kDatabase, absl::StatusCode::kUnavailable,
                        fmt::format("cannot create directory {} for the run database: {}",
                                    parent.string(), ec.message()));
     }
+    HAYSTACK_RETURN_IF_ERROR(CheckWritablePath(path));
   }
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
@@ -149,9 +209,8 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectSqlite(const std::string& 
     sqlite3_close_v2(db);
     return status;
   }
-  auto connection = std::make_unique<SqliteConnection>(db);
+  auto connection = std::make_unique<SqliteConnection>(db, io);
   sqlite3_extended_result_codes(db, 1);  // tell primary-key conflicts from other constraints
-  sqlite3_busy_timeout(db, static_cast<int>(absl::ToInt64Milliseconds(busy_timeout)));
   // WAL lets readers (status polls) proceed while the job writes; NORMAL sync is durable
   // across process crashes in WAL mode, which is what a batch job needs.
   for (const char* pragma :
