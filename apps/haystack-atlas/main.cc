@@ -7,14 +7,14 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_join.h"
-#include "haystack/atlas/curated.h"
 #include "haystack/atlas/h5ad.h"
 #include "haystack/atlas/h5ad_atlas.h"
-#include "haystack/atlas/synthetic_atlas.h"
 #include "haystack/core/error.h"
 #include "haystack/knowledge/in_memory_knowledge_base.h"
 #include "haystack/knowledge/sqlite_knowledge_base.h"
 #include "haystack/synth/cellxgene_atlas.h"
+#include "haystack/synth/curated_vocabulary.h"
+#include "haystack/synth/synthetic_atlas.h"
 
 namespace {
 
@@ -27,13 +27,14 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-int Synth(const haystack::SyntheticAtlasOptions& options, const std::string& curated_dir,
+int Synth(const haystack::synth::SyntheticAtlasOptions& options, const std::string& curated_dir,
           const std::string& out, const haystack::H5adWriteOptions& write_options) {
   const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<haystack::CuratedVocabulary> vocabulary =
-      haystack::ReadCuratedVocabulary(curated_dir);
+  absl::StatusOr<haystack::synth::CuratedVocabulary> vocabulary =
+      haystack::synth::ReadCuratedVocabulary(curated_dir);
   if (!vocabulary.ok()) return Fail(vocabulary.status());
-  absl::StatusOr<haystack::AnnData> atlas = haystack::GenerateSyntheticAtlas(*vocabulary, options);
+  absl::StatusOr<haystack::AnnData> atlas =
+      haystack::synth::GenerateSyntheticAtlas(*vocabulary, options);
   if (!atlas.ok()) return Fail(atlas.status());
   const double generated = Seconds(start);
   if (absl::Status st = haystack::WriteH5ad(*atlas, out, write_options); !st.ok()) return Fail(st);
@@ -150,7 +151,7 @@ int main(int argc, char** argv) {
   CLI::App app{"haystack-atlas: generate and inspect HAYSTACK cell atlases (.h5ad)"};
   app.require_subcommand(1);
 
-  haystack::SyntheticAtlasOptions synth;
+  haystack::synth::SyntheticAtlasOptions synth;
   haystack::H5adWriteOptions write_options;
   std::string out, curated_dir = HAYSTACK_CURATED_DIR;
   CLI::App* synth_cmd = app.add_subcommand(

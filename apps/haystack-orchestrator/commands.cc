@@ -20,8 +20,9 @@ namespace {
 constexpr char kDefaultDatabaseUrl[] = "sqlite:haystack-results/haystack.db";
 
 int Complain(const CommandContext& context, int exit_code, std::string_view message) {
-  context.logger.Error(message);
-  std::cerr << "haystack-orchestrator: " << message << "\n";
+  context.logger.Error(message, {{"exit_code", exit_code}});
+  // In JSON mode stderr carries only JSON lines: the log line above says it all.
+  if (!context.logger.WritesJson()) std::cerr << "haystack-orchestrator: " << message << "\n";
   return exit_code;
 }
 
@@ -52,6 +53,7 @@ absl::StatusOr<RunStoreOptions> ConfiguredStoreOptions(const CommandContext& con
                           absl::Seconds(1), absl::Hours(1)));
   // SIGTERM: the store stops retrying and answers within its stop grace.
   options.stop = context.shutdown;
+  options.logger = context.logger.With({{"component", "store"}});
   return options;
 }
 
@@ -80,6 +82,25 @@ absl::StatusOr<JobTiming> ConfiguredTiming(const Settings& settings) {
   return timing;
 }
 
+// The job's one-line summary: on stdout when it succeeded, on stderr when not; in JSON mode a
+// log line instead (stderr then carries nothing else), so that a batch engine's log has the
+// outcome and the exit code.
+void ReportOutcome(const CommandContext& context, const JobResult& result) {
+  if (result.exit_code == kExitSuccess) {
+    std::cout << "haystack-orchestrator: " << result.message << "\n";
+  }
+  if (!context.logger.WritesJson()) {
+    if (result.exit_code != kExitSuccess) {
+      std::cerr << "haystack-orchestrator: " << result.message << "\n";
+    }
+    return;
+  }
+  const LogSeverity severity = result.exit_code == kExitSuccess     ? LogSeverity::kNotice
+                               : result.exit_code == kExitTransient ? LogSeverity::kWarning
+                                                                    : LogSeverity::kError;
+  context.logger.Log(severity, result.message, {{"exit_code", result.exit_code}});
+}
+
 // Shared by batch mode and `run`: everything after the run exists.
 int Execute(const CommandContext& context, RunStore& store, const JobRequest& request,
             const JobTiming& timing) {
@@ -93,8 +114,7 @@ int Execute(const CommandContext& context, RunStore& store, const JobRequest& re
   if (!notifier.ok()) return Complain(context, kExitUsage, notifier.status());
   const JobResult result = RunJob(request, store, **executor, notifier->notifier.get(),
                                   context.shutdown, context.logger, timing);
-  (result.exit_code == kExitSuccess ? std::cout : std::cerr)
-      << "haystack-orchestrator: " << result.message << "\n";
+  ReportOutcome(context, result);
   return result.exit_code;
 }
 

@@ -32,6 +32,21 @@ absl::StatusOr<haystack::LogOptions> LogOptionsFrom(const haystack::Settings& se
   return options;
 }
 
+// An error before the log's settings are known or valid (exit 2). The format then comes from
+// HAYSTACK_LOG_FORMAT alone (auto, JSON off a terminal, when it is unknown), so that in JSON
+// mode this too is a JSON line and stderr carries nothing else.
+int StartupError(const haystack::Environment& env, const absl::Status& error) {
+  const std::string message(error.message());
+  haystack::LogOptions options;
+  if (!haystack::ParseLogFormat(env.Get("HAYSTACK_LOG_FORMAT").value_or("auto"), &options.format)) {
+    options.format = haystack::LogFormat::kAuto;
+  }
+  const haystack::Logger logger = haystack::Logger::Create(options);
+  logger.Error(message, {{"exit_code", haystack::kExitUsage}});
+  if (!logger.WritesJson()) std::cerr << "haystack-orchestrator: " << message << "\n";
+  return haystack::kExitUsage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,15 +91,9 @@ int main(int argc, char** argv) {
 
   haystack::ProcessEnvironment env;
   auto settings = haystack::Settings::Load(env, config_path);
-  if (!settings.ok()) {
-    std::cerr << "haystack-orchestrator: " << settings.status().message() << "\n";
-    return haystack::kExitUsage;
-  }
+  if (!settings.ok()) return StartupError(env, settings.status());
   auto log_options = LogOptionsFrom(*settings);
-  if (!log_options.ok()) {
-    std::cerr << "haystack-orchestrator: " << log_options.status().message() << "\n";
-    return haystack::kExitUsage;
-  }
+  if (!log_options.ok()) return StartupError(env, log_options.status());
   const haystack::Logger logger = haystack::Logger::Create(*log_options);
   const haystack::orchestrator::CommandContext context{*settings, env, logger, signals.token()};
 

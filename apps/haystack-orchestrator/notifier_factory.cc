@@ -3,10 +3,38 @@
 #include "absl/strings/str_cat.h"
 #include "haystack/core/clock.h"
 #include "haystack/core/error.h"
+#include "haystack/http/encoding.h"
 #include "haystack/notify/outbox_notifier.h"
 #include "haystack/notify/sendgrid_notifier.h"
 
 namespace haystack::orchestrator {
+
+namespace {
+
+// Links in emails: signed URLs for gs:// outputs (with the artifact store's credentials).
+absl::Status ConfigureLinks(const Settings& settings, const Environment& env, const Logger& logger,
+                            ConfiguredNotifier& configured, EmailLinkOptions& links) {
+  HAYSTACK_ASSIGN_OR_RETURN(links.signed_url_expiry,
+                            settings.GetSeconds("email_link_expiry_seconds", kMaxSignedUrlExpiry));
+  if (links.signed_url_expiry < absl::Seconds(1) || links.signed_url_expiry > kMaxSignedUrlExpiry) {
+    return ConfigurationError(absl::StrCat("email_link_expiry_seconds (",
+                                           settings.SourceOf("email_link_expiry_seconds"),
+                                           "): must be 1 to 604800 (7 days, Cloud Storage's "
+                                           "limit for signed URLs)"));
+  }
+  const std::string app_url = settings.GetString("app_url", "");
+  if (!app_url.empty() && !IsSafeHttpUrl(app_url)) {
+    return ConfigurationError(absl::StrCat("app_url (", settings.SourceOf("app_url"),
+                                           "): expected an absolute http(s) URL"));
+  }
+  const std::string artifact_root = settings.GetString("artifact_root", "haystack-results");
+  if (artifact_root.rfind("gs://", 0) != 0) return absl::OkStatus();
+  HAYSTACK_ASSIGN_OR_RETURN(configured.links, OpenUrlSigner(env, SystemClock(), logger));
+  links.signer = configured.links.signer.get();
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<ConfiguredNotifier> MakeNotifier(const Settings& settings, const Environment& env,
                                                 const Logger& logger) {
@@ -18,12 +46,16 @@ absl::StatusOr<ConfiguredNotifier> MakeNotifier(const Settings& settings, const 
     reply_to = EmailAddress{*value, ""};
   }
   ConfiguredNotifier configured;
+  EmailLinkOptions links;
+  HAYSTACK_RETURN_IF_ERROR(ConfigureLinks(settings, env, logger, configured, links));
   if (backend == "outbox") {
+    links.local_file_links = true;
     configured.notifier = std::make_unique<OutboxNotifier>(
         OutboxOptions{.directory = settings.GetString("outbox_dir", "haystack-results/outbox"),
                       .from = from,
-                      .reply_to = reply_to},
-        SystemClock());
+                      .reply_to = reply_to,
+                      .links = links},
+        SystemClock(), logger.With({{"component", "outbox"}}));
     return configured;
   }
   if (backend != "sendgrid") {
@@ -52,7 +84,8 @@ absl::StatusOr<ConfiguredNotifier> MakeNotifier(const Settings& settings, const 
           .endpoint = settings.GetString("sendgrid_endpoint", "https://api.sendgrid.com"),
           .from = from,
           .reply_to = reply_to,
-          .sandbox_mode = sandbox},
+          .sandbox_mode = sandbox,
+          .links = links},
       *configured.http, logger.With({{"component", "sendgrid"}}));
   return configured;
 }

@@ -20,9 +20,9 @@
 #include <string>
 
 #include "atlas_held_out.h"
-#include "haystack/atlas/curated.h"
-#include "haystack/atlas/synthetic_atlas.h"
 #include "haystack/inference/icl_baseline.h"
+#include "haystack/synth/curated_vocabulary.h"
+#include "haystack/synth/synthetic_atlas.h"
 #include "held_out_data.h"
 #include "shift_metrics.h"
 
@@ -122,14 +122,14 @@ int main(int argc, char** argv) {
   std::printf("  (\"no change\" predicts a zero shift: its correlation is undefined)\n");
 
   // The demo atlas (issue 3's generator, the data `haystack-atlas synth` writes).
-  auto vocabulary = haystack::ReadCuratedVocabulary(HAYSTACK_CURATED_DIR);
+  auto vocabulary = haystack::synth::ReadCuratedVocabulary(HAYSTACK_CURATED_DIR);
   if (!vocabulary.ok()) {
     std::fprintf(stderr, "%s\n", std::string(vocabulary.status().message()).c_str());
     return 1;
   }
-  haystack::SyntheticAtlasOptions atlas_options;
+  haystack::synth::SyntheticAtlasOptions atlas_options;
   atlas_options.cells = 40'000;
-  auto atlas = haystack::GenerateSyntheticAtlas(*vocabulary, atlas_options);
+  auto atlas = haystack::synth::GenerateSyntheticAtlas(*vocabulary, atlas_options);
   if (!atlas.ok()) {
     std::fprintf(stderr, "%s\n", std::string(atlas.status().message()).c_str());
     return 1;

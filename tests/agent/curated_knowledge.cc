@@ -3,10 +3,14 @@
 #include <set>
 
 #include "catch2/catch.hpp"
-#include "haystack/atlas/curated.h"
+#include "haystack/synth/curated_vocabulary.h"
 #include "support/temp_dir.h"
 
 namespace haystack::testing {
+
+using synth::CuratedPerturbation;
+using synth::CuratedTerm;
+using synth::ReadCuratedVocabulary;
 namespace {
 
 InMemoryKnowledgeBase Build() {

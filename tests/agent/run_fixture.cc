@@ -3,16 +3,19 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
-#include "haystack/atlas/curated.h"
 #include "haystack/atlas/h5ad.h"
 #include "haystack/atlas/h5ad_atlas.h"
-#include "haystack/atlas/synthetic_atlas.h"
 #include "haystack/core/clock.h"
 #include "haystack/core/ids.h"
 #include "haystack/knowledge/sqlite_knowledge_base.h"
 #include "haystack/store/open_run_store.h"
+#include "haystack/synth/curated_vocabulary.h"
+#include "haystack/synth/synthetic_atlas.h"
 
 namespace haystack::testing {
+
+using synth::GenerateSyntheticAtlas;
+using synth::ReadCuratedVocabulary;
 const CellAtlas& SharedSyntheticAtlas() {
   static TempDir* dir = new TempDir();
   static const CellAtlas* atlas = [] {

@@ -6,15 +6,18 @@
 
 #include "agent/curated_knowledge.h"
 #include "catch2/catch.hpp"
-#include "haystack/atlas/curated.h"
 #include "haystack/atlas/h5ad.h"
 #include "haystack/atlas/h5ad_atlas.h"
-#include "haystack/atlas/synthetic_atlas.h"
 #include "haystack/knowledge/sqlite_knowledge_base.h"
 #include "haystack/synth/cellxgene_atlas.h"
+#include "haystack/synth/curated_vocabulary.h"
+#include "haystack/synth/synthetic_atlas.h"
 #include "support/temp_dir.h"
 
 namespace haystack::testing {
+
+using synth::GenerateSyntheticAtlas;
+using synth::ReadCuratedVocabulary;
 namespace {
 
 TempDir& Dir() {

@@ -89,6 +89,48 @@ TEST_CASE("Missing, non-HDF5 and truncated files are reported, not crashed on") 
   }
 }
 
+TEST_CASE("uns that contains itself, shares groups or nests without end is refused") {
+  TempDir dir;
+  // A hard link makes /uns a member of itself: reading it recursed until the stack overflowed.
+  const std::string cycle = Damaged(dir, "cycle.h5ad", [](hid_t file) {
+    REQUIRE(H5Lcreate_hard(file, "/uns", file, "/uns/loop", H5P_DEFAULT, H5P_DEFAULT) >= 0);
+  });
+  ExpectError(cycle, absl::StatusCode::kInvalidArgument,
+              "/uns/loop: this uns group is linked more than once");
+
+  // Every group of a chain of 40 linked twice from its parent: 2^40 paths through 40 groups
+  // (found by tests/fuzz as a reader that never finished).
+  const std::string diamond = Damaged(dir, "diamond.h5ad", [](hid_t file) {
+    std::string parent = "/uns";
+    for (int i = 0; i < 40; ++i) {
+      const std::string child = "/uns/g" + std::to_string(i);
+      hid_t group = H5Gcreate2(file, child.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      REQUIRE(group >= 0);
+      H5Gclose(group);
+      if (i > 0) {
+        REQUIRE(H5Lcreate_hard(file, child.c_str(), file, (parent + "/a").c_str(), H5P_DEFAULT,
+                               H5P_DEFAULT) >= 0);
+        REQUIRE(H5Lcreate_hard(file, child.c_str(), file, (parent + "/b").c_str(), H5P_DEFAULT,
+                               H5P_DEFAULT) >= 0);
+      }
+      parent = child;
+    }
+  });
+  ExpectError(diamond, absl::StatusCode::kInvalidArgument, "linked more than once");
+
+  const std::string deep = Damaged(dir, "deep.h5ad", [](hid_t file) {
+    std::string path = "/uns";
+    for (int i = 0; i < 100; ++i) {
+      path += "/d";
+      hid_t group = H5Gcreate2(file, path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      REQUIRE(group >= 0);
+      H5Gclose(group);
+    }
+  });
+  ExpectError(deep, absl::StatusCode::kInvalidArgument, "/uns/d/d/d");
+  ExpectError(deep, absl::StatusCode::kInvalidArgument, "nested deeper than 64 levels");
+}
+
 TEST_CASE("A wrong encoding-type is named") {
   TempDir dir;
   ExpectError(

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "feature_rich_anndata.h"
 #include "haystack/atlas/anndata.h"
 #include "rapidjson/document.h"
 
@@ -21,11 +22,6 @@ std::string RunAnndataReference(const std::vector<std::string>& args);
 // "" when the two JSON documents are equal (numbers compared as doubles), else the path of
 // the first difference and both values.
 std::string FirstDifference(const std::string& expected_json, const std::string& actual_json);
-
-// A small AnnData with every feature the writer supports: CSR X, obs with categorical
-// (ordered and with missing values), string, int, float, bool and nullable columns, var with a
-// named index, obsm, a layer and a nested uns including a list of records.
-AnnData MakeFeatureRichAnnData();
 
 }  // namespace haystack::testing
 

@@ -50,6 +50,28 @@ TEST_CASE("secrets never reach the log") {
   CHECK_THAT(text, Catch::Contains("postgresql://app:[REDACTED]@db:5432/haystack"));
 }
 
+TEST_CASE("a JSON line stays one valid object whatever the message holds") {
+  std::ostringstream out;
+  Logger log = Logger::Create({.format = LogFormat::kJson, .stream = &out});
+  // A path that is not UTF-8, a multi-line message, and a message far over the value limit.
+  log.Warning("cannot open /data/caf\xE9\nsecond line", {{"path", std::string("/x/\xFF\xFEy")}});
+  const std::string huge = std::string(kMaxLogValueBytes - 1, 'a') + "\xC3\xA9" + "tail";
+  log.Info(huge);
+
+  auto lines = Lines(out.str());
+  REQUIRE(lines.size() == 2);
+  auto first = ParseJsonDocument(lines[0], "log line");
+  REQUIRE(first.ok());
+  CHECK(std::string((*first)["message"].GetString()) ==
+        "cannot open /data/caf\xEF\xBF\xBD\nsecond line");
+  CHECK(std::string((*first)["path"].GetString()) == "/x/\xEF\xBF\xBD\xEF\xBF\xBDy");
+  auto second = ParseJsonDocument(lines[1], "log line");
+  REQUIRE(second.ok());
+  // Cut before the two-byte character that would cross the limit, never inside it.
+  CHECK(std::string((*second)["message"].GetString()) ==
+        std::string(kMaxLogValueBytes - 1, 'a') + "\xE2\x80\xA6 [6 more bytes not logged]");
+}
+
 TEST_CASE("text lines are readable") {
   std::ostringstream out;
   Logger log = Logger::Create({.format = LogFormat::kText, .stream = &out});

@@ -276,6 +276,12 @@ TEST_CASE("server-requested delays parse both header conventions") {
 
 TEST_CASE("encodings") {
   CHECK(UrlEncode("runs/a b~.txt") == "runs%2Fa%20b~.txt");
+  CHECK(UrlEncodePath("runs/a b/r\xC3\xA9port.html") == "runs/a%20b/r%C3%A9port.html");
+  CHECK(UrlEncodePath("a//b/") == "a//b/");
+  CHECK(FileUrl("/tmp/out dir/x#1.h5ad") == "file:///tmp/out%20dir/x%231.h5ad");
+  CHECK(IsSafeFileUrl(FileUrl("/tmp/\"><script>")));
+  CHECK_FALSE(IsSafeFileUrl("file:///tmp/\"onmouseover=x"));
+  CHECK_FALSE(IsSafeFileUrl("file://host/share"));
   CHECK(HtmlEscape(R"(<a href="x">'&'</a>)") ==
         "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;");
   CHECK(HtmlEscape("\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D \xF0\x9F\xA7\xAC") ==

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <set>
 
 #include "haystack/core/json.h"
 #include "sample_notifications.h"
@@ -102,7 +103,6 @@ TEST_CASE("hostile query text cannot inject headers into the .eml") {
   OutboxNotifier notifier(OutboxOptions{.directory = dir.path()}, clock);
   RunNotification n = testing::SampleNotification(NotificationKind::kRunCompleted);
   n.raw_query = testing::HostileQuery(/*huge=*/true);
-  n.recipient = "ada@example.org\r\nBcc: victim@example.com";
   auto receipt = notifier.Send(n);
   REQUIRE(receipt.ok());
   const ParsedEml eml = Parse(receipt->provider_message_id);
@@ -113,6 +113,52 @@ TEST_CASE("hostile query text cannot inject headers into the .eml") {
   CHECK(eml.html.find("<script>") == std::string::npos);
   CHECK(eml.text.find("\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D \xF0\x9F\xA7\xAC") != std::string::npos);
   CHECK(eml.max_line <= 78);
+}
+
+TEST_CASE("a recipient that is not exactly one mailbox is refused, nothing is written") {
+  testing::TempDir dir;
+  FakeClock clock;
+  OutboxNotifier notifier(OutboxOptions{.directory = dir.path()}, clock);
+  RunNotification n = testing::SampleNotification(NotificationKind::kRunCompleted);
+  n.recipient = "ada@example.org\r\nBcc: victim@example.com";
+  auto refused = notifier.Send(n);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(GetErrorKind(refused.status()) == ErrorKind::kNotification);
+  CHECK(std::filesystem::is_empty(dir.path()));
+}
+
+// Sends a completion email for `run_id` and returns the path of its .eml.
+std::string OutboxPathFor(OutboxNotifier& notifier, const std::string& run_id) {
+  RunNotification n = testing::SampleNotification(NotificationKind::kRunCompleted);
+  n.run_id = run_id;
+  auto receipt = notifier.Send(n);
+  REQUIRE(receipt.ok());
+  return receipt->provider_message_id;
+}
+
+TEST_CASE("run ids that differ only in punctuation or non-ASCII letters get their own files") {
+  testing::TempDir dir;
+  FakeClock clock;
+  OutboxNotifier notifier(OutboxOptions{.directory = dir.path()}, clock);
+  const std::vector<std::string> ids = {"hay.collide.1",    "hay_collide_1", "hay-collide-1",
+                                        "Ã©Ã©Ã©",  // ééé
+                                        "Ã Ã Ã ",  // ààà
+                                        "hay%2Ecollide%2E1"};
+  std::set<std::string> paths;
+  for (const std::string& id : ids) paths.insert(OutboxPathFor(notifier, id));
+  CHECK(paths.size() == ids.size());
+  // Every message is still there and names its own run: nothing was overwritten.
+  std::set<std::string> found;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    found.insert(Parse(entry.path().string()).run_id);
+  }
+  CHECK(found == std::set<std::string>(ids.begin(), ids.end()));
+  // Ids the job creates keep their readable names.
+  CHECK(OutboxFileName("hay_20261125_abc123", NotificationKind::kRunFailed) ==
+        "hay_20261125_abc123.run_failed.eml");
+  CHECK(OutboxFileName("hay.collide.1", NotificationKind::kRunFailed) ==
+        "hay%2Ecollide%2E1.run_failed.eml");
+  CHECK(OutboxFileName("../x", NotificationKind::kRunFailed) == "%2E%2E%2Fx.run_failed.eml");
 }
 
 TEST_CASE("an unwritable outbox is a notification error naming the path") {

@@ -222,14 +222,11 @@ TEST_CASE("hostile query text stays escaped inside the JSON body") {
   Fixture f;
   RunNotification n = testing::SampleNotification(NotificationKind::kRunCompleted);
   n.raw_query = testing::HostileQuery(/*huge=*/true);
-  n.recipient = "ada@example.org\r\nBcc: x@example.com";
   REQUIRE(f.notifier.Send(n).ok());
   auto doc = ParseJsonDocument(f.fake.bodies()[0], "request");
   REQUIRE(doc.ok());
   const std::string subject = (*doc)["subject"].GetString();
   CHECK(subject.find('\n') == std::string::npos);
-  CHECK(std::string((*doc)["personalizations"][0]["to"][0]["email"].GetString()).find('\n') ==
-        std::string::npos);
   const std::string html = (*doc)["content"][1]["value"].GetString();
   CHECK(html.find("<script>") == std::string::npos);
   CHECK(html.find("&lt;script&gt;") != std::string::npos);
@@ -246,6 +243,78 @@ TEST_CASE("sandbox mode is sent as a JSON boolean and 200 counts as accepted") {
   auto doc = ParseJsonDocument(f.fake.bodies()[0], "request");
   REQUIRE(doc.ok());
   CHECK((*doc)["mail_settings"]["sandbox_mode"]["enable"].IsTrue());
+}
+
+TEST_CASE("a recipient that is not exactly one mailbox never reaches SendGrid") {
+  Fixture f;
+  for (const char* recipient :
+       {"ada@example.org>,<evil@attacker.example", "ada@example.org\r\nBcc: x@example.com",
+        "ada@example.org, evil@attacker.example"}) {
+    INFO(recipient);
+    RunNotification n = testing::SampleNotification(NotificationKind::kRunCompleted);
+    n.recipient = recipient;
+    auto refused = f.notifier.Send(n);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(GetErrorKind(refused.status()) == ErrorKind::kNotification);
+    CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK_THAT(std::string(refused.status().message()), Catch::Contains("not one email address"));
+  }
+  CHECK(f.fake.bodies().empty());
+}
+
+std::string Nested(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+TEST_CASE("a SendGrid answer nested a million levels deep is an error, not a crash") {
+  Fixture f;
+  f.fake.Queue([](httplib::Response& res) {
+    res.status = 400;
+    res.set_content(Nested(1'000'000), "application/json");
+  });
+  auto refused = f.notifier.Send(testing::SampleNotification(NotificationKind::kRunCompleted));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(GetErrorKind(refused.status()) == ErrorKind::kNotification);
+  CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK_THAT(std::string(refused.status().message()),
+             Catch::Contains("HTTP 400 after 1 attempt(s): unreadable body (SendGrid response: "
+                             "the response body is larger than the 1048576-byte limit)"));
+
+  // Within the size limit, the depth limit names the problem.
+  f.fake.Queue([](httplib::Response& res) {
+    res.status = 400;
+    res.set_content(Nested(100'000), "application/json");
+  });
+  auto deep = f.notifier.Send(testing::SampleNotification(NotificationKind::kRunCompleted));
+  REQUIRE_FALSE(deep.ok());
+  CHECK_THAT(std::string(deep.status().message()),
+             Catch::Contains("SendGrid response: JSON nested deeper than 64 levels"));
+
+  // An accepted email stays accepted whatever the body says.
+  f.fake.Queue([](httplib::Response& res) {
+    res.status = 202;
+    res.set_header("X-Message-Id", "deep-but-accepted");
+    res.set_content(Nested(1'000'000), "application/json");
+  });
+  auto accepted = f.notifier.Send(testing::SampleNotification(NotificationKind::kRunCompleted));
+  REQUIRE(accepted.ok());
+  CHECK(accepted->provider_message_id == "deep-but-accepted");
+}
+
+TEST_CASE("a huge SendGrid answer is read no further than the limit") {
+  Fixture f;
+  f.fake.Queue([](httplib::Response& res) {
+    res.status = 400;
+    res.set_content(std::string(20 << 20, 'x'), "text/plain");
+  });
+  // The fixture's 800 ms timeout is for hangs; serving 20 MB may take longer than that.
+  HttpClient http(HttpClientOptions{}, f.clock, f.logger, [](absl::Duration) {});
+  SendGridNotifier notifier(SendGridOptions{.api_key = kApiKey, .endpoint = f.fake.url()}, http,
+                            f.logger);
+  auto refused = notifier.Send(testing::SampleNotification(NotificationKind::kRunCompleted));
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(std::string(refused.status().message()), Catch::Contains("1048576-byte limit"));
+  CHECK(std::string(refused.status().message()).size() < 1000);
+  CHECK(f.fake.bodies().size() == 1);
+  CHECK_THAT(f.log.str(), Catch::Contains("http response body over the size limit"));
 }
 
 // A run finished with `update` in a fresh SQLite store, its notification pending.
@@ -323,6 +392,75 @@ TEST_CASE("a permanent SendGrid failure is recorded in the ledger with the error
   auto after = (*store)->GetRun(finished->run_id);
   REQUIRE(after.ok());
   CHECK(after->status == RunStatus::kFailed);
+}
+
+TEST_CASE("an answer a million levels deep is recorded in the ledger, not left in sending") {
+  Fixture f;
+  testing::TempDir dir;
+  auto store = OpenRunStore("sqlite:" + dir.File("runs.db"));
+  REQUIRE(store.ok());
+  auto finished = FinishedRun(**store, "hay_20261125_deep",
+                              TerminalUpdate{.status = RunStatus::kCompleted,
+                                             .reason = TerminationReason::kConverged,
+                                             .final_score = 8,
+                                             .notification = NotificationKind::kRunCompleted});
+  REQUIRE(finished.ok());
+  f.fake.Queue([](httplib::Response& res) {
+    res.status = 400;
+    res.set_content(Nested(1'000'000), "application/json");
+  });
+  CHECK_FALSE(DeliverPendingNotifications(*finished, **store, f.notifier, {.claimant = "job-1"},
+                                          Logger::Null())
+                  .ok());
+  auto ledger = (*store)->ListNotifications(finished->run_id);
+  REQUIRE(ledger.ok());
+  REQUIRE(ledger->size() == 1);
+  CHECK((*ledger)[0].status == NotificationStatus::kFailed);
+  CHECK_THAT((*ledger)[0].last_error, Catch::Contains("unreadable body"));
+}
+
+TEST_CASE("an echoed key never reaches the ledger, the events or the log") {
+  testing::TempDir dir;
+  auto store = OpenRunStore("sqlite:" + dir.File("runs.db"));
+  REQUIRE(store.ok());
+  auto finished = FinishedRun(**store, "hay_20261125_echo",
+                              TerminalUpdate{.status = RunStatus::kCompleted,
+                                             .reason = TerminationReason::kConverged,
+                                             .final_score = 8,
+                                             .notification = NotificationKind::kRunCompleted});
+  REQUIRE(finished.ok());
+  // A relay in front of SendGrid with its own key format, echoing it in two ways.
+  const std::string key = "relay-key-0123456789abcdef";
+  FakeSendGrid fake;
+  fake.Queue([&key](httplib::Response& res) {
+    res.status = 401;
+    res.set_content(R"({"errors":[{"field":null,"message":"key )" + key +
+                        R"( rejected; Authorization: Bearer )" + key + R"("}]})",
+                    "application/json");
+  });
+  std::ostringstream log;
+  Logger logger = Logger::Create(
+      {.format = LogFormat::kJson, .min_severity = LogSeverity::kDebug, .stream = &log});
+  FakeClock clock{absl::FromUnixSeconds(1'800'000'000)};
+  HttpClient http(HttpClientOptions{}, clock, logger, [](absl::Duration) {});
+  SendGridNotifier notifier(SendGridOptions{.api_key = key, .endpoint = fake.url()}, http, logger);
+  auto delivered =
+      DeliverPendingNotifications(*finished, **store, notifier, {.claimant = "job-1"}, logger);
+  REQUIRE_FALSE(delivered.ok());
+  CHECK(std::string(delivered.message()).find(key) == std::string::npos);
+
+  auto ledger = (*store)->ListNotifications(finished->run_id);
+  REQUIRE(ledger.ok());
+  REQUIRE(ledger->size() == 1);
+  CHECK((*ledger)[0].status == NotificationStatus::kFailed);
+  CHECK_THAT((*ledger)[0].last_error, Catch::Contains("key [REDACTED] rejected"));
+  CHECK((*ledger)[0].last_error.find(key) == std::string::npos);
+  auto events = (*store)->ListEvents(finished->run_id);
+  REQUIRE(events.ok());
+  for (const RunEvent& event : *events) {
+    CHECK(event.message.find(key) == std::string::npos);
+  }
+  CHECK(log.str().find(key) == std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "haystack/output/anndata_output.h"
 
 #include <catch2/catch.hpp>
+#include <map>
+#include <sstream>
 
 #include "haystack/core/json.h"
 #include "haystack/output/local_artifact_store.h"
@@ -96,6 +98,75 @@ TEST_CASE("output.h5ad is read back by Python anndata with its types and values"
   auto refused = StoreOutputAnnData(changed, input.run.run_id, store);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().code() == absl::StatusCode::kAlreadyExists);
+}
+
+// R's rhdf5 (Bioconductor, Debian's r-bioc-rhdf5) reads the HDF5 datasets directly, without
+// anndata: an independent check of the on-disk layout. One "key<TAB>value" line per fact; R is
+// column-major, so X comes back genes × cells.
+constexpr char kReadWithR[] = R"(
+suppressMessages(library(rhdf5))
+f <- commandArgs(trailingOnly = TRUE)[1]
+out <- function(key, value) cat(key, "\t", paste(value, collapse = ","), "\n", sep = "")
+attr_of <- function(path, name) h5readAttributes(f, path)[[name]]
+x <- h5read(f, "X")
+out("encoding", attr_of("/", "encoding-type"))
+out("x_dim", dim(x))
+out("x_sum", sprintf("%.4f", sum(as.numeric(x))))
+out("x_cell2_gene4", sprintf("%.4f", x[5, 3]))
+out("obs_names", h5read(f, paste0("obs/", attr_of("obs", "_index"))))
+out("var_names", h5read(f, paste0("var/", attr_of("var", "_index"))))
+out("task_type_encoding", attr_of("obs/task_type", "encoding-type"))
+codes <- h5read(f, "obs/donor_id/codes")
+out("donors", h5read(f, "obs/donor_id/categories")[codes + 1])
+out("iteration", h5read(f, "obs/iteration"))
+lfc <- h5read(f, "var/predicted_lfc")
+out("lfc", ifelse(is.nan(lfc), "NaN", sprintf("%.4f", lfc)))
+out("run_id", h5read(f, "uns/haystack/run_id"))
+out("final_score", h5read(f, "uns/haystack/final_score"))
+out("query", h5read(f, "uns/haystack/query"))
+out("first_pathway", h5read(f, "uns/haystack/enrichment/set_id")[1])
+out("iterations", length(h5ls(f)$name[h5ls(f)$group == "/uns/haystack/iterations"]))
+)";
+
+std::map<std::string, std::string> ReadWithR(const std::string& path) {
+  auto result = testing::RunProcess({"/usr/bin/Rscript", "-e", kReadWithR, path});
+  INFO(result.stderr_text);
+  REQUIRE(result.exit_code == 0);
+  std::map<std::string, std::string> facts;
+  std::istringstream in(result.stdout_text);
+  for (std::string line; std::getline(in, line);) {
+    const size_t tab = line.find('\t');
+    if (tab != std::string::npos) facts[line.substr(0, tab)] = line.substr(tab + 1);
+  }
+  return facts;
+}
+
+TEST_CASE("output.h5ad is read back by R's rhdf5 with its layout and values") {
+  testing::TempDir dir;
+  const RunReportInput input = testing::SampleReportInput();
+  auto data = BuildOutputAnnData(input.run, SamplePrediction());
+  REQUIRE(data.ok());
+  LocalArtifactStore store(dir.path());
+  auto info = StoreOutputAnnData(*data, input.run.run_id, store);
+  REQUIRE(info.ok());
+
+  auto facts = ReadWithR(info->uri);
+  CHECK(facts["encoding"] == "anndata");
+  CHECK(facts["x_dim"] == "5,4");  // 4 cells × 5 genes, column-major
+  CHECK(facts["x_sum"] == "85.0000");
+  CHECK(facts["x_cell2_gene4"] == "6.0000");  // (10·2 + 4) / 4
+  CHECK(facts["obs_names"] == "c0,c1,c2,c3");
+  CHECK(facts["var_names"] == "CXCL10,STAT1,CD14,ACTB,IRF1");
+  CHECK(facts["task_type_encoding"] == "categorical");
+  CHECK(facts["donors"] == "D1,D1,D2,D2");
+  CHECK(facts["iteration"] == "2,2,2,2");
+  // sample_run.h: CXCL10 3.2, STAT1 2.1, IRF1 1.6 up, CD14 -1.4 down; ACTB in no DE list.
+  CHECK(facts["lfc"] == "3.2000,2.1000,-1.4000,NaN,1.6000");
+  CHECK(facts["run_id"] == "hay_20261125_abc123");
+  CHECK(facts["final_score"] == "8");
+  CHECK(facts["query"] == input.run.raw_query);
+  CHECK(facts["first_pathway"] == "GO:0034341");
+  CHECK(facts["iterations"] == "3");
 }
 
 TEST_CASE("mismatched shapes are refused") {

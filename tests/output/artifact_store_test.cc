@@ -12,6 +12,7 @@
 #include "haystack/output/gcs_artifact_store.h"
 #include "haystack/output/local_artifact_store.h"
 #include "haystack/output/open_artifact_store.h"
+#include "service_account_key.h"
 #include "support/temp_dir.h"
 
 namespace haystack {
@@ -20,6 +21,7 @@ namespace {
 using testing::FakeGcs;
 using testing::GcsFault;
 using testing::GcsRequest;
+using testing::ServiceAccountKey;
 
 std::string RandomBytes(size_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -226,34 +228,6 @@ TEST_CASE("persistent 503s end in a transient storage error") {
   CHECK(IsTransient(info.status()));
   CHECK(GetErrorKind(info.status()) == ErrorKind::kStorage);
 }
-
-// An RSA key made with OpenSSL, as a service-account JSON key file would carry it.
-struct ServiceAccountKey {
-  EVP_PKEY* key = EVP_RSA_gen(2048);
-  std::string pem;
-  ServiceAccountKey() {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(bio, &data);
-    pem.assign(data, static_cast<size_t>(n));
-    BIO_free(bio);
-  }
-  ~ServiceAccountKey() { EVP_PKEY_free(key); }
-  std::string Json(const std::string& token_uri) const { return ToJsonObject(token_uri); }
-  std::string ToJsonObject(const std::string& token_uri) const {
-    rapidjson::StringBuffer buffer;
-    JsonWriter w(buffer);
-    w.StartObject();
-    WriteMember(w, "type", std::string("service_account"));
-    WriteMember(w, "client_email", std::string("haystack@proj.iam.gserviceaccount.com"));
-    WriteMember(w, "private_key_id", std::string("kid-1"));
-    WriteMember(w, "private_key", pem);
-    WriteMember(w, "token_uri", token_uri);
-    w.EndObject();
-    return buffer.GetString();
-  }
-};
 
 TEST_CASE("a service-account key signs an RS256 JWT that the token endpoint accepts") {
   FakeGcs fake;

@@ -1,10 +1,15 @@
 #include "fake_gcs.h"
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include <map>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "haystack/core/json.h"
 #include "haystack/output/crc32c.h"
@@ -17,6 +22,20 @@ constexpr int64_t kQuantum = 256 * 1024;
 std::string JsonString(const rapidjson::Value& doc, const char* key) {
   if (!doc.IsObject() || !doc.HasMember(key) || !doc[key].IsString()) return "";
   return doc[key].GetString();
+}
+
+// RFC 3986 percent-encoding of everything but unreserved characters (and '/' if asked).
+std::string PercentEncode(const std::string& text, bool keep_slash) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += absl::StrFormat("%%%02X", c);
+    }
+  }
+  return out;
 }
 
 bool VerifyRs256(EVP_PKEY* key, const std::string& jwt, std::string* claims_json) {
@@ -53,6 +72,21 @@ FakeGcs::FakeGcs() {
           }
           IssueToken("metadata-token-", res);
         });
+
+  s.Get(
+      "/computeMetadata/v1/instance/service-accounts/default/email",
+      [this](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard lock(mu_);
+        if (req.get_header_value("Metadata-Flavor") != "Google" || service_account_email_.empty()) {
+          res.status = 404;
+          return;
+        }
+        res.set_content(service_account_email_, "application/text");
+      });
+
+  // IAM Credentials signBlob, for metadata-server credentials.
+  s.Post(R"(/v1/projects/-/serviceAccounts/([^/]+):signBlob)",
+         [this](const httplib::Request& req, httplib::Response& res) { SignBlob(req, res); });
 
   // OAuth token endpoint (AIP-4112 JWT bearer).
   s.Post("/token", [this](const httplib::Request& req, httplib::Response& res) {
@@ -235,7 +269,118 @@ FakeGcs::FakeGcs() {
           }
           res.set_content(Resource(name), "application/json");
         });
+  // Last: any other GET of /<bucket>/<object> is the XML API, reached through signed URLs.
+  s.Get(R"(/([^/]+)/(.+))",
+        [this](const httplib::Request& req, httplib::Response& res) { ServeSignedUrl(req, res); });
   server_.Start();
+}
+
+int FakeGcs::SignBlobRequests() {
+  std::lock_guard lock(mu_);
+  return sign_blob_requests_;
+}
+
+void FakeGcs::SignBlob(const httplib::Request& req, httplib::Response& res) {
+  if (!Authorized(req, res)) return;
+  std::lock_guard lock(mu_);
+  ++sign_blob_requests_;
+  std::string email = req.matches[1];
+  absl::StrReplaceAll({{"%40", "@"}}, &email);
+  if (service_account_key_ == nullptr || email != service_account_email_) {
+    res.status = 403;
+    res.set_content(
+        R"({"error":{"code":403,"message":"Permission 'iam.serviceAccounts.signBlob' denied"}})",
+        "application/json");
+    return;
+  }
+  auto doc = ParseJsonDocument(req.body, "signBlob request");
+  std::string payload;
+  if (!doc.ok() || !absl::Base64Unescape(JsonString(*doc, "payload"), &payload)) {
+    res.status = 400;
+    return;
+  }
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  size_t length = 0;
+  std::string signature;
+  if (EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, service_account_key_) == 1 &&
+      EVP_DigestSign(ctx, nullptr, &length, reinterpret_cast<const unsigned char*>(payload.data()),
+                     payload.size()) == 1) {
+    signature.resize(length);
+    EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()), &length,
+                   reinterpret_cast<const unsigned char*>(payload.data()), payload.size());
+    signature.resize(length);
+  }
+  EVP_MD_CTX_free(ctx);
+  res.set_content(
+      absl::StrCat(R"({"keyId":"kid-1","signedBlob":")", absl::Base64Escape(signature), R"("})"),
+      "application/json");
+}
+
+void FakeGcs::ServeSignedUrl(const httplib::Request& req, httplib::Response& res) {
+  // The canonical request is rebuilt from the decoded path and query, encoded again the way
+  // the V4 scheme prescribes (RFC 3986 unreserved characters kept, '/' kept in the path).
+  std::map<std::string, std::string> query;  // encoded name → encoded value, sorted
+  std::string signature_hex;
+  for (const auto& [name, value] : req.params) {
+    if (name == "X-Goog-Signature") {
+      signature_hex = value;
+    } else {
+      query[PercentEncode(name, false)] = PercentEncode(value, false);
+    }
+  }
+  const std::string path = PercentEncode(req.path, /*keep_slash=*/true);
+  auto refuse = [&res](int status, const std::string& code) {
+    res.status = status;
+    res.set_content(absl::StrCat("<Error><Code>", code, "</Code></Error>"), "application/xml");
+  };
+  if (signature_hex.empty() || query["X-Goog-Algorithm"] != "GOOG4-RSA-SHA256" ||
+      query["X-Goog-SignedHeaders"] != "host") {
+    return refuse(400, "AuthorizationQueryParametersError");
+  }
+  std::string canonical_query;
+  for (const auto& [name, value] : query) {
+    absl::StrAppend(&canonical_query, canonical_query.empty() ? "" : "&", name, "=", value);
+  }
+  const std::string canonical_request =
+      absl::StrCat("GET\n", path, "\n", canonical_query, "\nhost:", req.get_header_value("Host"),
+                   "\n\nhost\nUNSIGNED-PAYLOAD");
+  unsigned char digest[32];
+  SHA256(reinterpret_cast<const unsigned char*>(canonical_request.data()), canonical_request.size(),
+         digest);
+  const std::string credential = req.get_param_value("X-Goog-Credential");
+  const std::string date = req.get_param_value("X-Goog-Date");
+  const std::string scope =
+      credential.substr(std::min(credential.find('/') + 1, credential.size()));
+  const std::string string_to_sign = absl::StrCat(
+      "GOOG4-RSA-SHA256\n", date, "\n", scope, "\n",
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), 32)));
+
+  std::lock_guard lock(mu_);
+  const std::string signature = absl::HexStringToBytes(signature_hex);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool verified =
+      service_account_key_ != nullptr &&
+      credential.substr(0, credential.find('/')) == service_account_email_ &&
+      EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, service_account_key_) == 1 &&
+      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
+                       signature.size(),
+                       reinterpret_cast<const unsigned char*>(string_to_sign.data()),
+                       string_to_sign.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  if (!verified) return refuse(403, "SignatureDoesNotMatch");
+  absl::Time signed_at;
+  int64_t expires = 0;
+  std::string error;
+  if (!absl::ParseTime("%E4Y%m%dT%H%M%SZ", date, &signed_at, &error) ||
+      !absl::SimpleAtoi(req.get_param_value("X-Goog-Expires"), &expires)) {
+    return refuse(400, "AuthorizationQueryParametersError");
+  }
+  const absl::Time now = now_.value_or(absl::Now());
+  if (now > signed_at + absl::Seconds(expires)) return refuse(400, "ExpiredToken");
+  if (req.matches[1] != kBucket) return refuse(404, "NoSuchBucket");
+  auto it = objects_.find(req.matches[2]);
+  if (it == objects_.end()) return refuse(404, "NoSuchKey");
+  res.set_content(it->second, "application/octet-stream");
 }
 
 bool FakeGcs::KnownBucket(const httplib::Request& req, httplib::Response& res) {

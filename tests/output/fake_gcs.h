@@ -2,7 +2,8 @@
 // correctness (which fake-gcs-server does not: anchors-services.md §2): create-only
 // preconditions on every upload type, crc32c validation, resumable sessions that persist by
 // offset and answer status queries, bearer-token checks. Plus the metadata server and the OAuth
-// token endpoint, and fault injection per request kind.
+// token endpoint, IAM Credentials signBlob, V4 signed-URL downloads, and fault injection per
+// request kind.
 #ifndef HAYSTACK_TESTS_OUTPUT_FAKE_GCS_H_
 #define HAYSTACK_TESTS_OUTPUT_FAKE_GCS_H_
 
@@ -17,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "support/loopback_server.h"
 
 namespace haystack::testing {
@@ -46,6 +48,19 @@ class FakeGcs {
   void SetTokenLifetimeSeconds(int seconds) { token_lifetime_ = seconds; }
   // The public key the service-account JWT must verify against.
   void TrustServiceAccountKey(EVP_PKEY* key) { trusted_key_ = key; }
+  // The service account behind the metadata server: its email (served at .../default/email),
+  // and the key IAM signBlob signs with and V4 signed URLs must verify against.
+  void SetServiceAccount(std::string email, EVP_PKEY* key) {
+    std::lock_guard lock(mu_);
+    service_account_email_ = std::move(email);
+    service_account_key_ = key;
+  }
+  // "Now" for signed URLs (X-Goog-Date + X-Goog-Expires); the real time by default.
+  void SetNow(absl::Time now) {
+    std::lock_guard lock(mu_);
+    now_ = now;
+  }
+  int SignBlobRequests();
 
   void PutObject(const std::string& name, const std::string& data);
   std::optional<std::string> Object(const std::string& name);
@@ -73,6 +88,9 @@ class FakeGcs {
   // Requests name the bucket in matches[1]; only kBucket exists (others answer 404).
   bool KnownBucket(const httplib::Request& req, httplib::Response& res);
   std::string Resource(const std::string& name);
+  // GET /<bucket>/<object>?X-Goog-…: a V4 signed URL, verified as GCS does.
+  void ServeSignedUrl(const httplib::Request& req, httplib::Response& res);
+  void SignBlob(const httplib::Request& req, httplib::Response& res);
   // Finishes an upload: precondition, checksum, store. Returns the HTTP status.
   int Commit(const std::string& name, std::string data, const std::string& crc32c,
              bool if_generation_match_zero, GcsFault fault, httplib::Response& res);
@@ -87,6 +105,10 @@ class FakeGcs {
   std::vector<std::string> authorization_headers_;
   std::vector<std::string> chunk_ranges_;
   int tokens_issued_ = 0;
+  int sign_blob_requests_ = 0;
+  std::string service_account_email_;
+  EVP_PKEY* service_account_key_ = nullptr;
+  std::optional<absl::Time> now_;
   int token_lifetime_ = 3599;
   int next_session_ = 0;
   bool require_auth_ = false;

@@ -52,7 +52,7 @@ print(json.dumps({'tags': p.tags, 'quote': p.quote, 'svgs': p.svgs, 'svg_titles'
                   'js_attrs': p.attrs_with_js}))
 )";
 
-TEST_CASE("report.md has the seed's sections and the run's numbers") {
+TEST_CASE("report.md has the documented sections and the run's numbers") {
   const RunReportInput input = testing::SampleReportInput();
   const std::string md = RenderReportMarkdown(input);
   for (const char* section :
@@ -192,7 +192,7 @@ TEST_CASE("hostile query text appears escaped and intact in both reports and the
   CHECK(std::string((*log)["query"]["raw"].GetString()) == input.run.raw_query);
 }
 
-TEST_CASE("log.json carries the seed's fields, errors, phases and provenance") {
+TEST_CASE("log.json carries the documented fields, errors, phases and provenance") {
   const RunReportInput input = testing::SampleReportInput();
   testing::TempDir dir;
   testing::WriteFile(dir.path() / "log.json", RenderRunLog(input));

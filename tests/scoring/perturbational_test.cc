@@ -159,7 +159,7 @@ TEST_CASE("composite: spec weights, renormalisation, half-up rounding, penalty b
   };
   Composite c = ComputeComposite(components(9, 8, 9, 7), 0);
   CHECK(c.raw == Approx(8.3));
-  CHECK(c.score == 8);  // spec-digest S-OVER example
+  CHECK(c.score == 8);  // the worked example of docs/scoring.md §4
   c = ComputeComposite(components(4, 5, 3, std::nullopt), 0);
   CHECK(c.raw == Approx(3.25 / 0.8));
   CHECK(c.score == 4);  // ibrutinib example: no network score

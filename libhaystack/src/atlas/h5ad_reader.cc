@@ -3,9 +3,11 @@
 #include <filesystem>
 #include <limits>
 #include <numeric>
+#include <set>
 
 #include "haystack/atlas/h5ad.h"
 #include "haystack/core/error.h"
+#include "haystack/core/json.h"
 #include "internal/cat.h"
 #include "internal/h5ad_elements.h"
 #include "internal/hdf5.h"
@@ -90,14 +92,40 @@ absl::StatusOr<UnsValue> ReadUnsDataset(hid_t loc, const std::string& name,
   return UnsValue(std::move(a));
 }
 
-absl::StatusOr<std::optional<UnsValue>> ReadUns(hid_t loc, const std::string& name,
-                                                const std::string& path);
+// uns nests dicts in groups; a hostile file can nest them without end, make a group a member
+// of itself with a hard link (a cycle), or link one group under two names at every level (2^n
+// paths through n groups). Reading is recursive, so the nesting is bounded like every JSON
+// document's (core/json.h), and every group is read once: a group met again is refused.
+constexpr int kMaxUnsDepth = kMaxJsonDepth;
 
-absl::StatusOr<UnsValue::Dict> ReadDictGroup(hid_t g, const std::string& path) {
+struct UnsWalk {
+  int depth = 1;
+  std::set<haddr_t>* seen;  // object addresses of the dict groups read so far
+};
+
+absl::StatusOr<std::optional<UnsValue>> ReadUns(hid_t loc, const std::string& name,
+                                                const std::string& path, UnsWalk walk);
+
+absl::StatusOr<UnsValue::Dict> ReadDictGroup(hid_t g, const std::string& path, UnsWalk walk) {
+  if (walk.depth > kMaxUnsDepth) {
+    return h5::FormatError(
+        Cat(path, ": uns is nested deeper than ", std::to_string(kMaxUnsDepth), " levels"));
+  }
+  H5O_info_t info;
+  if (H5Oget_info(g, &info) < 0) {
+    return h5::FormatError(Cat(path, ": cannot read the group's object header"));
+  }
+  if (!walk.seen->insert(info.addr).second) {
+    return h5::FormatError(Cat(path,
+                               ": this uns group is linked more than once (a group that "
+                               "contains itself, or one group under two names)"));
+  }
   UnsValue::Dict dict;
   HAYSTACK_ASSIGN_OR_RETURN(std::vector<std::string> children, h5::ListChildren(g, path));
   for (const auto& child : children) {
-    HAYSTACK_ASSIGN_OR_RETURN(std::optional<UnsValue> v, ReadUns(g, child, Cat(path, "/", child)));
+    HAYSTACK_ASSIGN_OR_RETURN(
+        std::optional<UnsValue> v,
+        ReadUns(g, child, Cat(path, "/", child), UnsWalk{walk.depth + 1, walk.seen}));
     if (v) dict.emplace(child, std::move(*v));
   }
   return dict;
@@ -106,7 +134,7 @@ absl::StatusOr<UnsValue::Dict> ReadDictGroup(hid_t g, const std::string& path) {
 // One uns element; nullopt for encodings HAYSTACK does not model (sparse matrices, awkward
 // arrays, categoricals outside a dataframe), which are skipped.
 absl::StatusOr<std::optional<UnsValue>> ReadUns(hid_t loc, const std::string& name,
-                                                const std::string& path) {
+                                                const std::string& path, UnsWalk walk) {
   HAYSTACK_ASSIGN_OR_RETURN(h5::ObjectKind kind, h5::KindOf(loc, name, path));
   if (kind == h5::ObjectKind::kDataset) {
     HAYSTACK_ASSIGN_OR_RETURN(UnsValue v, ReadUnsDataset(loc, name, path));
@@ -120,7 +148,7 @@ absl::StatusOr<std::optional<UnsValue>> ReadUns(hid_t loc, const std::string& na
     return std::optional<UnsValue>(UnsValue(std::move(df)));
   }
   if (et != "dict" && !et.empty()) return std::optional<UnsValue>();
-  HAYSTACK_ASSIGN_OR_RETURN(UnsValue::Dict dict, ReadDictGroup(g.get(), path));
+  HAYSTACK_ASSIGN_OR_RETURN(UnsValue::Dict dict, ReadDictGroup(g.get(), path, walk));
   HAYSTACK_ASSIGN_OR_RETURN(std::optional<std::string> marker,
                             h5::ReadStringAttr(g.get(), "haystack-type", path));
   if (marker && *marker == "list") {
@@ -191,8 +219,12 @@ absl::StatusOr<AnnData> ReadFile(hid_t file, const H5adReadOptions& options) {
   }
   if (options.read_uns && h5::HasChild(file, "uns")) {
     HAYSTACK_ASSIGN_OR_RETURN(Handle g, h5::OpenGroup(file, "uns", "/uns"));
-    HAYSTACK_ASSIGN_OR_RETURN(data.uns, ReadDictGroup(g.get(), "/uns"));
+    std::set<haddr_t> seen;
+    HAYSTACK_ASSIGN_OR_RETURN(data.uns, ReadDictGroup(g.get(), "/uns", UnsWalk{1, &seen}));
   }
+  // Whatever the file held, what is returned is a valid AnnData (the writer's own rules), so
+  // that no caller meets duplicate categories or inconsistent shapes (found by tests/fuzz).
+  HAYSTACK_RETURN_IF_ERROR(data.Validate());
   return data;
 }
 

@@ -566,14 +566,13 @@ void WriteJson(JsonWriter& w, const Run& v) {
     WriteMember(w, "user_email", v.user_email);
     WriteMember(w, "status", v.status);
     WriteMember(w, "raw_query", v.raw_query);
-    // The stored config is embedded verbatim when it is valid JSON, as a string otherwise.
+    // The stored config is embedded as JSON when it is a valid document within the limits, as
+    // its text otherwise (a malformed record is shown, not hidden).
     w.Key("config");
-    rapidjson::Document config;
-    config.Parse<rapidjson::kParseFullPrecisionFlag>(v.config_json.data(), v.config_json.size());
-    if (config.HasParseError()) {
-      WriteJson(w, v.config_json);
+    if (auto config = ParseJsonDocument(v.config_json, "config"); config.ok()) {
+      WriteJson(w, *config);
     } else {
-      config.Accept(w);
+      WriteJson(w, v.config_json);
     }
     WriteMember(w, "control_strategy", v.control_strategy);
     WriteMember(w, "control_strategy_effective", v.control_strategy_effective);

@@ -10,6 +10,7 @@
 #include "haystack/core/json.h"
 #include "haystack/core/redact.h"
 #include "haystack/core/settings.h"
+#include "haystack/core/text.h"
 #include "spdlog/logger.h"
 #include "spdlog/sinks/ostream_sink.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
@@ -62,6 +63,14 @@ bool IsSecretField(std::string_view key) {
          lower == "api_key" || lower == "token";
 }
 
+// Cuts `text` to kMaxLogValueBytes, saying how much was left out, and redacts credentials.
+std::string LogText(std::string_view text) {
+  if (text.size() <= kMaxLogValueBytes) return RedactSecrets(text);
+  const std::string_view kept = TruncateUtf8(text, kMaxLogValueBytes);
+  return RedactSecrets(
+      fmt::format("{}… [{} more bytes not logged]", kept, text.size() - kept.size()));
+}
+
 void WriteValue(JsonWriter& w, const LogField& field) {
   if (IsSecretField(field.key)) {
     WriteJson(w, kRedacted);
@@ -71,7 +80,7 @@ void WriteValue(JsonWriter& w, const LogField& field) {
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
-          WriteJson(w, RedactSecrets(v));
+          WriteJson(w, LogText(v));
         } else {
           WriteJson(w, v);
         }
@@ -85,7 +94,7 @@ std::string TextValue(const LogField& field) {
       [](const auto& v) -> std::string {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
-          return RedactSecrets(v);
+          return LogText(v);
         } else if constexpr (std::is_same_v<T, bool>) {
           return v ? "true" : "false";
         } else {
@@ -102,7 +111,7 @@ std::string FormatJsonLine(LogSeverity severity, std::string_view message,
   JsonWriter w(buffer);
   w.StartObject();
   WriteMember(w, "severity", SeverityName(severity));
-  WriteMember(w, "message", RedactSecrets(message));
+  WriteMember(w, "message", LogText(message));
   WriteMember(w, "time", FormatTimestamp(absl::Now()));
   const std::string* run_id = nullptr;
   for (const auto& field : context) {
@@ -138,7 +147,7 @@ std::string FormatTextLine(LogSeverity severity, std::string_view message,
     }
     line += "] ";
   }
-  line += RedactSecrets(message);
+  line += LogText(message);
   for (const auto& field : fields) line += " " + field.key + "=" + TextValue(field);
   return line;
 }
@@ -185,6 +194,8 @@ Logger Logger::With(const std::vector<LogField>& fields) const {
   }
   return child;
 }
+
+bool Logger::WritesJson() const { return sink_->logger != nullptr && sink_->json; }
 
 bool Logger::IsEnabled(LogSeverity severity) const {
   return sink_->logger != nullptr && severity >= sink_->min_severity;

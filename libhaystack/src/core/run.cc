@@ -33,7 +33,7 @@ absl::Status ReadJson(const JsonValue& v, std::string_view path, Run* out) {
     } else {
       rapidjson::StringBuffer buffer;
       JsonWriter writer(buffer);
-      it->value.Accept(writer);
+      WriteJson(writer, it->value);
       out->config_json.assign(buffer.GetString(), buffer.GetSize());
     }
   }

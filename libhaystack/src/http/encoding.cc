@@ -48,18 +48,48 @@ std::string HtmlEscape(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// No whitespace, control characters, quotes, angle brackets or backslashes: nothing that could
+// end an attribute or confuse a mail client's link detection.
+bool HasOnlyUrlCharacters(std::string_view url) {
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\') {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 bool IsSafeHttpUrl(std::string_view url) {
   const absl::string_view view(url.data(), url.size());
   if (!absl::StartsWithIgnoreCase(view, "https://") &&
       !absl::StartsWithIgnoreCase(view, "http://")) {
     return false;
   }
-  for (unsigned char c : url) {
-    if (c <= 0x20 || c == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\') {
-      return false;
-    }
+  return HasOnlyUrlCharacters(url);
+}
+
+bool IsSafeFileUrl(std::string_view url) {
+  const absl::string_view view(url.data(), url.size());
+  return absl::StartsWith(view, "file:///") && HasOnlyUrlCharacters(url);
+}
+
+std::string UrlEncodePath(std::string_view path) {
+  std::string out;
+  for (size_t start = 0;;) {
+    const size_t slash = path.find('/', start);
+    out += UrlEncode(path.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (slash == std::string_view::npos) return out;
+    out += '/';
+    start = slash + 1;
   }
-  return true;
+}
+
+std::string FileUrl(std::string_view absolute_path) {
+  return "file://" + UrlEncodePath(absolute_path);
 }
 
 }  // namespace haystack

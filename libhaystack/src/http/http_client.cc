@@ -23,9 +23,23 @@ void EnsureCurlInitialized() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Where the body goes and how much of it to keep.
+struct BodySink {
+  std::string* body;
+  size_t limit;  // 0: no limit
+  bool truncated = false;
+};
+
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
+  auto* sink = static_cast<BodySink*>(user);
+  const size_t n = size * count;
+  if (sink->limit != 0 && sink->body->size() + n > sink->limit) {
+    sink->body->append(data, sink->limit - sink->body->size());
+    sink->truncated = true;
+    return 0;  // aborts the transfer (CURLE_WRITE_ERROR): the rest is never read
+  }
+  sink->body->append(data, n);
+  return n;
 }
 
 size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
@@ -116,8 +130,10 @@ absl::StatusOr<HttpResponse> HttpClient::Perform(const HttpRequest& request, Err
   }
   curl_easy_setopt(curl, CURLOPT_USERAGENT, impl_->options.user_agent.c_str());
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  BodySink sink{&response.body,
+                request.max_response_bytes.value_or(impl_->options.max_response_bytes)};
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
 
@@ -152,6 +168,18 @@ absl::StatusOr<HttpResponse> HttpClient::Perform(const HttpRequest& request, Err
   const CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(header_list);
   const std::string where = absl::StrCat(request.method, " ", RedactSecrets(request.url));
+  if (sink.truncated) {
+    // The status and headers arrived; only the oversized body was cut off.
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    response.status = static_cast<int>(status);
+    response.body_truncated = true;
+    impl_->logger.Warning("http response body over the size limit; the rest was not read",
+                          {{"request", where},
+                           {"status", response.status},
+                           {"limit_bytes", static_cast<int64_t>(sink.limit)}});
+    return response;
+  }
   if (code != CURLE_OK) {
     const std::string detail = error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(code);
     impl_->logger.Warning("http request failed",
@@ -228,6 +256,16 @@ std::optional<absl::Duration> ServerRequestedDelay(const HttpResponse& response,
     }
   }
   return std::nullopt;
+}
+
+absl::StatusOr<rapidjson::Document> ParseJsonBody(const HttpResponse& response,
+                                                  std::string_view what, ErrorKind kind) {
+  if (response.body_truncated) {
+    return InvalidInputError(
+        kind, absl::StrCat(std::string(what), ": the response body is larger than the ",
+                           response.body.size(), "-byte limit"));
+  }
+  return ParseJsonDocument(response.body, what, kind);
 }
 
 HttpHeaders RedactHeaders(const HttpHeaders& headers) {

@@ -198,14 +198,19 @@ class GrpcInferenceBackend::Impl {
     const absl::Time deadline = clock_.Now() + options_.job_timeout;
     const std::string what =
         fmt::format("inference job {} on {}", planned.client_key, options_.target);
-    HAYSTACK_RETURN_IF_ERROR(
-        WaitUntilServing(stop, std::min(deadline, clock_.Now() + options_.ready_timeout)));
     auto deadline_error = [&] {
       return JobError(absl::StatusCode::kDeadlineExceeded,
                       fmt::format("{} did not finish within {}; it was left running so that a "
                                   "re-execution re-attaches to it",
                                   what, absl::FormatDuration(options_.job_timeout)));
     };
+    if (absl::Status serving =
+            WaitUntilServing(stop, std::min(deadline, clock_.Now() + options_.ready_timeout));
+        !serving.ok()) {
+      // Waiting for the worker used up the job's own time: that is the job timing out.
+      if (!stop.stop_requested() && clock_.Now() >= deadline) return deadline_error();
+      return serving;
+    }
 
     HAYSTACK_ASSIGN_OR_RETURN(std::string job_id, Submit(planned, stop, deadline, what));
     int resubmits = 0;

@@ -6,6 +6,7 @@
 #include "fmt/ranges.h"
 #include "haystack/core/error.h"
 #include "haystack/core/ids.h"
+#include "haystack/core/mailbox.h"
 #include "haystack/core/text.h"
 #include "haystack/job/notify_once.h"
 #include "run_watcher.h"
@@ -18,18 +19,6 @@ constexpr size_t kMaxQueryBytes = 10'000;
 
 int ExitCodeForFinalized(const Run& run) {
   return run.status == RunStatus::kFailed ? kExitRunFailed : kExitSuccess;
-}
-
-bool LooksLikeEmail(std::string_view address) {
-  const size_t at = address.find('@');
-  if (address.size() > 254 || at == std::string_view::npos || at == 0 || at + 1 >= address.size() ||
-      !IsValidUtf8(address)) {
-    return false;
-  }
-  for (unsigned char c : address) {
-    if (c <= ' ' || c == 0x7f) return false;
-  }
-  return true;
 }
 
 // One execution of one run.
@@ -81,13 +70,10 @@ class JobLifecycle {
 
  private:
   JobResult Execute(const haystack::Run& run, std::optional<ControlStrategy> strategy_override) {
-    recipient_ = request_.user_email && !request_.user_email->empty() ? *request_.user_email
-                                                                      : run.user_email;
-    if (!LooksLikeEmail(recipient_)) {
-      logger_.Warning("no valid notification address; the user will not be emailed",
-                      {{"recipient", QuoteForMessage(recipient_, 40)}});
-      recipient_.clear();
-    }
+    // One RFC 5321 mailbox or nobody (core/mailbox.h); every address passed over is logged.
+    RecipientChoice recipient = ChooseRecipient(request_.user_email, run.user_email);
+    for (const std::string& warning : recipient.warnings) logger_.Warning(warning);
+    recipient_ = std::move(recipient.address);
     if (IsCancellationRequested(run)) {
       return Finish(Cancelled(), "cancelled before it started");
     }

@@ -6,71 +6,11 @@
 #include "absl/strings/str_join.h"
 #include "haystack/core/enums.h"
 #include "haystack/knowledge/formats.h"
+#include "haystack/knowledge/tsv_table.h"
 #include "knowledge/internal/line_reader.h"
 #include "knowledge/internal/ontology_checks.h"
 
 namespace haystack {
-namespace {
-
-using knowledge_internal::LineReader;
-
-// Reads the header and every data row as fields addressed by column name.
-class TsvTable {
- public:
-  static absl::StatusOr<TsvTable> Read(const std::string& path,
-                                       const std::vector<std::string>& required) {
-    auto reader = LineReader::Open(path);
-    if (!reader.ok()) return reader.status();
-    TsvTable table;
-    table.path_ = path;
-    std::string line;
-    bool have_header = false;
-    while (reader->Next(&line)) {
-      if (line.empty() || line.front() == '#') continue;
-      auto fields = knowledge_internal::SplitFields(line, '\t');
-      if (!have_header) {
-        for (size_t i = 0; i < fields.size(); ++i) table.columns_[fields[i]] = i;
-        for (const auto& name : required) {
-          if (table.columns_.count(name) == 0) {
-            return reader->Error(absl::StrCat("header lacks column \"", name, "\" (need ",
-                                              absl::StrJoin(required, ", "), ")"));
-          }
-        }
-        table.width_ = fields.size();
-        have_header = true;
-        continue;
-      }
-      if (fields.size() != table.width_) {
-        return reader->Error(absl::StrCat("expected ", table.width_,
-                                          " tab-separated fields, found ", fields.size()));
-      }
-      table.rows_.push_back({reader->line_number(), std::move(fields)});
-    }
-    if (!reader->status().ok()) return reader->status();
-    if (!have_header) return knowledge_internal::LineError(path, 0, "no header line");
-    return table;
-  }
-
-  struct Row {
-    int line;
-    std::vector<std::string> fields;
-  };
-  const std::vector<Row>& rows() const { return rows_; }
-  const std::string& Get(const Row& row, const std::string& column) const {
-    return row.fields[columns_.at(column)];
-  }
-  absl::Status Error(const Row& row, std::string_view message) const {
-    return knowledge_internal::LineError(path_, row.line, message);
-  }
-
- private:
-  std::string path_;
-  std::map<std::string, size_t> columns_;
-  size_t width_ = 0;
-  std::vector<Row> rows_;
-};
-
-}  // namespace
 
 absl::StatusOr<std::vector<PerturbationRow>> ParsePerturbationTsv(const std::string& path) {
   auto table = TsvTable::Read(path, {"name", "type", "synonyms", "targets", "expected_pathways",
@@ -128,6 +68,12 @@ absl::StatusOr<OntologyData> ParseOntologyTsv(const std::string& path) {
     term.synonyms = knowledge_internal::SplitList(table->Get(row, "synonyms"));
     for (const auto& parent : knowledge_internal::SplitList(table->Get(row, "parents"))) {
       data.edges.push_back({term.id, parent, "is_a"});
+    }
+    for (const char* column : {"markers", "signature"}) {
+      if (!table->Has(column)) continue;
+      if (auto genes = knowledge_internal::SplitList(table->Get(row, column)); !genes.empty()) {
+        data.genes[term.id] = std::move(genes);
+      }
     }
     data.terms.push_back(std::move(term));
   }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "haystack/core/error.h"
 #include "haystack/core/json.h"
+#include "haystack/core/redact.h"
 #include "haystack/core/text.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -34,10 +35,13 @@ void Messages(JsonWriter& w, const std::vector<LlmMessage>& messages) {
   }
 }
 
-// The status for a non-2xx answer, with the provider's error message when it sent one.
-absl::Status HttpError(const char* provider, const HttpResponse& response) {
+// The status for a non-2xx answer, with the provider's error message when it sent one. The
+// text is redacted (patterns and our own key) before anyone can store or log it: a provider or
+// a proxy in front of it may echo the key ("Incorrect API key provided: …").
+absl::Status HttpError(const char* provider, const HttpResponse& response,
+                       std::string_view api_key) {
   std::string detail;
-  if (auto doc = ParseJsonDocument(response.body, "error body", ErrorKind::kExternalApi);
+  if (auto doc = ParseJsonBody(response, "error body", ErrorKind::kExternalApi);
       doc.ok() && doc->IsObject()) {
     const JsonValue* error = doc->HasMember("error") ? &(*doc)["error"] : nullptr;
     if (error != nullptr && error->IsObject() && error->HasMember("message") &&
@@ -50,13 +54,16 @@ absl::Status HttpError(const char* provider, const HttpResponse& response) {
   if (detail.empty()) detail = response.body;
   std::string message = absl::StrCat(provider, " API answered HTTP ", response.status);
   if (response.attempts > 1) absl::StrAppend(&message, " after ", response.attempts, " attempts");
-  if (!detail.empty()) absl::StrAppend(&message, ": ", QuoteForMessage(detail, kMaxErrorBodyChars));
-  return MakeError(ErrorKind::kExternalApi, StatusCodeForHttp(response.status), message);
+  if (!detail.empty()) {
+    absl::StrAppend(&message, ": ",
+                    QuoteForMessage(RedactSecrets(detail, {api_key}), kMaxErrorBodyChars));
+  }
+  return MakeError(ErrorKind::kExternalApi, StatusCodeForHttp(response.status),
+                   RedactSecrets(message, {api_key}));
 }
 
 absl::StatusOr<rapidjson::Document> ParseBody(const char* provider, const HttpResponse& response) {
-  auto doc = ParseJsonDocument(response.body, absl::StrCat(provider, " response"),
-                               ErrorKind::kExternalApi);
+  auto doc = ParseJsonBody(response, absl::StrCat(provider, " response"), ErrorKind::kExternalApi);
   if (!doc.ok()) return doc.status();
   if (!doc->IsObject()) {
     return MakeError(ErrorKind::kExternalApi, absl::StatusCode::kUnavailable,
@@ -106,14 +113,21 @@ class HttpLlmClient : public LlmClient {
     request.body = std::move(body);
     request.idempotent = false;
     request.total_timeout = options_.timeout;
+    request.max_response_bytes = options_.max_response_bytes;
     auto response = http_.Execute(request, options_.retry, ErrorKind::kExternalApi);
     if (!response.ok()) {
-      return Annotate(response.status(), absl::StrCat(provider, " API ", request.url));
+      const absl::Status& failed = response.status();
+      return MakeError(
+          GetErrorKind(failed), failed.code(),
+          RedactSecrets(absl::StrCat(provider, " API ", request.url, ": ", failed.message()),
+                        {options_.api_key}));
     }
     logger_.Debug("llm call", {{"provider", std::string(provider)},
                                {"status", static_cast<int64_t>(response->status)},
                                {"attempts", static_cast<int64_t>(response->attempts)}});
-    if (response->status < 200 || response->status >= 300) return HttpError(provider, *response);
+    if (response->status < 200 || response->status >= 300) {
+      return HttpError(provider, *response, options_.api_key);
+    }
     return response;
   }
 
@@ -168,7 +182,8 @@ class OpenAiCompatibleClient final : public HttpLlmClient {
       return MalformedResponse("OpenAI-compatible", "choices[0].message.content");
     }
     LlmResponse out;
-    out.text = choice["message"]["content"].GetString();
+    // Our own key never leaves the client, even if a proxy echoes it into the answer.
+    out.text = RedactKnownSecrets(choice["message"]["content"].GetString(), {options_.api_key});
     ReadModelAndUsage(doc, options_.model, "prompt_tokens", "completion_tokens", out);
     return out;
   }
@@ -217,6 +232,7 @@ class AnthropicClient final : public HttpLlmClient {
       }
     }
     if (!found) return MalformedResponse("Anthropic", "text content block");
+    out.text = RedactKnownSecrets(out.text, {options_.api_key});
     ReadModelAndUsage(doc, options_.model, "input_tokens", "output_tokens", out);
     return out;
   }

@@ -42,6 +42,17 @@ class ContextBuilder {
     map_["has_" + key + "_text"] = url && !url->empty() && !linkable;
     if (url && !linkable) Set(key + "_text", StripControlCharacters(*url));
   }
+  // A link made for a location (signed, file://) wins over the location itself.
+  void SetLink(const std::string& key, const std::optional<std::string>& location,
+               const std::optional<std::string>& link) {
+    if (link && (IsSafeHttpUrl(*link) || IsSafeFileUrl(*link))) {
+      map_["has_" + key] = true;
+      Set(key, *link);
+      map_["has_" + key + "_text"] = false;
+      return;
+    }
+    SetUrl(key, location);
+  }
   mstch::map Build() const { return map_; }
 
  private:
@@ -135,9 +146,14 @@ mstch::map BuildContext(const RunNotification& n, const EmailTemplateOptions& op
   c.SetList("down_genes", n.top_down_genes);
   c.SetList("pathways", n.top_pathways);
   c.SetList("unavailable", n.unavailable_components);
-  c.SetUrl("report_url", n.report_url);
-  c.SetUrl("anndata_url", n.anndata_url);
-  c.SetUrl("log_url", n.log_url);
+  c.SetLink("report_url", n.report_url, n.report_link);
+  c.SetLink("anndata_url", n.anndata_url, n.anndata_link);
+  c.SetLink("log_url", n.log_url, n.log_link);
+  c.SetFlag("has_links_expire", n.links_expire_at.has_value());
+  if (n.links_expire_at) {
+    c.Set("links_expire",
+          absl::FormatTime("%Y-%m-%d %H:%M UTC", *n.links_expire_at, absl::UTCTimeZone()));
+  }
   c.Set("error_type", n.error_type.empty() ? "Error" : n.error_type);
   c.Set("error_message", n.error_message);
   c.SetFlag("has_error_phase", n.error_phase.has_value());
@@ -154,9 +170,9 @@ absl::StatusOr<RenderedEmail> RenderEmail(const RunNotification& notification,
   RenderedEmail email;
   email.subject = Subject(notification, options);
   try {
-    email.text = mstch::render(std::string(internal::kTextTemplate),
+    email.text = mstch::render(std::string(notify_internal::kTextTemplate),
                                BuildContext(notification, options, /*html=*/false));
-    email.html = mstch::render(std::string(internal::kHtmlTemplate),
+    email.html = mstch::render(std::string(notify_internal::kHtmlTemplate),
                                BuildContext(notification, options, /*html=*/true));
   } catch (const std::exception& e) {
     return MakeError(ErrorKind::kNotification, absl::StatusCode::kInternal,

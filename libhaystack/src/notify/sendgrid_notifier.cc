@@ -29,7 +29,11 @@ SendGridNotifier::SendGridNotifier(SendGridOptions options, HttpClient& http, Lo
 
 absl::StatusOr<std::string> SendGridNotifier::BuildRequestBody(
     const RunNotification& notification) const {
-  HAYSTACK_ASSIGN_OR_RETURN(RenderedEmail email, RenderEmail(notification, options_.templates));
+  RunNotification linked = notification;
+  for (const std::string& problem : AddArtifactLinks(linked, options_.links)) {
+    logger_.Warning(problem, {{"run_id", notification.run_id}});
+  }
+  HAYSTACK_ASSIGN_OR_RETURN(RenderedEmail email, RenderEmail(linked, options_.templates));
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
@@ -80,6 +84,7 @@ absl::StatusOr<std::string> SendGridNotifier::BuildRequestBody(
 }
 
 absl::StatusOr<DeliveryReceipt> SendGridNotifier::Send(const RunNotification& notification) {
+  HAYSTACK_RETURN_IF_ERROR(ValidateRecipient(notification.recipient));
   HAYSTACK_ASSIGN_OR_RETURN(std::string body, BuildRequestBody(notification));
   HttpRequest request;
   request.method = "POST";
@@ -89,12 +94,14 @@ absl::StatusOr<DeliveryReceipt> SendGridNotifier::Send(const RunNotification& no
                      {"Accept", "application/json"}};
   request.body = std::move(body);
   request.idempotent = false;
+  request.max_response_bytes = options_.max_response_bytes;
   absl::StatusOr<HttpResponse> response =
       http_.Execute(request, options_.retry, ErrorKind::kNotification);
   if (!response.ok()) {
-    return MakeError(ErrorKind::kNotification, response.status().code(),
-                     absl::StrCat("SendGrid mail send: ",
-                                  RedactSecrets(std::string(response.status().message()))));
+    return MakeError(
+        ErrorKind::kNotification, response.status().code(),
+        absl::StrCat("SendGrid mail send: ",
+                     RedactSecrets(std::string(response.status().message()), {options_.api_key})));
   }
   if (response->status == 202 || (options_.sandbox_mode && response->status == 200)) {
     const std::string message_id = response->Header("X-Message-Id").value_or("");
@@ -109,14 +116,25 @@ absl::StatusOr<DeliveryReceipt> SendGridNotifier::Send(const RunNotification& no
   if (code == absl::StatusCode::kOk || code == absl::StatusCode::kResourceExhausted) {
     code = absl::StatusCode::kUnavailable;  // e.g. 200 outside sandbox mode, 429 after retries
   }
-  return MakeError(
-      ErrorKind::kNotification, code,
-      absl::StrCat("SendGrid mail send returned HTTP ", response->status, " after ",
-                   response->attempts, " attempt(s): ", DescribeSendGridError(response->body)));
+  // The provider's text is redacted before it reaches the ledger, the events or a log line: an
+  // error body may echo the key (a proxy in front of SendGrid, a misconfigured relay).
+  return MakeError(ErrorKind::kNotification, code,
+                   RedactSecrets(absl::StrCat("SendGrid mail send returned HTTP ", response->status,
+                                              " after ", response->attempts,
+                                              " attempt(s): ", DescribeSendGridError(*response)),
+                                 {options_.api_key}));
 }
 
-std::string DescribeSendGridError(std::string_view body) {
-  auto doc = ParseJsonDocument(body, "SendGrid response");
+std::string DescribeSendGridError(const HttpResponse& response) {
+  const std::string_view body = response.body;
+  auto doc = ParseJsonBody(response, "SendGrid response", ErrorKind::kNotification);
+  if (!doc.ok()) {
+    const bool looks_like_json = !body.empty() && (body.front() == '{' || body.front() == '[');
+    if (response.body_truncated || looks_like_json) {
+      return absl::StrCat("unreadable body (", doc.status().message(), ") starting ",
+                          QuoteForMessage(body, 200));
+    }
+  }
   if (doc.ok() && doc->IsObject() && doc->HasMember("errors") && (*doc)["errors"].IsArray()) {
     std::vector<std::string> parts;
     for (const auto& error : (*doc)["errors"].GetArray()) {

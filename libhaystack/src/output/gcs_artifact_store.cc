@@ -9,6 +9,7 @@
 #include "haystack/core/error.h"
 #include "haystack/core/json.h"
 #include "haystack/core/random.h"
+#include "haystack/core/redact.h"
 #include "haystack/core/text.h"
 #include "haystack/http/encoding.h"
 #include "haystack/output/crc32c.h"
@@ -117,13 +118,13 @@ absl::Status GcsArtifactStore::HttpFailure(const HttpResponse& response, std::st
   return StorageError(
       StatusCodeForHttp(response.status),
       absl::StrCat(std::string(what), " gs://", options_.location.bucket, "/", name, ": HTTP ",
-                   response.status, " ", QuoteForMessage(response.body, 300)));
+                   response.status, " ", QuoteForMessage(RedactSecrets(response.body), 300)));
 }
 
 absl::StatusOr<GcsArtifactStore::ObjectState> GcsArtifactStore::ParseObject(
     const HttpResponse& response, const std::string& name) {
   const std::string what = absl::StrCat("object resource of ", name);
-  auto doc = ParseJsonDocument(response.body, what, ErrorKind::kStorage);
+  auto doc = ParseJsonBody(response, what, ErrorKind::kStorage);
   if (!doc.ok()) return doc.status();
   auto reader = JsonObjectReader::Create(*doc, what);
   if (!reader.ok()) return reader.status();
@@ -317,7 +318,9 @@ absl::StatusOr<std::string> GcsArtifactStore::Get(std::string_view path) {
   HttpRequest request{
       .url = absl::StrCat(options_.endpoint, "/storage/v1/b/", options_.location.bucket, "/o/",
                           UrlEncode(name), "?alt=media"),
-      .idempotent = true};
+      .idempotent = true,
+      // The body is the artifact itself, of any size; its checksum is verified below.
+      .max_response_bytes = 0};
   HAYSTACK_ASSIGN_OR_RETURN(HttpResponse response, Send(std::move(request), /*retry=*/true));
   if (response.status != 200) return HttpFailure(response, "downloading", name);
   // x-goog-hash: crc32c=…,md5=…

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "haystack/core/error.h"
 #include "haystack/core/json.h"
+#include "haystack/core/redact.h"
 #include "haystack/core/text.h"
 #include "haystack/http/encoding.h"
 
@@ -48,9 +49,9 @@ absl::StatusOr<std::pair<std::string, absl::Duration>> ParseTokenResponse(
         response.status >= 500 ? absl::StatusCode::kUnavailable
                                : StatusCodeForHttp(response.status),
         absl::StrCat(std::string(service), " returned HTTP ", response.status,
-                     " for an access token: ", QuoteForMessage(response.body, 200)));
+                     " for an access token: ", QuoteForMessage(RedactSecrets(response.body), 200)));
   }
-  auto doc = ParseJsonDocument(response.body, service, ErrorKind::kStorage);
+  auto doc = ParseJsonBody(response, service, ErrorKind::kStorage);
   if (!doc.ok()) return doc.status();
   std::string token;
   int64_t expires_in = 0;
@@ -97,16 +98,12 @@ void MetadataServerTokenSource::Invalidate() {
 
 absl::StatusOr<std::unique_ptr<ServiceAccountTokenSource>> ServiceAccountTokenSource::Create(
     std::string_view key_json, HttpClient& http, const Clock& clock) {
-  auto doc = ParseJsonDocument(key_json, "service account key", ErrorKind::kConfiguration);
-  if (!doc.ok()) return doc.status();
+  HAYSTACK_ASSIGN_OR_RETURN(ServiceAccountKey key, ParseServiceAccountKey(key_json));
   std::unique_ptr<ServiceAccountTokenSource> source(new ServiceAccountTokenSource(http, clock));
-  auto reader = JsonObjectReader::Create(*doc, "service account key");
-  if (!reader.ok()) return reader.status();
-  source->token_uri_ = "https://oauth2.googleapis.com/token";
-  HAYSTACK_RETURN_IF_ERROR(reader->Required("client_email", &source->client_email_));
-  HAYSTACK_RETURN_IF_ERROR(reader->Required("private_key", &source->private_key_pem_));
-  HAYSTACK_RETURN_IF_ERROR(reader->Optional("private_key_id", &source->private_key_id_));
-  HAYSTACK_RETURN_IF_ERROR(reader->Optional("token_uri", &source->token_uri_));
+  source->client_email_ = std::move(key.client_email);
+  source->private_key_pem_ = std::move(key.private_key_pem);
+  source->private_key_id_ = std::move(key.private_key_id);
+  source->token_uri_ = std::move(key.token_uri);
   // Fail at startup, not at the first upload, if the key cannot sign.
   auto probe = source->Assertion(clock.Now());
   if (!probe.ok()) {
@@ -160,10 +157,7 @@ void ServiceAccountTokenSource::Invalidate() {
   cache_.Clear();
 }
 
-absl::StatusOr<std::string> SignJwtRs256(std::string_view header_json, std::string_view claims_json,
-                                         std::string_view private_key_pem) {
-  const std::string signing_input =
-      absl::StrCat(Base64Url(header_json), ".", Base64Url(claims_json));
+absl::StatusOr<std::string> SignRsaSha256(std::string_view data, std::string_view private_key_pem) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(
       BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())), &BIO_free);
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
@@ -176,18 +170,38 @@ absl::StatusOr<std::string> SignJwtRs256(std::string_view header_json, std::stri
   size_t length = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &length,
-                     reinterpret_cast<const unsigned char*>(signing_input.data()),
-                     signing_input.size()) != 1) {
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
     return ConfigurationError("the private key cannot make an RS256 signature");
   }
   std::string signature(length, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
-                     reinterpret_cast<const unsigned char*>(signing_input.data()),
-                     signing_input.size()) != 1) {
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
     return ConfigurationError("RS256 signing failed");
   }
   signature.resize(length);
+  return signature;
+}
+
+absl::StatusOr<std::string> SignJwtRs256(std::string_view header_json, std::string_view claims_json,
+                                         std::string_view private_key_pem) {
+  const std::string signing_input =
+      absl::StrCat(Base64Url(header_json), ".", Base64Url(claims_json));
+  HAYSTACK_ASSIGN_OR_RETURN(std::string signature, SignRsaSha256(signing_input, private_key_pem));
   return absl::StrCat(signing_input, ".", Base64Url(signature));
+}
+
+absl::StatusOr<ServiceAccountKey> ParseServiceAccountKey(std::string_view key_json) {
+  auto doc = ParseJsonDocument(key_json, "service account key", ErrorKind::kConfiguration,
+                               {.max_bytes = 64 * 1024});
+  if (!doc.ok()) return doc.status();
+  auto reader = JsonObjectReader::Create(*doc, "service account key");
+  if (!reader.ok()) return reader.status();
+  ServiceAccountKey key;
+  HAYSTACK_RETURN_IF_ERROR(reader->Required("client_email", &key.client_email));
+  HAYSTACK_RETURN_IF_ERROR(reader->Required("private_key", &key.private_key_pem));
+  HAYSTACK_RETURN_IF_ERROR(reader->Optional("private_key_id", &key.private_key_id));
+  HAYSTACK_RETURN_IF_ERROR(reader->Optional("token_uri", &key.token_uri));
+  return key;
 }
 
 }  // namespace haystack

@@ -1,13 +1,11 @@
 #include "haystack/output/open_artifact_store.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "haystack/core/error.h"
 #include "haystack/output/gcs_artifact_store.h"
 #include "haystack/output/local_artifact_store.h"
+#include "internal/gcs_credentials.h"
 
 namespace haystack {
 
@@ -26,36 +24,25 @@ absl::StatusOr<OpenedArtifactStore> OpenArtifactStore(std::string_view location,
   GcsOptions options{.location = gcs};
   opened.http =
       std::make_unique<HttpClient>(HttpClientOptions{}, clock, logger.With({{"component", "gcs"}}));
-  std::optional<std::string> emulator = env.Get("STORAGE_EMULATOR_HOST");
-  if (!emulator || emulator->empty()) emulator = env.Get("CLOUD_STORAGE_EMULATOR_ENDPOINT");
-  if (emulator && !emulator->empty()) {
-    options.endpoint = absl::StrContains(*emulator, "://") ? *emulator : "http://" + *emulator;
-    while (!options.endpoint.empty() && options.endpoint.back() == '/') options.endpoint.pop_back();
+  if (auto emulator = output_internal::EmulatorEndpoint(env)) {
+    options.endpoint = *emulator;
     opened.auth = std::make_unique<NoCredentials>();
     opened.description = absl::StrCat(view, " (emulator ", options.endpoint, ", no auth)");
-  } else if (auto key_file = env.Get("GOOGLE_APPLICATION_CREDENTIALS");
-             key_file && !key_file->empty()) {
-    std::ifstream in(*key_file);
-    if (!in) {
-      return ConfigurationError(absl::StrCat("GOOGLE_APPLICATION_CREDENTIALS names ", *key_file,
-                                             ", which cannot be read"));
-    }
-    std::ostringstream key;
-    key << in.rdbuf();
-    auto source = ServiceAccountTokenSource::Create(key.str(), *opened.http, clock);
-    if (!source.ok()) {
-      return ConfigurationError(absl::StrCat("GOOGLE_APPLICATION_CREDENTIALS (", *key_file,
-                                             "): ", std::string(source.status().message())));
-    }
-    opened.auth = std::move(*source);
-    opened.description = absl::StrCat(view, " (service account key)");
   } else {
-    std::string metadata = "http://metadata.google.internal";
-    if (auto host = env.Get("GCE_METADATA_HOST"); host && !host->empty()) {
-      metadata = "http://" + *host;
+    HAYSTACK_ASSIGN_OR_RETURN(auto key_file, output_internal::ReadCredentialsFile(env));
+    if (key_file) {
+      auto source = ServiceAccountTokenSource::Create(key_file->json, *opened.http, clock);
+      if (!source.ok()) {
+        return ConfigurationError(absl::StrCat("GOOGLE_APPLICATION_CREDENTIALS (", key_file->path,
+                                               "): ", std::string(source.status().message())));
+      }
+      opened.auth = std::move(*source);
+      opened.description = absl::StrCat(view, " (service account key)");
+    } else {
+      opened.auth = std::make_unique<MetadataServerTokenSource>(
+          *opened.http, clock, output_internal::MetadataServerUrl(env));
+      opened.description = absl::StrCat(view, " (metadata server credentials)");
     }
-    opened.auth = std::make_unique<MetadataServerTokenSource>(*opened.http, clock, metadata);
-    opened.description = absl::StrCat(view, " (metadata server credentials)");
   }
   opened.store = std::make_unique<GcsArtifactStore>(std::move(options), *opened.http, *opened.auth,
                                                     logger.With({{"component", "gcs"}}));

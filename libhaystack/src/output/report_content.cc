@@ -43,7 +43,7 @@ std::string MarkdownEscape(std::string_view text) {
   return out;
 }
 
-namespace internal {
+namespace output_internal {
 namespace {
 
 std::string Pretty(std::string_view snake) {
@@ -151,5 +151,5 @@ ReportContent BuildReportContent(const RunReportInput& input) {
   return c;
 }
 
-}  // namespace internal
+}  // namespace output_internal
 }  // namespace haystack

@@ -9,7 +9,7 @@
 namespace haystack {
 namespace {
 
-using internal::FormatNumber;
+using output_internal::FormatNumber;
 
 std::string H(std::string_view text) { return HtmlEscape(text); }
 
@@ -60,7 +60,7 @@ footer { max-width: 960px; margin: 0 auto; padding: 12px 24px; color: #4b5563; f
 
 std::string RenderReportHtml(const RunReportInput& input) {
   const Run& run = input.run;
-  const internal::ReportContent c = internal::BuildReportContent(input);
+  const output_internal::ReportContent c = output_internal::BuildReportContent(input);
   std::string h = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
@@ -107,7 +107,7 @@ std::string RenderReportHtml(const RunReportInput& input) {
     for (const auto& it : run.iterations) {
       series.emplace_back(it.iteration_number, CompositeScore(it.grounding_score));
     }
-    absl::StrAppend(&h, internal::ScorePlotSvg(series, input.score_threshold));
+    absl::StrAppend(&h, output_internal::ScorePlotSvg(series, input.score_threshold));
   }
 
   absl::StrAppend(&h, "<h2>Control Strategy</h2>\n<ul>\n<li>Requested: <code>", c.control_requested,
@@ -144,7 +144,7 @@ std::string RenderReportHtml(const RunReportInput& input) {
     if (c.pathways.empty()) {
       absl::StrAppend(&h, "<p>None at the configured significance.</p>\n");
     } else {
-      absl::StrAppend(&h, internal::PathwayBarsSvg(c.pathways));
+      absl::StrAppend(&h, output_internal::PathwayBarsSvg(c.pathways));
       absl::StrAppend(&h,
                       "<table>\n<caption>Enriched pathways (over-representation, adjusted "
                       "p)</caption>\n<thead><tr><th scope=\"col\">Pathway</th><th "
@@ -166,8 +166,8 @@ std::string RenderReportHtml(const RunReportInput& input) {
                       Name(c.de->method), ", ", Name(c.de->correction), "); ", c.de->n_up, " up, ",
                       c.de->n_down, " down of ", c.de->n_genes_tested, " genes tested.</p>\n");
       if (!c.up.empty() || !c.down.empty()) {
-        absl::StrAppend(
-            &h, internal::VolcanoPlotSvg(c.up, c.down, c.de->lfc_threshold, c.de->pval_threshold));
+        absl::StrAppend(&h, output_internal::VolcanoPlotSvg(c.up, c.down, c.de->lfc_threshold,
+                                                            c.de->pval_threshold));
       }
     }
     auto genes = [&h](std::string_view title, const std::vector<const DeGene*>& detailed,

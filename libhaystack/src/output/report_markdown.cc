@@ -7,7 +7,7 @@
 namespace haystack {
 namespace {
 
-using internal::FormatNumber;
+using output_internal::FormatNumber;
 
 std::string E(std::string_view text) { return MarkdownEscape(text); }
 
@@ -36,7 +36,7 @@ std::string Score(std::optional<int> score) { return score ? absl::StrCat(*score
 
 std::string RenderReportMarkdown(const RunReportInput& input) {
   const Run& run = input.run;
-  const internal::ReportContent c = internal::BuildReportContent(input);
+  const output_internal::ReportContent c = output_internal::BuildReportContent(input);
   std::string md = "# HAYSTACK Run Report\n\n";
   absl::StrAppend(&md, "Run `", E(run.run_id), "` · status **", Name(run.status), "**",
                   " · generated ", FormatTimestamp(input.generated_at), "\n\n");

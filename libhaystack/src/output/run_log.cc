@@ -22,7 +22,7 @@ std::string RenderRunLog(const RunReportInput& input) {
   w.StartObject();
   WriteMember(w, "schema_version", 1);
   WriteMember(w, "generated_at", input.generated_at);
-  // The seed's fields.
+  // Identity, timing and outcome (docs/output.md "log.json").
   WriteMember(w, "run_id", run.run_id);
   WriteMember(w, "user_email", run.user_email);
   w.Key("start_time");
@@ -38,7 +38,7 @@ std::string RenderRunLog(const RunReportInput& input) {
   // The stored document as JSON if it parses (it may not: a malformed record is reported, not
   // hidden), else as its text.
   if (auto config = ParseJsonDocument(run.config_json, "config"); config.ok()) {
-    config->Accept(w);
+    WriteJson(w, *config);
   } else {
     WriteJson(w, run.config_json);
   }

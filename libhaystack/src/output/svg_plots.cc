@@ -9,7 +9,7 @@
 #include "haystack/http/encoding.h"
 #include "internal/report_content.h"
 
-namespace haystack::internal {
+namespace haystack::output_internal {
 namespace {
 
 // Coordinates with one decimal: small files, stable output.
@@ -180,4 +180,4 @@ std::string PathwayBarsSvg(const std::vector<const EnrichedPathway*>& pathways) 
   return svg;
 }
 
-}  // namespace haystack::internal
+}  // namespace haystack::output_internal

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <memory>
 #include <thread>
 
 #include "fmt/format.h"
@@ -30,8 +31,9 @@ class PollingOnlyListener final : public CancellationListener {
 // run id as payload.
 class PostgresCancellationListener final : public CancellationListener {
  public:
-  PostgresCancellationListener(PGconn* conn, std::string run_id)
-      : conn_(conn), run_id_(std::move(run_id)) {}
+  PostgresCancellationListener(PGconn* conn, std::string run_id,
+                               std::shared_ptr<const Logger> logger)
+      : conn_(conn), run_id_(std::move(run_id)), logger_(std::move(logger)) {}
   ~PostgresCancellationListener() override { PQfinish(conn_); }
 
   bool Wait(absl::Duration timeout) override {
@@ -63,15 +65,17 @@ class PostgresCancellationListener final : public CancellationListener {
 
   PGconn* conn_;
   std::string run_id_;
+  std::shared_ptr<const Logger> logger_;  // libpq's notice processor holds its address
 };
 
 // Opened within the connect timeout (and abandoned on shutdown): the hint is optional, and a job
 // must never wait on it.
 absl::StatusOr<std::unique_ptr<CancellationListener>> ListenOnPostgres(
-    const std::string& conninfo, std::string_view run_id, const RunStoreOptions& options) {
+    const std::string& conninfo, std::string_view run_id, const RunStoreOptions& options,
+    std::shared_ptr<const Logger> logger) {
   store_internal::IoDeadline deadline(absl::Now() + options.connect_timeout, options.stop,
                                       absl::ZeroDuration());
-  auto connected = store_internal::ConnectWithin(conninfo, deadline);
+  auto connected = store_internal::ConnectWithin(conninfo, deadline, logger.get());
   if (!connected.ok()) {
     return Annotate(connected.status(), "cannot open the cancellation listener");
   }
@@ -94,7 +98,8 @@ absl::StatusOr<std::unique_ptr<CancellationListener>> ListenOnPostgres(
                      fmt::format("LISTEN haystack_run_cancel failed: {}",
                                  message.empty() ? "no answer in time" : message));
   }
-  return std::make_unique<PostgresCancellationListener>(conn, std::string(run_id));
+  return std::make_unique<PostgresCancellationListener>(conn, std::string(run_id),
+                                                        std::move(logger));
 }
 
 store_internal::SqlIoOptions IoOptions(const RunStoreOptions& options) {
@@ -102,7 +107,8 @@ store_internal::SqlIoOptions IoOptions(const RunStoreOptions& options) {
           .statement_timeout = options.statement_timeout,
           .busy_timeout = options.busy_timeout,
           .stop = options.stop,
-          .stop_grace = options.stop_grace};
+          .stop_grace = options.stop_grace,
+          .logger = options.logger};
 }
 
 bool IsPostgresUrl(std::string_view url) {
@@ -129,8 +135,9 @@ absl::StatusOr<std::unique_ptr<RunStore>> OpenRunStore(std::string_view url,
     const std::string conninfo(url);
     HAYSTACK_ASSIGN_OR_RETURN(auto db,
                               store_internal::ConnectPostgres(conninfo, IoOptions(options)));
-    auto listen = [conninfo, options](std::string_view run_id) {
-      return ListenOnPostgres(conninfo, run_id, options);
+    auto logger = std::make_shared<const Logger>(options.logger);  // outlives every listener
+    auto listen = [conninfo, options, logger](std::string_view run_id) {
+      return ListenOnPostgres(conninfo, run_id, options, logger);
     };
     return SqlRunStore::Open(std::move(db), listen, options);
   }

@@ -1,4 +1,4 @@
-// OrchestratorAgent: the run itself (DESIGN.md §1, §5; docs/agent.md "The run loop").
+// OrchestratorAgent: the run itself (docs/agent.md "The run loop").
 //
 //   query analysis    → the structured query (rule-based or LLM-assisted), the run's seed and
 //                       the query cells, checkpointed in the run record;

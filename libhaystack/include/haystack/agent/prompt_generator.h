@@ -1,5 +1,6 @@
 // Prompt generation for one iteration: run the task type's strategies in priority order,
-// pair controls, rank, cap and sample (spec-digest/retrieval.md §2-3; docs/agent.md).
+// pair controls, rank, cap and sample (docs/agent.md "Prompt strategies", "Ranking, feedback and
+// sampling").
 //
 // Ranking: final = 0.5·relevance + 0.3·diversity + 0.2·quality (the public design's
 // 0.5/0.3/0.2 variant: biological relevance leads, diversity keeps the top candidates from being

@@ -1,5 +1,5 @@
 // Prompt strategies: where in the atlas good prompt cells for a query may be found
-// (spec-digest/retrieval.md §2). Each strategy proposes candidate cell groups — one per
+// (docs/agent.md "Prompt strategies"). Each strategy proposes candidate cell groups — one per
 // dataset × donor × cell type × perturbation — with a relevance in [0, 1] and a rationale;
 // PromptGenerator (prompt_generator.h) ranks, caps and samples them.
 //

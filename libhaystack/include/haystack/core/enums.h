@@ -23,7 +23,7 @@ enum class TaskType {
   kCrossDatasetGeneration,
 };
 // Perturbational tasks are scored with GroundingScore, the others with
-// ObservationalGroundingScore (spec-digest/orchestrator.md §2.1).
+// ObservationalGroundingScore (docs/scoring.md §5).
 bool IsPerturbational(TaskType type);
 
 enum class PerturbationType { kDrug, kCytokine, kGenetic, kUnknown };
@@ -62,7 +62,7 @@ enum class WilcoxonConvention {
   kScanpy,     // scanpy rank_genes_groups default: neither correction
 };
 
-// Which email a run's ending triggers (DESIGN.md §3 "Email").
+// Which email a run's ending triggers (docs/output.md "Email").
 enum class NotificationKind { kRunCompleted, kRunFailed, kRunCancelled };
 
 template <class E>

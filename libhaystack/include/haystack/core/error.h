@@ -2,7 +2,7 @@
 //
 // Every failure that crosses a module boundary is an absl::Status whose canonical code says how
 // to react (retry, give up, report a bug) and whose ErrorKind payload says what failed, in the
-// vocabulary of DESIGN.md §3: the five scientific kinds of the seed plus the infrastructure
+// vocabulary of docs/architecture.md "Conventions": five scientific kinds plus the infrastructure
 // kinds. The kind is what the run record, the JSON log and the failure email show.
 #ifndef HAYSTACK_CORE_ERROR_H_
 #define HAYSTACK_CORE_ERROR_H_

@@ -24,7 +24,7 @@ struct IterationRecord {
   double duration_seconds = 0;
   std::map<std::string, double> phase_seconds;  // prompt_generation, inference, evaluation
 
-  // Artifact URIs (DESIGN.md §3 "Artifacts").
+  // Artifact URIs (docs/output.md "Artifacts").
   std::string prompt_path;
   std::string query_cells_path;
   std::string prediction_path;

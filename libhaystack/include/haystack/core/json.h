@@ -34,12 +34,76 @@
 namespace haystack {
 
 using JsonValue = rapidjson::Value;
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// Parses a JSON document; the error (kind `kind`) gives the byte offset of a syntax error.
+// The bounds every JSON document HAYSTACK reads or writes is held to (docs/operations.md
+// "Limits"). RapidJSON's default parser, its writer's Accept() and any walk over a document
+// recurse once per level, so hostile nesting (a run record's config 100,000 levels deep, an
+// HTTP answer a million deep) would overflow the stack; no document of ours nests beyond about
+// eight levels.
+inline constexpr int kMaxJsonDepth = 64;
+// The default size bound of a parsed document: far above any record, settings file or API
+// answer we read, small enough that a hostile one cannot exhaust memory.
+inline constexpr size_t kMaxJsonBytes = size_t{64} << 20;
+
+struct JsonLimits {
+  int max_depth = kMaxJsonDepth;
+  size_t max_bytes = kMaxJsonBytes;
+};
+
+// Parses a JSON document with RapidJSON's iterative parser (constant stack) within `limits`.
+// Errors are kind `kind`, kInvalidArgument, and start with `what` (the source): a syntax error
+// gives its byte offset, a document nested deeper than the limit the offset where it went too
+// deep, an oversized one its size, a number a double cannot hold (beyond 1.8e308, or non-zero
+// below 2.5e-324) where it starts. Numbers are converted by std::from_chars, correctly rounded.
 // Invalid UTF-8 is a syntax error.
 absl::StatusOr<rapidjson::Document> ParseJsonDocument(std::string_view text, std::string_view what,
-                                                      ErrorKind kind = ErrorKind::kConfiguration);
+                                                      ErrorKind kind = ErrorKind::kConfiguration,
+                                                      const JsonLimits& limits = {});
+
+// A rapidjson::Writer (the same Handler interface) with two guarantees for every document
+// HAYSTACK writes: a container that would nest deeper than `max_depth` is written as null and
+// its contents are dropped (truncated() then says so), and strings or keys that are not valid
+// UTF-8 have each bad byte replaced by U+FFFD. NaN and infinities are written as null. The
+// output is therefore always valid JSON text of bounded depth.
+class JsonWriter {
+ public:
+  using Ch = char;
+  explicit JsonWriter(rapidjson::StringBuffer& buffer, int max_depth = kMaxJsonDepth)
+      : writer_(buffer), max_depth_(max_depth) {}
+
+  bool Null();
+  bool Bool(bool value);
+  bool Int(int value);
+  bool Uint(unsigned value);
+  bool Int64(int64_t value);
+  bool Uint64(uint64_t value);
+  bool Double(double value);
+  bool RawNumber(const Ch* text, rapidjson::SizeType length, bool copy = false);
+  bool String(const Ch* text, rapidjson::SizeType length, bool copy = false);
+  bool String(const Ch* text);
+  bool Key(const Ch* text, rapidjson::SizeType length, bool copy = false);
+  bool Key(const Ch* text);
+  bool StartObject();
+  bool EndObject(rapidjson::SizeType member_count = 0);
+  bool StartArray();
+  bool EndArray(rapidjson::SizeType element_count = 0);
+
+  // True once a container was dropped for being too deep.
+  bool truncated() const { return truncated_; }
+  // Open containers that were written (dropped ones do not count).
+  int depth() const { return depth_; }
+
+ private:
+  bool Skipping() const { return skipped_levels_ > 0; }
+  bool Start(bool object);
+  bool End(bool object);
+
+  rapidjson::Writer<rapidjson::StringBuffer> writer_;
+  int max_depth_;
+  int depth_ = 0;
+  int skipped_levels_ = 0;  // nesting inside a dropped container
+  bool truncated_ = false;
+};
 
 // "a JSON string", "a JSON number", ...: for error messages.
 std::string_view JsonTypeName(const JsonValue& value);
@@ -57,6 +121,9 @@ void WriteJson(JsonWriter& w, int value);
 void WriteJson(JsonWriter& w, int64_t value);
 void WriteJson(JsonWriter& w, double value);  // NaN/Inf are written as null
 void WriteJson(JsonWriter& w, absl::Time value);
+// A parsed value, written within the writer's depth bound without recursing past it (use this,
+// not JsonValue::Accept, whose recursion is unbounded).
+void WriteJson(JsonWriter& w, const JsonValue& value);
 template <class T>
 void WriteJson(JsonWriter& w, const std::optional<T>& value);
 template <class T>

@@ -5,6 +5,11 @@
 // Logging's field names: severity, message, time, plus run_id, phase, attempt, iteration and
 // any per-message fields, and logging.googleapis.com/operation grouping a run's lines.
 // Field values whose keys look secret and credentials inside messages are redacted.
+//
+// In JSON mode every line is exactly one JSON object with a severity, whatever the text:
+// newlines are escaped, bytes that are not UTF-8 (paths, database values) become U+FFFD, and
+// the message and each string field are cut to kMaxLogValueBytes, so that one entry stays far
+// below Cloud Logging's 256 KB entry limit.
 #ifndef HAYSTACK_CORE_LOGGING_H_
 #define HAYSTACK_CORE_LOGGING_H_
 
@@ -18,6 +23,10 @@
 #include <vector>
 
 namespace haystack {
+
+// The longest message or string field value a log line carries (longer ones are cut at a code
+// point boundary and marked with the number of bytes left out).
+inline constexpr size_t kMaxLogValueBytes = 16 * 1024;
 
 enum class LogSeverity { kDebug = 100, kInfo = 200, kNotice = 300, kWarning = 400, kError = 500 };
 enum class LogFormat { kAuto, kText, kJson };
@@ -71,6 +80,8 @@ class Logger {
   }
 
   bool IsEnabled(LogSeverity severity) const;
+  // True when lines are JSON objects (then nothing else may be written to the log's stream).
+  bool WritesJson() const;
 
   struct Sink;  // implementation detail, shared between copies
 

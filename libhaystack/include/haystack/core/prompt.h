@@ -1,4 +1,4 @@
-// A candidate set of prompt cells (spec-digest/retrieval.md §2).
+// A candidate set of prompt cells (docs/agent.md "Prompt strategies").
 #ifndef HAYSTACK_CORE_PROMPT_H_
 #define HAYSTACK_CORE_PROMPT_H_
 

@@ -1,4 +1,4 @@
-// The run record: one row of the runs table (DESIGN.md §3 "Run record").
+// The run record: one row of the runs table (docs/operations.md "The database").
 #ifndef HAYSTACK_CORE_RUN_H_
 #define HAYSTACK_CORE_RUN_H_
 
@@ -80,7 +80,7 @@ struct Run {
 // termination_reason still needs the orchestrator to finish the cancellation.
 bool IsFinalized(const Run& run);
 
-// True if the API asked for cancellation (either convention of DESIGN.md §5).
+// True if the API asked for cancellation (either convention of docs/operations.md "Cancellation").
 bool IsCancellationRequested(const Run& run);
 
 // Parses runs.config: null fields mean "use the default" (the API stores model_dump()).

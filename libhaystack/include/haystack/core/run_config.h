@@ -1,4 +1,5 @@
-// Per-run configuration: what the web API stores in runs.config (spec-digest §7.2).
+// Per-run configuration: what the web API stores in runs.config (docs/configuration.md "Per-run
+// settings").
 #ifndef HAYSTACK_CORE_RUN_CONFIG_H_
 #define HAYSTACK_CORE_RUN_CONFIG_H_
 
@@ -12,7 +13,7 @@
 
 namespace haystack {
 
-// Differential-expression settings (DESIGN.md §5 "DE defaults").
+// Differential-expression settings (docs/scoring.md §1).
 struct DEAnalysisConfig {
   DeTestMethod test_method = DeTestMethod::kWilcoxon;
   WilcoxonConvention wilcoxon_convention = WilcoxonConvention::kExactTies;
@@ -44,7 +45,7 @@ struct RunConfig {
   DEAnalysisConfig de_config;
   std::optional<int64_t> random_seed;
 
-  // Cell budgets (DESIGN.md §5 "Query cells").
+  // Cell budgets (docs/agent.md "Controls and query cells").
   int max_prompt_cells = 500;  // per prompt candidate, >= 1
   int max_query_cells = 2000;  // >= 1
   int top_k_candidates = 10;   // candidates kept per iteration, >= 1

@@ -1,5 +1,5 @@
 // Grounding scores: how well a prediction agrees with prior biological knowledge
-// (spec-digest/orchestrator.md §3; rubrics in docs/scoring.md).
+// (rubrics in docs/scoring.md).
 #ifndef HAYSTACK_CORE_SCORES_H_
 #define HAYSTACK_CORE_SCORES_H_
 

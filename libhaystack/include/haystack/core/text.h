@@ -14,6 +14,11 @@ namespace haystack {
 // True if `text` is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 
+// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD,
+// so that it can go into JSON, a log line or a header (paths and database values can hold any
+// bytes). Valid text is returned unchanged.
+std::string SanitizeUtf8(std::string_view text);
+
 // The longest prefix of `text` of at most `max_bytes` bytes that ends on a code point boundary.
 std::string_view TruncateUtf8(std::string_view text, size_t max_bytes);
 

@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "haystack/core/clock.h"
 #include "haystack/core/error.h"
+#include "haystack/core/json.h"
 #include "haystack/core/logging.h"
 #include "haystack/core/retry.h"
 
@@ -42,12 +43,18 @@ struct HttpRequest {
   bool idempotent = false;
   // Overrides HttpClientOptions::total_timeout for this request (e.g. large uploads).
   std::optional<absl::Duration> total_timeout;
+  // Overrides HttpClientOptions::max_response_bytes for this request (0: no limit, for
+  // downloads whose size is the artifact's).
+  std::optional<size_t> max_response_bytes;
 };
 
 struct HttpResponse {
   int status = 0;
   HttpHeaders headers;  // names as received; Header() compares case-insensitively
   std::string body;
+  // The server sent more than the request's max_response_bytes: `body` holds only the first
+  // max_response_bytes and the rest was not read. ParseJsonBody refuses such a body.
+  bool body_truncated = false;
   int attempts = 1;  // how many attempts Execute() made
 
   std::optional<std::string> Header(std::string_view name) const;
@@ -59,6 +66,9 @@ struct HttpClientOptions {
   bool verify_tls = true;
   std::string ca_file;  // empty: the system bundle
   std::string user_agent = "haystack-orchestrator";
+  // Response bodies are read up to this size (HttpResponse::body_truncated beyond it), so a
+  // misbehaving or hostile server cannot exhaust memory. API answers are kilobytes.
+  size_t max_response_bytes = size_t{16} << 20;
 };
 
 // Waits between attempts; by default the client's clock waits (core/clock.h), so that a test
@@ -106,6 +116,11 @@ class HttpClient {
 // The delay a response asks for: Retry-After (seconds or an HTTP date) or X-RateLimit-Reset
 // (epoch seconds), relative to `now`; nullopt if neither header is present and parseable.
 std::optional<absl::Duration> ServerRequestedDelay(const HttpResponse& response, absl::Time now);
+
+// Parses a JSON response body within the JSON limits (core/json.h), refusing a truncated one.
+// Errors are kind `kind`, kInvalidArgument, and start with `what` (e.g. "SendGrid response").
+absl::StatusOr<rapidjson::Document> ParseJsonBody(const HttpResponse& response,
+                                                  std::string_view what, ErrorKind kind);
 
 // "Authorization: [REDACTED]"-style copies of headers for logs: values of Authorization,
 // Proxy-Authorization, Cookie and *-Api-Key/*-Token headers are replaced.

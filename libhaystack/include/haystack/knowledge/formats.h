@@ -5,6 +5,7 @@
 #ifndef HAYSTACK_KNOWLEDGE_FORMATS_H_
 #define HAYSTACK_KNOWLEDGE_FORMATS_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct OntologyData {
   std::vector<OntologyTerm> terms;
   std::vector<TermEdge> edges;
   std::string version;  // OBO "data-version:" header, or "" if absent
+  // Curated tables only: a term's genes from the optional "markers" (cell types) or "signature"
+  // (tissues, diseases) column, by term id; terms without genes are absent.
+  std::map<std::string, std::vector<std::string>> genes;
 };
 
 // OBO 1.2/1.4 [Term] stanzas: id, name, synonym, is_a, relationship: part_of, is_obsolete.
@@ -81,8 +85,8 @@ struct PerturbationRow {
 absl::StatusOr<std::vector<PerturbationRow>> ParsePerturbationTsv(const std::string& path);
 
 // An ontology table as in data/curated/{cell_types,tissues,diseases}.tsv (header: id, name,
-// synonyms, parents, ...): every parent is an is_a edge. Errors: missing columns, a duplicate
-// id, a malformed id, a parent no row defines, a cycle.
+// synonyms, parents, optionally markers or signature): every parent is an is_a edge. Errors:
+// missing columns, a duplicate id, a malformed id, a parent no row defines, a cycle.
 absl::StatusOr<OntologyData> ParseOntologyTsv(const std::string& path);
 
 }  // namespace haystack

@@ -64,6 +64,9 @@ struct LlmClientOptions {
   std::string model;
   std::string api_key;  // may be empty for local servers
   absl::Duration timeout = absl::Seconds(60);
+  // An answer to a query-parsing prompt is a few kilobytes; more is not read (its JSON is then
+  // refused with an error naming the limit).
+  size_t max_response_bytes = size_t{4} << 20;
   // Retries 408/429/5xx and transport failures; a duplicate completion is harmless.
   RetryPolicy retry = {.max_attempts = 3,
                        .initial_backoff = absl::Seconds(1),

@@ -1,4 +1,4 @@
-// Telling the user how their run ended (DESIGN.md §3 "Email").
+// Telling the user how their run ended (docs/operations.md "Emails", docs/output.md "Email").
 //
 // The job lifecycle builds a RunNotification when a run reaches its terminal state and hands
 // it to a Notifier once, guarded by the run store's notification ledger (store/run_store.h),
@@ -10,9 +10,11 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "haystack/core/enums.h"
 
 namespace haystack {
@@ -37,9 +39,17 @@ struct RunNotification {
   std::vector<std::string> top_down_genes;
   std::vector<std::string> top_pathways;
   std::vector<std::string> unavailable_components;
+  // Where the outputs are, as recorded (gs:// URIs or local paths).
   std::optional<std::string> report_url;
   std::optional<std::string> anndata_url;
   std::optional<std::string> log_url;
+  // Links a person can click for them, made by the notifier (notify/email_links.h): a signed
+  // URL for a gs:// object, a file:// URL in the outbox. Templates show a link when there is
+  // one and the location as text otherwise.
+  std::optional<std::string> report_link;
+  std::optional<std::string> anndata_link;
+  std::optional<std::string> log_link;
+  std::optional<absl::Time> links_expire_at;  // when signed links stop working
 
   // Failed runs: the classified error, never a stack trace.
   std::string error_type;
@@ -52,6 +62,11 @@ struct DeliveryReceipt {
   std::string provider;             // "sendgrid", "outbox"
   std::string provider_message_id;  // X-Message-Id, or the .eml path
 };
+
+// Notifiers check the recipient again before sending (the ledger may hold an address recorded
+// by an older version): exactly one RFC 5321 mailbox (core/mailbox.h), else kNotification,
+// kInvalidArgument.
+absl::Status ValidateRecipient(std::string_view address);
 
 class Notifier {
  public:

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "haystack/core/clock.h"
+#include "haystack/core/logging.h"
+#include "haystack/notify/email_links.h"
 #include "haystack/notify/email_templates.h"
 #include "haystack/notify/mime_message.h"
 #include "haystack/notify/notifier.h"
@@ -18,20 +20,27 @@ struct OutboxOptions {
   EmailAddress from{"noreply@haystack.local", "HAYSTACK"};
   std::optional<EmailAddress> reply_to;
   EmailTemplateOptions templates;
+  // The reader of the outbox is on this machine: local outputs become file:// links.
+  EmailLinkOptions links{.local_file_links = true};
 };
 
-// Writes "<directory>/<run_id>.<kind>.eml" atomically (temp + fsync + rename): a reader, or a
+// "<run_id>.<kind>.eml" with the run id encoded so that different ids always give different
+// names: letters, digits, '-' and '_' as they are, every other byte as %XX.
+std::string OutboxFileName(std::string_view run_id, NotificationKind kind);
+
+// Writes "<directory>/<OutboxFileName>" atomically (temp + fsync + rename): a reader, or a
 // mail client opening the outbox, never sees half a message. The receipt's message id is the
 // file's path. Open the file in any mail client, or pipe it to `sendmail -t`.
 class OutboxNotifier final : public Notifier {
  public:
-  OutboxNotifier(OutboxOptions options, const Clock& clock);
+  OutboxNotifier(OutboxOptions options, const Clock& clock, Logger logger = Logger::Null());
   absl::StatusOr<DeliveryReceipt> Send(const RunNotification& notification) override;
   std::string Name() const override { return "outbox"; }
 
  private:
   OutboxOptions options_;
   const Clock& clock_;
+  Logger logger_;
 };
 
 }  // namespace haystack

@@ -8,6 +8,7 @@
 
 #include "haystack/core/logging.h"
 #include "haystack/http/http_client.h"
+#include "haystack/notify/email_links.h"
 #include "haystack/notify/email_templates.h"
 #include "haystack/notify/mime_message.h"
 #include "haystack/notify/notifier.h"
@@ -22,6 +23,11 @@ struct SendGridOptions {
   std::vector<std::string> categories = {"haystack"};  // the kind is added: "run_completed"
   bool sandbox_mode = false;  // validate the request without sending (200 instead of 202)
   EmailTemplateOptions templates;
+  // gs:// outputs become signed links when a signer is set; local paths stay text (the
+  // recipient is not on this machine).
+  EmailLinkOptions links;
+  // SendGrid answers with a few hundred bytes; more is read no further (HttpClient limit).
+  size_t max_response_bytes = size_t{1} << 20;
   // 429 (waiting until X-RateLimit-Reset), 5xx and network errors only.
   RetryPolicy retry{.max_attempts = 4,
                     .initial_backoff = absl::Seconds(1),
@@ -55,8 +61,10 @@ class SendGridNotifier final : public Notifier {
 };
 
 // The human-readable part of a SendGrid error response: the "message" (and "field") of each
-// entry of {"errors":[…]}, or for a non-JSON body (an nginx 413 page) its quoted beginning.
-std::string DescribeSendGridError(std::string_view body);
+// entry of {"errors":[…]}, or for a non-JSON body (an nginx 413 page) its quoted beginning; a
+// body that is unreadable JSON (nested too deep, over the size limit) is named as such. Not
+// yet redacted: callers pass it through RedactSecrets with their key.
+std::string DescribeSendGridError(const HttpResponse& response);
 
 }  // namespace haystack
 

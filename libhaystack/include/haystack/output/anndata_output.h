@@ -1,4 +1,4 @@
-// output.h5ad: the final predictions as AnnData (DESIGN.md §3 "The AnnData output").
+// output.h5ad: the final predictions as AnnData (docs/output.md "output.h5ad").
 #ifndef HAYSTACK_OUTPUT_ANNDATA_OUTPUT_H_
 #define HAYSTACK_OUTPUT_ANNDATA_OUTPUT_H_
 

@@ -1,4 +1,4 @@
-// Where a run's files go: a local directory or a Google Cloud Storage bucket (DESIGN.md §3
+// Where a run's files go: a local directory or a Google Cloud Storage bucket (docs/output.md
 // "Artifacts": <root>/runs/<run_id>/output.h5ad, report.md, report.html, log.json,
 // iterations/<n>/…).
 //
@@ -45,7 +45,8 @@ class ArtifactStore {
   virtual std::string Uri(std::string_view path) const = 0;
 };
 
-// "runs/<run_id>/<name>": the layout of DESIGN.md §3. `run_id` must be a valid run id.
+// "runs/<run_id>/<name>": the layout of docs/output.md "Artifacts". `run_id` must be a valid run
+// id.
 std::string RunArtifactPath(std::string_view run_id, std::string_view name);
 
 // Rejects empty paths, absolute paths, "." and ".." segments, empty segments, backslashes and

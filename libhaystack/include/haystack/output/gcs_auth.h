@@ -94,6 +94,21 @@ class ServiceAccountTokenSource final : public AccessTokenSource {
   CachedToken cache_;
 };
 
+// The fields of a service-account JSON key file HAYSTACK uses.
+struct ServiceAccountKey {
+  std::string client_email;
+  std::string private_key_pem;
+  std::string private_key_id;
+  std::string token_uri = "https://oauth2.googleapis.com/token";
+};
+
+// Parses a key file; errors (kConfiguration) name the missing field, never the key.
+absl::StatusOr<ServiceAccountKey> ParseServiceAccountKey(std::string_view key_json);
+
+// The RSASSA-PKCS1-v1_5 SHA-256 signature of `data` (raw bytes) with a PKCS#8 or PKCS#1 PEM
+// RSA key (OpenSSL). Errors are kConfiguration.
+absl::StatusOr<std::string> SignRsaSha256(std::string_view data, std::string_view private_key_pem);
+
 // base64url(header) + "." + base64url(claims) + "." + base64url(RS256 signature), without
 // padding (RFC 7515). `private_key_pem` is a PKCS#8 or PKCS#1 PEM RSA key.
 absl::StatusOr<std::string> SignJwtRs256(std::string_view header_json, std::string_view claims_json,

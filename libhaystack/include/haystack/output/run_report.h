@@ -43,7 +43,7 @@ struct RunReportInput {
 };
 
 // The iteration the result comes from: run.best_iteration if set, else the highest composite
-// (ties → the earlier one, DESIGN.md §5); nullptr if there are no iterations.
+// (ties → the earlier one, docs/agent.md "The run loop"); nullptr if there are no iterations.
 const IterationRecord* BestIteration(const Run& run);
 
 // report.md: query, summary, score breakdown (perturbational or observational), enriched
@@ -57,7 +57,7 @@ std::string RenderReportMarkdown(const RunReportInput& input);
 // the top DE genes and a bar chart of the top pathways, each with a text alternative.
 std::string RenderReportHtml(const RunReportInput& input);
 
-// log.json (schema_version 1): the seed's fields plus errors, phases with timings and
+// log.json (schema_version 1): identity, timing and outcome plus errors, phases with timings and
 // provenance; documented in docs/output.md.
 std::string RenderRunLog(const RunReportInput& input);
 

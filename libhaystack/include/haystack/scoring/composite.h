@@ -1,4 +1,4 @@
-// The composite grounding score (DESIGN.md §5, docs/scoring.md §4).
+// The composite grounding score (docs/scoring.md §4).
 #ifndef HAYSTACK_SCORING_COMPOSITE_H_
 #define HAYSTACK_SCORING_COMPOSITE_H_
 
@@ -8,7 +8,7 @@
 
 namespace haystack::scoring {
 
-// Nominal weights of the perturbational components (spec-digest §3.3).
+// Nominal weights of the perturbational components (docs/scoring.md §4).
 inline constexpr double kPathwayWeight = 0.25;
 inline constexpr double kTargetWeight = 0.30;
 inline constexpr double kLiteratureWeight = 0.25;

@@ -1,5 +1,5 @@
 // The observational grounding score (cell-type imputation, donor expression prediction,
-// cross-dataset generation): four components of 25% each (DESIGN.md §5). Formulas in
+// cross-dataset generation): four components of 25% each. Formulas in
 // docs/scoring.md §5.
 #ifndef HAYSTACK_SCORING_OBSERVATIONAL_H_
 #define HAYSTACK_SCORING_OBSERVATIONAL_H_

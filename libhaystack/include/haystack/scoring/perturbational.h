@@ -63,7 +63,7 @@ struct PerturbationalInputs {
   bool enable_literature = true;
 };
 
-// All four components, the composite (DESIGN.md §5) and the suggestions. Knowledge-base
+// All four components, the composite (docs/scoring.md §4) and the suggestions. Knowledge-base
 // failures for the network or literature make that component unavailable (recorded, never
 // fatal); only a missing DE result is an error (EvaluationError).
 absl::StatusOr<GroundingScore> ScorePerturbational(const KnowledgeBase& kb,

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "haystack/core/clock.h"
+#include "haystack/core/logging.h"
 #include "haystack/core/retry.h"
 #include "haystack/core/stop_token.h"
 #include "haystack/store/run_store.h"
@@ -36,6 +37,8 @@ struct RunStoreOptions {
   // answers within stop_grace, whatever the database does.
   StopToken stop;
   absl::Duration stop_grace = absl::Seconds(2);
+  // Where PostgreSQL's notices and warnings go (never raw to stderr).
+  Logger logger = Logger::Null();
 };
 
 // `url` is one of

@@ -1,4 +1,4 @@
-// Grounding evaluation of one iteration's predictions (DESIGN.md §5; docs/scoring.md):
+// Grounding evaluation of one iteration's predictions (docs/scoring.md):
 //   perturbational tasks: DE of the predictions against their control (the control prompt's
 //     predictions under synthetic control, the real query cells under query-as-control),
 //     enrichment of the DE lists, then the four components and the composite;

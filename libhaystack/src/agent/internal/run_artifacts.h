@@ -1,4 +1,4 @@
-// The files of one run in the artifact store (DESIGN.md §3 "Artifacts"):
+// The files of one run in the artifact store (docs/output.md "Artifacts"):
 //   runs/<run_id>/query_cells.h5ad
 //   runs/<run_id>/iterations/<n>/{prompt,control_prompt,predictions,control_predictions}.h5ad
 //   runs/<run_id>/{output.h5ad,report.md,report.html,log.json}

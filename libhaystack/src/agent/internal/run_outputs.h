@@ -1,5 +1,5 @@
 // Output generation: output.h5ad from the best iteration's predictions, report.md,
-// report.html and log.json (DESIGN.md §3 "Artifacts", "The AnnData output"; docs/output.md).
+// report.html and log.json (docs/output.md "Artifacts", "output.h5ad").
 #ifndef HAYSTACK_AGENT_INTERNAL_RUN_OUTPUTS_H_
 #define HAYSTACK_AGENT_INTERNAL_RUN_OUTPUTS_H_
 

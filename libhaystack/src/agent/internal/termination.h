@@ -1,4 +1,4 @@
-// When the run loop stops (DESIGN.md §5 "Termination reasons"), as a pure function of the
+// When the run loop stops (docs/agent.md "The run loop"), as a pure function of the
 // composite scores of the finished iterations, so that a resumed run decides exactly as an
 // uninterrupted one would.
 #ifndef HAYSTACK_AGENT_INTERNAL_TERMINATION_H_

@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-namespace haystack::internal {
+namespace haystack::notify_internal {
 
 inline constexpr std::string_view kTextTemplate = R"({{{product}}} - {{{headline}}}
 
@@ -50,7 +50,8 @@ Files:
 {{/has_anndata_url}}{{#has_anndata_url_text}}  Predictions (AnnData): {{{anndata_url_text}}}
 {{/has_anndata_url_text}}{{#has_log_url}}  Log: {{{log_url}}}
 {{/has_log_url}}{{#has_log_url_text}}  Log: {{{log_url_text}}}
-{{/has_log_url_text}}
+{{/has_log_url_text}}{{#has_links_expire}}The download links work until {{{links_expire}}}.
+{{/has_links_expire}}
 {{/completed}}
 {{#failed}}
 What went wrong: {{{error_type}}}
@@ -139,6 +140,7 @@ code { overflow-wrap: anywhere; }
 {{#has_log_url}}<li><a href="{{{log_url}}}">Run log (JSON)</a></li>{{/has_log_url}}
 {{#has_log_url_text}}<li>Run log (JSON): <code>{{{log_url_text}}}</code></li>{{/has_log_url_text}}
 </ul>
+{{#has_links_expire}}<p class="muted">The download links work until {{{links_expire}}}.</p>{{/has_links_expire}}
 {{/completed}}
 {{#failed}}
 <h2>What went wrong</h2>
@@ -164,6 +166,6 @@ code { overflow-wrap: anywhere; }
 </html>
 )";
 
-}  // namespace haystack::internal
+}  // namespace haystack::notify_internal
 
 #endif  // HAYSTACK_NOTIFY_INTERNAL_TEMPLATES_H_

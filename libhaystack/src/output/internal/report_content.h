@@ -9,7 +9,7 @@
 
 #include "haystack/output/run_report.h"
 
-namespace haystack::internal {
+namespace haystack::output_internal {
 
 struct ScoreRow {
   std::string component;  // "Pathway coherence"
@@ -42,6 +42,6 @@ std::string TerminationSentence(TerminationReason reason);
 // "%.3g"-style numbers for p-values and fold changes.
 std::string FormatNumber(double value);
 
-}  // namespace haystack::internal
+}  // namespace haystack::output_internal
 
 #endif  // HAYSTACK_OUTPUT_INTERNAL_REPORT_CONTENT_H_

@@ -10,7 +10,7 @@
 
 #include "haystack/core/scores.h"
 
-namespace haystack::internal {
+namespace haystack::output_internal {
 
 // Composite score (1-10) per iteration as a line with points, the threshold dashed.
 std::string ScorePlotSvg(const std::vector<std::pair<int, int>>& iteration_scores,
@@ -24,6 +24,6 @@ std::string VolcanoPlotSvg(const std::vector<const DeGene*>& up,
 // -log10(adjusted p) per pathway as horizontal bars, most significant first.
 std::string PathwayBarsSvg(const std::vector<const EnrichedPathway*>& pathways);
 
-}  // namespace haystack::internal
+}  // namespace haystack::output_internal
 
 #endif  // HAYSTACK_OUTPUT_INTERNAL_SVG_PLOTS_H_

@@ -43,7 +43,7 @@ class PostgresConnection final : public SqlConnection {
     if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return absl::OkStatus();
     Drop();
     IoDeadline deadline = StatementDeadline(io_.connect_timeout);
-    HAYSTACK_ASSIGN_OR_RETURN(conn_, ConnectWithin(conninfo_, deadline));
+    HAYSTACK_ASSIGN_OR_RETURN(conn_, ConnectWithin(conninfo_, deadline, &io_.logger));
     // Sending must not block either (a large statement on a stalled network).
     if (PQsetnonblocking(conn_, 1) != 0) return LibpqFailure();
     // UTC timestamps in ISO format, and no hanging forever on a lock or a runaway statement.

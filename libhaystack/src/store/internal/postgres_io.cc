@@ -12,6 +12,7 @@
 #include "fmt/format.h"
 #include "haystack/core/error.h"
 #include "haystack/core/redact.h"
+#include "internal/postgres_notices.h"
 #include "internal/sql_connection.h"
 
 namespace haystack::store_internal {
@@ -102,10 +103,13 @@ bool WaitForSocket(PGconn* conn, bool write, IoDeadline& deadline) {
   }
 }
 
-absl::StatusOr<PGconn*> ConnectWithin(const std::string& conninfo, IoDeadline& deadline) {
+absl::StatusOr<PGconn*> ConnectWithin(const std::string& conninfo, IoDeadline& deadline,
+                                      const Logger* notices) {
   PGconn* conn = PQconnectStart(conninfo.c_str());
   if (conn == nullptr) return Unavailable("cannot connect to PostgreSQL: out of memory");
   std::unique_ptr<PGconn, void (*)(PGconn*)> guard(conn, PQfinish);
+  // Before the server says anything: PQconnectdb would print startup notices to stderr.
+  if (notices != nullptr) LogNoticesTo(conn, notices);
   // libpq's protocol: start as if the last poll asked for writing.
   PostgresPollingStatusType polled =
       PQstatus(conn) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;

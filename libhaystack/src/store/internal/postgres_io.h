@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "haystack/core/logging.h"
 #include "haystack/core/stop_token.h"
 
 namespace haystack::store_internal {
@@ -40,8 +41,11 @@ class IoDeadline {
 bool WaitForSocket(PGconn* conn, bool write, IoDeadline& deadline);
 
 // Connects within `deadline`. Never returns a connection that is not CONNECTION_OK. Errors are
-// retryable kUnavailable (kind kDatabase) without the password.
-absl::StatusOr<PGconn*> ConnectWithin(const std::string& conninfo, IoDeadline& deadline);
+// retryable kUnavailable (kind kDatabase) without the password. With `notices`, the server's
+// notices go to it from the start (internal/postgres_notices.h), startup ones included;
+// `notices` must outlive the connection.
+absl::StatusOr<PGconn*> ConnectWithin(const std::string& conninfo, IoDeadline& deadline,
+                                      const Logger* notices = nullptr);
 
 // Checks what libpq would refuse without contacting a server: the URI or key=value syntax,
 // unknown parameters, and the values of sslmode, gssencmode, channel_binding,

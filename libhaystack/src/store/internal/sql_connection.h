@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "haystack/core/logging.h"
 #include "haystack/core/stop_token.h"
 
 namespace haystack::store_internal {
@@ -51,6 +52,8 @@ struct SqlIoOptions {
   absl::Duration busy_timeout = absl::Seconds(15);  // SQLite
   StopToken stop;                                   // shutdown
   absl::Duration stop_grace = absl::Seconds(2);
+  // PostgreSQL's notices and warnings (internal/postgres_notices.h), never raw to stderr.
+  Logger logger = Logger::Null();
 };
 
 class SqlConnection {

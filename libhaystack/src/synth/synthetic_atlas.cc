@@ -1,23 +1,23 @@
-#include "haystack/atlas/synthetic_atlas.h"
+#include "haystack/synth/synthetic_atlas.h"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
 #include <set>
-#include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "fmt/format.h"
 #include "haystack/core/error.h"
+#include "haystack/core/parallel.h"
 #include "haystack/core/random.h"
 #include "internal/background_genes.h"
-#include "internal/cat.h"
 
-namespace haystack {
+namespace haystack::synth {
 namespace {
 
-using atlas_internal::BackgroundGenes;
-using atlas_internal::Cat;
-using atlas_internal::GeneClass;
+using synth_internal::BackgroundGenes;
+using synth_internal::GeneClass;
 
 // ---- Randomness: counter-based so that every cell's draws depend only on (seed, cell). ----
 
@@ -116,42 +116,20 @@ struct Donor {
   double response = 1.0;  // donor-level scaling of perturbation effects
 };
 
-// Typical composition (PBMC-like plus some stromal and epithelial cells) by CL id.
-double CellTypeWeight(std::string_view id) {
-  static constexpr std::pair<std::string_view, double> kWeights[] = {
-      {"CL:0001054", 0.18}, {"CL:0002396", 0.05}, {"CL:0000624", 0.25}, {"CL:0000625", 0.14},
-      {"CL:0000236", 0.12}, {"CL:0000623", 0.08}, {"CL:0000057", 0.10}, {"CL:0000066", 0.08}};
-  for (const auto& [cl, w] : kWeights) {
-    if (cl == id) return w;
+using Compartment = DemoCellType::Compartment;
+
+// How strongly a cell type responds to a perturbation (demo_responses.tsv: its own row, else
+// the perturbation's "*" row); an error names what is missing.
+absl::StatusOr<double> ResponseStrength(const CuratedVocabulary& v, const std::string& perturbation,
+                                        const CuratedTerm& type) {
+  for (const std::string& key : {type.id, std::string("*")}) {
+    if (auto it = v.demo_responses.find({perturbation, key}); it != v.demo_responses.end()) {
+      return it->second;
+    }
   }
-  return 0.05;
-}
-
-double CellTypeSize(std::string_view id) {  // relative library size
-  if (id == "CL:0001054" || id == "CL:0002396") return 1.25;
-  if (id == "CL:0000057") return 1.4;
-  if (id == "CL:0000066") return 1.3;
-  return 0.9;
-}
-
-bool IsStromal(std::string_view id) { return id == "CL:0000057" || id == "CL:0000066"; }
-
-// How strongly each cell type responds to a perturbation (receptor expression and pathway
-// activity; docs/atlas.md): 1 = full curated effect.
-double ResponseStrength(std::string_view perturbation, std::string_view cl) {
-  const bool mono = cl == "CL:0001054" || cl == "CL:0002396";
-  const bool t = cl == "CL:0000624" || cl == "CL:0000625";
-  const bool b = cl == "CL:0000236", nk = cl == "CL:0000623";
-  const bool fibro = cl == "CL:0000057", epi = cl == "CL:0000066";
-  if (perturbation == "IFNG")
-    return mono ? 1.0 : b ? 0.8 : epi ? 0.8 : (t || nk || fibro) ? 0.6 : 0.5;
-  if (perturbation == "IFNB1") return fibro ? 0.7 : 0.9;
-  if (perturbation == "TNF") return mono ? 1.0 : fibro ? 0.8 : epi ? 0.7 : 0.4;
-  if (perturbation == "TGFB1") return fibro ? 1.0 : epi ? 0.8 : (mono || t) ? 0.3 : 0.2;
-  if (perturbation == "IL4") return mono ? 1.0 : b ? 0.9 : (t || epi) ? 0.3 : 0.2;
-  if (perturbation == "dexamethasone") return mono ? 1.0 : t ? 0.7 : epi ? 0.5 : 0.6;
-  if (perturbation == "ruxolitinib") return 0.7;
-  return 1.0;  // genetic knockouts act in every cell
+  return ConfigurationError(absl::StrCat("demo_responses.tsv has no strength for ", perturbation,
+                                         " in ", type.id, " (", type.name,
+                                         ") and no default row (cell_type *)"));
 }
 
 struct Effect {
@@ -165,6 +143,7 @@ struct Effect {
 struct Model {
   std::vector<std::string> genes;
   std::vector<const CuratedTerm*> cell_types;
+  std::vector<DemoCellType> design;  // per cell type (demo_cell_types.tsv)
   std::vector<Condition> conditions;
   std::vector<Donor> donors;
   std::vector<double> theta;  // per gene inverse dispersion
@@ -188,6 +167,15 @@ absl::StatusOr<Model> BuildModel(const CuratedVocabulary& v, const SyntheticAtla
   Model m;
   m.cell_types = v.LeafCellTypes();
   if (m.cell_types.empty()) return ConfigurationError("curated vocabulary has no cell types");
+  for (const CuratedTerm* type : m.cell_types) {
+    auto it = v.demo_cell_types.find(type->id);
+    if (it == v.demo_cell_types.end()) {
+      return ConfigurationError(absl::StrCat("cell type ", type->id, " (", type->name,
+                                             ") has markers in cell_types.tsv but no row in "
+                                             "demo_cell_types.tsv"));
+    }
+    m.design.push_back(it->second);
+  }
   // Genes: every curated gene first (sorted, so the order does not depend on file order), then
   // background genes.
   std::set<std::string> curated;
@@ -203,9 +191,9 @@ absl::StatusOr<Model> BuildModel(const CuratedVocabulary& v, const SyntheticAtla
   std::vector<GeneClass> cls(m.genes.size(), GeneClass::kOther);
   const int64_t limit = o.genes > 0 ? o.genes : std::numeric_limits<int64_t>::max();
   if (static_cast<int64_t>(m.genes.size()) > limit) {
-    return ConfigurationError(Cat("at least ", m.genes.size(),
-                                  " genes are needed for the curated markers and responses; ",
-                                  o.genes, " requested"));
+    return ConfigurationError(absl::StrCat(
+        "at least ", m.genes.size(), " genes are needed for the curated markers and responses; ",
+        o.genes, " requested"));
   }
   for (const auto& g : BackgroundGenes()) {
     if (static_cast<int64_t>(m.genes.size()) >= limit) break;
@@ -214,8 +202,8 @@ absl::StatusOr<Model> BuildModel(const CuratedVocabulary& v, const SyntheticAtla
     cls.push_back(g.cls);
   }
   if (o.genes > 0 && static_cast<int64_t>(m.genes.size()) < o.genes) {
-    return ConfigurationError(
-        Cat(o.genes, " genes requested; ", m.genes.size(), " real gene symbols are available"));
+    return ConfigurationError(absl::StrCat(o.genes, " genes requested; ", m.genes.size(),
+                                           " real gene symbols are available"));
   }
   const size_t n_genes = m.genes.size();
   std::map<std::string, int32_t> gene_index;
@@ -304,7 +292,8 @@ absl::StatusOr<Model> BuildModel(const CuratedVocabulary& v, const SyntheticAtla
       gene_effects.emplace_back(g, 0.4 * rng.Normal(), "off_target");
     }
     for (size_t t = 0; t < m.cell_types.size(); ++t) {
-      const double strength = ResponseStrength(p->name, m.cell_types[t]->id);
+      HAYSTACK_ASSIGN_OR_RETURN(const double strength,
+                                ResponseStrength(v, p->name, *m.cell_types[t]));
       std::map<int32_t, std::pair<double, std::string>> merged;  // a gene listed twice: sum
       for (const auto& [g, lfc, source] : gene_effects) {
         // Knockouts remove the gene everywhere; other effects scale with the cell type's
@@ -358,11 +347,12 @@ std::vector<double> GroupProfile(const Model& m, const CuratedVocabulary& v, con
     }
   };
   const Donor& donor = m.donors[static_cast<size_t>(grp.donor)];
-  const CuratedTerm* type = m.cell_types[static_cast<size_t>(grp.type)];
-  if (IsStromal(type->id)) {
+  const Compartment compartment = m.design[static_cast<size_t>(grp.type)].compartment;
+  if (compartment != Compartment::kBlood) {
     // Tissue identity in epithelial cells, ambient traces in the rest of the sample.
-    boost(donor.stromal_tissue->genes, type->id == "CL:0000066" ? 30.0 : 3.0);
-    boost(donor.disease->genes, type->id == "CL:0000066" ? 8.0 : 2.0);
+    const bool epithelial = compartment == Compartment::kEpithelial;
+    boost(donor.stromal_tissue->genes, epithelial ? 30.0 : 3.0);
+    boost(donor.disease->genes, epithelial ? 8.0 : 2.0);
   } else {
     for (const auto& t : v.tissues) {
       if (t.name == "blood") boost(t.genes, 5.0);
@@ -405,7 +395,7 @@ absl::StatusOr<AnnData> GenerateSyntheticAtlas(const CuratedVocabulary& vocabula
       for (int t = 0; t < static_cast<int>(m.cell_types.size()); ++t) {
         groups.push_back({d, c, t, 0, 0});
         weights.push_back(m.conditions[static_cast<size_t>(c)].weight *
-                          CellTypeWeight(m.cell_types[static_cast<size_t>(t)]->id));
+                          m.design[static_cast<size_t>(t)].weight);
       }
     }
   }
@@ -439,7 +429,7 @@ absl::StatusOr<AnnData> GenerateSyntheticAtlas(const CuratedVocabulary& vocabula
       const size_t gi = static_cast<size_t>(cell_group[static_cast<size_t>(cell)]);
       const auto& profile = profiles[gi];
       const double library = o.mean_library_size *
-                             CellTypeSize(m.cell_types[static_cast<size_t>(groups[gi].type)]->id) *
+                             m.design[static_cast<size_t>(groups[gi].type)].library_size *
                              std::exp(0.35 * r.Normal() - 0.5 * 0.35 * 0.35);
       int64_t total = 0;
       for (size_t g = 0; g < n_genes; ++g) {
@@ -460,14 +450,7 @@ absl::StatusOr<AnnData> GenerateSyntheticAtlas(const CuratedVocabulary& vocabula
       blk.n_genes.push_back(detected);
     }
   };
-  const int threads = std::max(1, std::min<int>(o.threads, static_cast<int>(n_blocks)));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (int64_t b = t; b < n_blocks; b += threads) generate(b);
-    });
-  }
-  for (auto& th : pool) th.join();
+  ParallelFor(n_blocks, std::max(1, o.threads), [&](int64_t b, int) { generate(b); });
 
   // Assemble.
   AnnData a;
@@ -545,7 +528,8 @@ absl::StatusOr<AnnData> GenerateSyntheticAtlas(const CuratedVocabulary& vocabula
     const CuratedTerm* type = m.cell_types[static_cast<size_t>(g.type)];
     const Donor& d = m.donors[static_cast<size_t>(g.donor)];
     const Condition& c = m.conditions[static_cast<size_t>(g.condition)];
-    const CuratedTerm* tissue = IsStromal(type->id) || blood == nullptr ? d.stromal_tissue : blood;
+    const bool in_blood = m.design[static_cast<size_t>(g.type)].compartment == Compartment::kBlood;
+    const CuratedTerm* tissue = !in_blood || blood == nullptr ? d.stromal_tissue : blood;
     for (int64_t k = 0; k < g.count; ++k) {
       const size_t i = static_cast<size_t>(g.begin + k);
       index[i] = fmt::format("{}_{}_{}", d.id, c.name, i);
@@ -642,4 +626,4 @@ absl::StatusOr<AnnData> GenerateSyntheticAtlas(const CuratedVocabulary& vocabula
   return a;
 }
 
-}  // namespace haystack
+}  // namespace haystack::synth

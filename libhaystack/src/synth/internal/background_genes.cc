@@ -2,7 +2,7 @@
 
 #include <set>
 
-namespace haystack::atlas_internal {
+namespace haystack::synth_internal {
 namespace {
 
 constexpr std::string_view kRibosomal =
@@ -96,4 +96,4 @@ const std::vector<BackgroundGene>& BackgroundGenes() {
   return genes;
 }
 
-}  // namespace haystack::atlas_internal
+}  // namespace haystack::synth_internal

@@ -7,17 +7,17 @@
 // cell-type-specific strength. Counts are negative binomial around per-cell library sizes;
 // X is log1p(counts per 10k). docs/atlas.md gives the model; uns["haystack_synthetic"] holds
 // the parameters and every drawn effect (ground truth for the inference benchmark).
-#ifndef HAYSTACK_ATLAS_SYNTHETIC_ATLAS_H_
-#define HAYSTACK_ATLAS_SYNTHETIC_ATLAS_H_
+#ifndef HAYSTACK_SYNTH_SYNTHETIC_ATLAS_H_
+#define HAYSTACK_SYNTH_SYNTHETIC_ATLAS_H_
 
 #include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "haystack/atlas/anndata.h"
-#include "haystack/atlas/curated.h"
+#include "haystack/synth/curated_vocabulary.h"
 
-namespace haystack {
+namespace haystack::synth {
 
 struct SyntheticAtlasOptions {
   int64_t cells = 10'000;
@@ -35,6 +35,6 @@ struct SyntheticAtlasOptions {
 absl::StatusOr<AnnData> GenerateSyntheticAtlas(const CuratedVocabulary& vocabulary,
                                                const SyntheticAtlasOptions& options);
 
-}  // namespace haystack
+}  // namespace haystack::synth
 
-#endif  // HAYSTACK_ATLAS_SYNTHETIC_ATLAS_H_
+#endif  // HAYSTACK_SYNTH_SYNTHETIC_ATLAS_H_

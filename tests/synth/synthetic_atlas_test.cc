@@ -1,18 +1,19 @@
 // The synthetic demo atlas: deterministic, consistent with the curated vocabulary, and with
 // perturbation effects in the curated directions.
-#include "haystack/atlas/synthetic_atlas.h"
+#include "haystack/synth/synthetic_atlas.h"
 
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 #include "catch2/catch.hpp"
-#include "haystack/atlas/curated.h"
 #include "haystack/atlas/h5ad.h"
 #include "haystack/atlas/h5ad_atlas.h"
+#include "haystack/synth/curated_vocabulary.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
-namespace haystack {
+namespace haystack::synth {
 namespace {
 
 using testing::SourceDir;
@@ -123,6 +124,45 @@ TEST_CASE("The synthetic atlas uses the curated names and real biology") {
   CHECK(lfc("CL:0001054", "dexamethasone", "DMSO", "TSC22D3") > 0.8);
 }
 
+// A copy of data/curated with one file replaced.
+std::string CuratedWith(const TempDir& dir, const std::string& file, const std::string& contents) {
+  const std::filesystem::path curated = dir.path() / "curated";
+  std::filesystem::copy(SourceDir() / "data/curated", curated);
+  testing::WriteFile(curated / file, contents);
+  return curated.string();
+}
+
+TEST_CASE(
+    "The demo design is data: a generated cell type or perturbation without a row is an error") {
+  TempDir a, b, c;
+  // A cell type with markers but no composition row.
+  absl::StatusOr<CuratedVocabulary> v = ReadCuratedVocabulary(CuratedWith(
+      a, "demo_cell_types.tsv",
+      "id\tname\tweight\tlibrary_size\tcompartment\nCL:0001054\tmono\t0.5\t1\tblood\n"));
+  REQUIRE(v.ok());
+  absl::StatusOr<AnnData> atlas = GenerateSyntheticAtlas(*v, {.cells = 200});
+  REQUIRE_FALSE(atlas.ok());
+  CHECK_THAT(std::string(atlas.status().message()),
+             Catch::Contains("CL:0002396") && Catch::Contains("demo_cell_types.tsv"));
+
+  // A perturbation with neither its own rows nor a default.
+  v = ReadCuratedVocabulary(
+      CuratedWith(b, "demo_responses.tsv", "perturbation\tcell_type\tstrength\nIFNG\t*\t0.5\n"));
+  REQUIRE(v.ok());
+  atlas = GenerateSyntheticAtlas(*v, {.cells = 200});
+  REQUIRE_FALSE(atlas.ok());
+  CHECK_THAT(std::string(atlas.status().message()),
+             Catch::Contains("demo_responses.tsv") && Catch::Contains("IFNB1"));
+
+  // Bad values name the file and line.
+  v = ReadCuratedVocabulary(CuratedWith(
+      c, "demo_cell_types.tsv",
+      "# comment\nid\tname\tweight\tlibrary_size\tcompartment\nCL:0001054\tmono\t0.5\t1\tliver\n"));
+  REQUIRE_FALSE(v.ok());
+  CHECK_THAT(std::string(v.status().message()),
+             Catch::Contains("demo_cell_types.tsv:3") && Catch::Contains("liver"));
+}
+
 TEST_CASE("haystack-atlas synth writes an atlas Python anndata reads") {
   TempDir dir;
   const std::string exe = HAYSTACK_ATLAS_EXE;
@@ -155,4 +195,4 @@ TEST_CASE("haystack-atlas synth writes an atlas Python anndata reads") {
 }
 
 }  // namespace
-}  // namespace haystack
+}  // namespace haystack::synth
