@@ -401,9 +401,6 @@ class RunLoop {
     }
     report.provenance = options_.provenance;
     report.provenance.model_backend = best_record.inference_backend;
-    report.generated_at = services_.clock.Now();
-    report.phases.push_back(
-        {RunPhase::kOutputGeneration, std::nullopt, started, report.generated_at});
 
     HAYSTACK_ASSIGN_OR_RETURN(
         AnnData best_predictions,
@@ -412,9 +409,17 @@ class RunLoop {
     HAYSTACK_ASSIGN_OR_RETURN(
         agent_internal::CellContext context,
         agent_internal::ReadCellContext(services_.atlas, query_cell_indices_));
+    HAYSTACK_ASSIGN_OR_RETURN(std::string anndata_uri,
+                              agent_internal::WriteOutputAnnData(
+                                  artifacts_, report.run, best_predictions, std::move(context)));
+    // The phase ends here, so that log.json records it: what follows renders and stores the
+    // three small text files, the log among them.
+    report.generated_at = services_.clock.Now();
+    report.phases.push_back(
+        {RunPhase::kOutputGeneration, std::nullopt, started, report.generated_at});
     HAYSTACK_ASSIGN_OR_RETURN(
         agent_internal::FinalOutputs outputs,
-        agent_internal::WriteRunOutputs(artifacts_, report, best_predictions, std::move(context)));
+        agent_internal::WriteRunReports(artifacts_, report, std::move(anndata_uri)));
     logger_.Notice("outputs written", {{"termination_reason", std::string(EnumName(reason))},
                                        {"best_iteration", best},
                                        {"score", ScoreText(report.run.final_score)},

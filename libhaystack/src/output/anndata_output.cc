@@ -221,6 +221,17 @@ absl::StatusOr<AnnData> BuildOutputAnnData(const Run& run, const PredictionOutpu
   return data;
 }
 
+namespace {
+
+// output.h5ad as every run artifact is stored (CSR when smaller, gzip), into a private file.
+H5adWriteOptions OutputWriteOptions() {
+  H5adWriteOptions options = CompactH5adWriteOptions();
+  options.atomic = false;
+  return options;
+}
+
+}  // namespace
+
 absl::StatusOr<ArtifactInfo> StoreOutputAnnData(const AnnData& data, std::string_view run_id,
                                                 ArtifactStore& store) {
   // The HDF5 library writes files, so the bytes pass through a private temporary file.
@@ -228,7 +239,7 @@ absl::StatusOr<ArtifactInfo> StoreOutputAnnData(const AnnData& data, std::string
       std::filesystem::temp_directory_path() /
       absl::StrCat("haystack-output-", ::getpid(), "-", EntropyBits(), ".h5ad");
   Cleanup cleanup{temp};
-  HAYSTACK_RETURN_IF_ERROR(WriteH5ad(data, temp.string(), H5adWriteOptions{.atomic = false}));
+  HAYSTACK_RETURN_IF_ERROR(WriteH5ad(data, temp.string(), OutputWriteOptions()));
   std::ifstream in(temp, std::ios::binary);
   std::ostringstream bytes;
   bytes << in.rdbuf();
@@ -251,7 +262,7 @@ absl::StatusOr<ArtifactInfo> StoreOutputAnnData(const AnnData& data, std::string
     // Our object through the same encoder and reader, so both sides are compared as stored.
     const std::filesystem::path ours = temp.string() + ".ours";
     Cleanup cleanup_ours{ours};
-    HAYSTACK_RETURN_IF_ERROR(WriteH5ad(data, ours.string(), H5adWriteOptions{.atomic = false}));
+    HAYSTACK_RETURN_IF_ERROR(WriteH5ad(data, ours.string(), OutputWriteOptions()));
     return ReadH5ad(ours.string());
   }());
   if (!SameContent(existing_data, encoded)) return stored.status();
