@@ -50,7 +50,8 @@ int Synth(const haystack::synth::SyntheticAtlasOptions& options, const std::stri
 }
 
 // The CELLxGENE-layout test atlas; gene symbols from `kb_path` when given (docs/atlas.md).
-int SynthCellxgene(const haystack::synth::CellxgeneAtlasOptions& options,
+// Streamed to the file block by block (X never in memory) unless it is compressed.
+int SynthCellxgene(const haystack::synth::CellxgeneAtlasOptions& options, int threads,
                    const std::string& kb_path, const std::string& out,
                    const haystack::H5adWriteOptions& write_options) {
   const auto start = std::chrono::steady_clock::now();
@@ -62,19 +63,28 @@ int SynthCellxgene(const haystack::synth::CellxgeneAtlasOptions& options,
     if (!kb.ok()) return Fail(kb.status());
     opened = std::move(*kb);
   }
-  absl::StatusOr<haystack::AnnData> atlas =
-      haystack::synth::GenerateCellxgeneAtlas(opened ? *opened : empty, options);
-  if (!atlas.ok()) return Fail(atlas.status());
-  const double generated = Seconds(start);
-  if (absl::Status st = haystack::WriteH5ad(*atlas, out, write_options); !st.ok()) return Fail(st);
-  const auto& x = std::get<haystack::CsrMatrix>(*atlas->x);
+  const haystack::KnowledgeBase& knowledge = opened ? *opened : empty;
+  haystack::synth::CellxgeneWriteSummary summary;
+  if (write_options.gzip_level == 0) {
+    absl::StatusOr<haystack::synth::CellxgeneWriteSummary> written =
+        haystack::synth::WriteCellxgeneAtlas(knowledge, options, out,
+                                             {.threads = threads, .write = write_options});
+    if (!written.ok()) return Fail(written.status());
+    summary = *written;
+  } else {
+    absl::StatusOr<haystack::AnnData> atlas =
+        haystack::synth::GenerateCellxgeneAtlas(knowledge, options);
+    if (!atlas.ok()) return Fail(atlas.status());
+    if (absl::Status st = haystack::WriteH5ad(*atlas, out, write_options); !st.ok())
+      return Fail(st);
+    summary = {atlas->n_obs(), atlas->n_vars(), std::get<haystack::CsrMatrix>(*atlas->x).nnz()};
+  }
   std::fprintf(stderr,
                "wrote %s: %lld cells x %lld genes, %lld non-zeros, CELLxGENE layout "
-               "(SYNTHETIC; seed %llu); generated in %.2f s, written in %.2f s\n",
-               out.c_str(), static_cast<long long>(atlas->n_obs()),
-               static_cast<long long>(atlas->n_vars()), static_cast<long long>(x.nnz()),
-               static_cast<unsigned long long>(options.seed), generated,
-               Seconds(start) - generated);
+               "(SYNTHETIC; seed %llu); generated and written in %.2f s\n",
+               out.c_str(), static_cast<long long>(summary.cells),
+               static_cast<long long>(summary.genes), static_cast<long long>(summary.non_zeros),
+               static_cast<unsigned long long>(options.seed), Seconds(start));
   return 0;
 }
 
@@ -206,7 +216,7 @@ int main(int argc, char** argv) {
       if (synth.genes > 0) cxg.genes = synth.genes;
       cxg.feature_name = !no_feature_name;
       cxg.x_holds_counts = x_counts;
-      return SynthCellxgene(cxg, kb_path, out, write_options);
+      return SynthCellxgene(cxg, synth.threads, kb_path, out, write_options);
     }
     synth.counts_layer = !no_counts;
     return Synth(synth, curated_dir, out, write_options);

@@ -51,6 +51,13 @@ absl::StatusOr<RunStoreOptions> ConfiguredStoreOptions(const CommandContext& con
       options.statement_timeout,
       settings.GetSeconds("database_statement_timeout_seconds", options.statement_timeout,
                           absl::Seconds(1), absl::Hours(1)));
+  const std::string pooling = settings.GetString("database_pooling", "none");
+  if (pooling == "transaction") {
+    options.pooling = PostgresPooling::kTransaction;
+  } else if (pooling != "none") {
+    return ConfigurationError(fmt::format("database_pooling is '{}' ({}): use none or transaction",
+                                          pooling, settings.SourceOf("database_pooling")));
+  }
   // SIGTERM: the store stops retrying and answers within its stop grace.
   options.stop = context.shutdown;
   options.logger = context.logger.With({{"component", "store"}});
@@ -195,7 +202,11 @@ int ShowStatus(const CommandContext& context, const std::string& run_id, bool js
   if (run->current_phase) std::cout << "phase      " << EnumName(*run->current_phase) << "\n";
   std::cout << "iteration  " << run->current_iteration << "\n";
   if (!run->grounding_scores.empty()) {
-    std::cout << fmt::format("scores     {}\n", fmt::join(run->grounding_scores, ", "));
+    std::vector<std::string> scores;
+    for (const std::optional<int>& s : run->grounding_scores) {
+      scores.push_back(s ? std::to_string(*s) : "unscored");
+    }
+    std::cout << fmt::format("scores     {}\n", fmt::join(scores, ", "));
   }
   if (run->final_score) std::cout << "score      " << *run->final_score << "\n";
   if (run->termination_reason) {

@@ -11,6 +11,8 @@
 //       --fsync: the timed span ends after an fsync of the written file.
 //   atlas_bench open --atlas F
 //   atlas_bench gather --atlas F [--cells 50000 --seed 1 --threads 4]
+//   atlas_bench select --atlas F --where field=value[,value...]...  (Select on an open atlas;
+//                                                   fields by canonical name: cell_type, ...)
 //   atlas_bench sequential --atlas F --elements N   (N elements of X/data and X/indices read
 //                                                   front to back: the same bytes, in order)
 // compare.py runs these next to Python anndata/h5py and prints the ratios.
@@ -191,6 +193,34 @@ int Gather(const std::string& path, int64_t k, unsigned seed, int threads,
   return 0;
 }
 
+// Select on an opened atlas (the open is not timed): the cells matching every --where.
+int Select(const std::string& path, const std::vector<std::string>& where) {
+  absl::StatusOr<std::unique_ptr<haystack::CellAtlas>> atlas = haystack::OpenH5adAtlas(path);
+  if (!atlas.ok()) return Fail(atlas.status());
+  haystack::CellFilter filter;
+  for (const std::string& w : where) {
+    const size_t eq = w.find('=');
+    const auto field = haystack::AtlasFieldFromName(w.substr(0, eq));
+    if (eq == std::string::npos || !field) {
+      return Fail(absl::InvalidArgumentError("--where wants field=value[,value...]: " + w));
+    }
+    std::vector<std::string> values;
+    for (size_t at = eq + 1; at <= w.size();) {
+      const size_t comma = std::min(w.find(',', at), w.size());
+      values.push_back(w.substr(at, comma - at));
+      at = comma + 1;
+    }
+    filter.Where(*field, std::move(values));
+  }
+  const auto t = Clock::now();
+  absl::StatusOr<std::vector<int64_t>> cells = (*atlas)->Select(filter);
+  if (!cells.ok()) return Fail(cells.status());
+  const double s = Since(t);
+  std::printf("{\"seconds\": %.4f, \"cells\": %zu, \"peak_rss\": %ld}\n", s, cells->size(),
+              PeakRssBytes());
+  return 0;
+}
+
 int Sequential(const std::string& path, int64_t elements) {
   // Locate X/data and X/indices through a tiny atlas open (the offsets are not public), then
   // read `elements` of each from their starts with large preads.
@@ -256,6 +286,10 @@ int main(int argc, char** argv) {
   ga->add_option("--threads", threads);
   std::string indices_file;
   ga->add_option("--indices", indices_file);
+  auto* se = app.add_subcommand("select");
+  se->add_option("--atlas", atlas)->required();
+  std::vector<std::string> where;
+  se->add_option("--where", where)->required();
   auto* sq = app.add_subcommand("sequential");
   sq->add_option("--atlas", atlas)->required();
   sq->add_option("--elements", elements)->required();
@@ -263,5 +297,6 @@ int main(int argc, char** argv) {
   if (*wd) return WriteDense(out, cells, genes, gzip, writer, do_fsync, fresh_pages, !no_atomic);
   if (*op) return Open(atlas);
   if (*ga) return Gather(atlas, cells, seed, threads, indices_file);
+  if (*se) return Select(atlas, where);
   return Sequential(atlas, elements);
 }

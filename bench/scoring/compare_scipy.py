@@ -44,7 +44,7 @@ def main():
                              text=True).stdout
         print(out, end="")
         times = {int(t): (float(w), float(c)) for t, w, c in re.findall(
-            r"threads=(\d+): ([\d.]+) s wall, ([\d.]+) s CPU", out)}
+            r"haystack wilcoxon threads=(\d+): ([\d.]+) s wall, ([\d.]+) s CPU", out)}
         n1, n2, genes = (int(v) for v in open(f"{d}/shape.txt").read().split())
         ours_p = np.fromfile(f"{d}/pvalues.f64", dtype=np.float64)
         k = genes if scipy_genes == "all" else min(genes, int(scipy_genes))

@@ -1,5 +1,6 @@
 # A throwaway PostgreSQL 15 cluster in a temp directory, listening on a unix socket only.
-# Source, then: pg_start (exports HAYSTACK_TEST_POSTGRES_URL) ... pg_stop.
+# Source, then: pg_start (exports HAYSTACK_TEST_POSTGRES_URL) ... pg_stop. PG_MAX_CONNECTIONS
+# overrides max_connections (200).
 
 PG_BIN="/usr/lib/postgresql/15/bin"
 
@@ -17,7 +18,7 @@ pg_start() {
     --encoding=UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 ||
     { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
   "${run_as[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start \
-    -o "-c listen_addresses='' -c unix_socket_directories='$PG_DIR' -c max_connections=200 -c fsync=off" \
+    -o "-c listen_addresses='' -c unix_socket_directories='$PG_DIR' -c max_connections=${PG_MAX_CONNECTIONS:-200} -c fsync=off" \
     >/dev/null || { cat "$PG_DIR/server.log" >&2; die "PostgreSQL did not start"; }
   "$PG_BIN/createdb" -h "$PG_DIR" -U haystack haystack_test
   export HAYSTACK_TEST_POSTGRES_URL="postgresql:///haystack_test?host=$PG_DIR&user=haystack"

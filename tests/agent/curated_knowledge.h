@@ -1,4 +1,4 @@
-// The demo's curated vocabulary (data/curated/*.tsv, read by atlas/curated.h) as an
+// The demo's curated vocabulary (data/curated/*.tsv, read by synth/curated_vocabulary.h) as an
 // in-memory knowledge base, plus the genes those tables name: what the agent's tests resolve
 // queries against.
 #ifndef HAYSTACK_TESTS_AGENT_CURATED_KNOWLEDGE_H_

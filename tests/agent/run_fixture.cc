@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <set>
 
 #include "haystack/atlas/h5ad.h"
 #include "haystack/atlas/h5ad_atlas.h"
@@ -30,6 +31,22 @@ const CellAtlas& SharedSyntheticAtlas() {
     return opened->release();
   }();
   return *atlas;
+}
+
+std::unique_ptr<CellAtlas> SubsetAtlas(const CellAtlas& atlas,
+                                       const std::vector<CellFilter>& filters,
+                                       const std::string& path) {
+  std::set<int64_t> cells;
+  for (const CellFilter& filter : filters) {
+    auto selected = atlas.Select(filter);
+    REQUIRE(selected.ok());
+    cells.insert(selected->begin(), selected->end());
+  }
+  const std::vector<int64_t> rows(cells.begin(), cells.end());
+  REQUIRE(atlas.WriteSubset(rows, path).ok());
+  auto opened = OpenH5adAtlas(path);
+  REQUIRE(opened.ok());
+  return std::move(*opened);
 }
 
 const KnowledgeBase& DemoKnowledgeBase() {

@@ -22,6 +22,10 @@ namespace haystack::testing {
 
 // The synthetic atlas shared by the tests of one process (6,000 cells, seed 7).
 const CellAtlas& SharedSyntheticAtlas();
+// The cells of `atlas` that match any of `filters`, written to `path` and opened.
+std::unique_ptr<CellAtlas> SubsetAtlas(const CellAtlas& atlas,
+                                       const std::vector<CellFilter>& filters,
+                                       const std::string& path);
 // The demo knowledge base built by scripts/setup; the test fails if it is missing.
 const KnowledgeBase& DemoKnowledgeBase();
 

@@ -1,9 +1,11 @@
 // The run loop end to end on the embedded defaults (synthetic atlas, demo knowledge base, SQLite
 // store, local artifacts, CPU baseline, outbox), including stops, resumption and failures.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include "agent/run_fixture.h"
@@ -27,6 +29,27 @@ std::string ReadText(const std::string& path) {
 const GroundingScore& Perturbational(const IterationRecord& record) {
   REQUIRE(std::holds_alternative<GroundingScore>(record.grounding_score));
   return std::get<GroundingScore>(record.grounding_score);
+}
+
+// log.json's output_generation phase ends after output.h5ad was written: the file's mtime
+// (the kernel's coarse clock, which lags the real time and never leads it) is not after it.
+void CheckOutputPhaseCoversOutputAnnData(const std::string& log_path,
+                                         const std::string& anndata_path) {
+  auto log = ParseJsonDocument(ReadText(log_path), "log.json");
+  REQUIRE(log.ok());
+  std::optional<absl::Time> finished;
+  for (const auto& phase : (*log)["phases"].GetArray()) {
+    if (std::string_view(phase["phase"].GetString()) != "output_generation") continue;
+    auto at = ParseTimestamp(phase["finished_at"].GetString());
+    REQUIRE(at.ok());
+    finished = *at;
+  }
+  REQUIRE(finished.has_value());
+  const auto written = std::filesystem::last_write_time(anndata_path);
+  const auto written_at = absl::FromChrono(std::chrono::file_clock::to_sys(written));
+  INFO("output.h5ad written at " << absl::FormatTime(written_at) << ", phase finished at "
+                                 << absl::FormatTime(*finished));
+  CHECK(written_at <= *finished);
 }
 
 TEST_CASE("the demo query converges with the interferon-gamma response enriched", "[run]") {
@@ -95,6 +118,7 @@ TEST_CASE("the demo query converges with the interferon-gamma response enriched"
   CHECK_THAT(ReadText(*run.output_log_path),
              Catch::Contains("\"termination_reason\":\"converged\""));
   CHECK(Exists(std::filesystem::path(*run.output_report_path).replace_extension(".html")));
+  CheckOutputPhaseCoversOutputAnnData(*run.output_log_path, *run.output_anndata_path);
 
   CHECK(f.Emails(id) == std::vector<std::string>{id + ".run_completed.eml"});
   // A re-execution of the finished run changes nothing and sends nothing.

@@ -1,4 +1,5 @@
-// When the run loop stops: converged, plateau, max_iterations, and which iteration is best.
+// When the run loop stops: converged, plateau, max_iterations, unscored, and which iteration is
+// best.
 #include "internal/termination.h"
 
 #include <catch2/catch.hpp>
@@ -55,6 +56,20 @@ TEST_CASE("the best iteration is the highest score, ties going to the earlier on
   CHECK(BestIterationNumber({4}) == 1);
   CHECK(BestIterationNumber({4, 6, 5}) == 2);
   CHECK(BestIterationNumber({6, 4, 6}) == 1);
+  // Scored iterations beat unscored ones; all unscored → the first.
+  CHECK(BestIterationNumber({std::nullopt, 2}) == 2);
+  CHECK(BestIterationNumber({std::nullopt, std::nullopt}) == 1);
+}
+
+TEST_CASE("a run nothing could score stops at once, and an unscored iteration counts as lowest",
+          "[termination]") {
+  const RunConfig config = Config(5, 7, 3, 1);
+  CHECK(TerminationAfter({std::nullopt}, config) == TerminationReason::kUnscored);
+  // After a scored iteration an unscored one is just the worst score.
+  CHECK(TerminationAfter({4, std::nullopt}, config) == std::nullopt);
+  CHECK(TerminationAfter({4, std::nullopt, std::nullopt, std::nullopt}, config) ==
+        TerminationReason::kPlateau);
+  CHECK(TerminationAfter({std::nullopt, 8}, config) == TerminationReason::kConverged);
 }
 
 }  // namespace

@@ -69,6 +69,7 @@ DenseMatrix ReadX(const std::string& path) {
   INFO(data.status().message());
   REQUIRE(data.ok());
   REQUIRE(data->x.has_value());
+  if (const auto* csr = std::get_if<CsrMatrix>(&*data->x)) return ToDense(*csr);
   return std::get<DenseMatrix>(*data->x);
 }
 

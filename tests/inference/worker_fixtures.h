@@ -36,6 +36,7 @@ DenseMatrix RandomExpression(int64_t rows, int64_t cols, uint64_t seed, float of
 // Writes `<dir>/<name>.h5ad` with obs names "<name>-<i>" and returns its path.
 std::string WriteCells(const TempDir& dir, const std::string& name, const DenseMatrix& x,
                        std::vector<std::string> genes);
+// X as a dense matrix, however it is stored (predictions are CSR when that is smaller).
 DenseMatrix ReadX(const std::string& path);
 
 // Prompt (80 cells), control (60) and query cells over 20 genes, written to `dir`.

@@ -293,6 +293,10 @@ TEST_CASE("bad environments are invocation or configuration errors that leave th
                      {{"HAYSTACK_DATABASE_URL", "mysql://db/x"}},
                      kExitUsage,
                      "unsupported database URL"},
+      BadEnvironment{"unknown pooling mode",
+                     {{"HAYSTACK_DATABASE_POOLING", "statement"}},
+                     kExitUsage,
+                     "database_pooling is 'statement'"},
       // Before: each of the following was accepted, or exited 75 as if it were transient.
       BadEnvironment{"RUN_ID leaving the scratch root",
                      {{"RUN_ID", "y/../../../x"}},

@@ -69,9 +69,9 @@ Env Orchestration::EnvFor(const std::string& run_id, const Env& overrides) const
         "HAYSTACK_INFERENCE_ENDPOINT", "HAYSTACK_INFERENCE_MAX_CELLS_PER_SECOND",
         "HAYSTACK_LEASE_SECONDS", "HAYSTACK_HEARTBEAT_SECONDS", "HAYSTACK_CANCEL_POLL_SECONDS",
         "HAYSTACK_DATABASE_RETRY_SECONDS", "HAYSTACK_DATABASE_CONNECT_TIMEOUT_SECONDS",
-        "HAYSTACK_DATABASE_STATEMENT_TIMEOUT_SECONDS", "HAYSTACK_NOTIFICATION_CLAIM_SECONDS",
-        "HAYSTACK_LLM_PROVIDER", "STORAGE_EMULATOR_HOST", "CLOUD_STORAGE_EMULATOR_ENDPOINT",
-        "CLOUD_RUN_TASK_ATTEMPT"}) {
+        "HAYSTACK_DATABASE_STATEMENT_TIMEOUT_SECONDS", "HAYSTACK_DATABASE_POOLING",
+        "HAYSTACK_NOTIFICATION_CLAIM_SECONDS", "HAYSTACK_LLM_PROVIDER", "STORAGE_EMULATOR_HOST",
+        "CLOUD_STORAGE_EMULATOR_ENDPOINT", "CLOUD_RUN_TASK_ATTEMPT"}) {
     env.emplace(name, std::nullopt);
   }
   return env;
@@ -202,16 +202,24 @@ std::string OrchestratorBinary() {
   return other != nullptr && *other != '\0' ? other : HAYSTACK_ORCHESTRATOR;
 }
 
-std::string PostgresUrl() {
-  const char* url = std::getenv("HAYSTACK_TEST_POSTGRES_URL");
+namespace {
+
+std::string TestDatabaseUrl(const char* variable) {
+  const char* url = std::getenv(variable);
   if (url != nullptr && *url != '\0') return url;
   const char* required = std::getenv("HAYSTACK_REQUIRE_POSTGRES");
   if (required != nullptr && std::string(required) == "1") {
-    FAIL("HAYSTACK_REQUIRE_POSTGRES=1 but HAYSTACK_TEST_POSTGRES_URL is not set");
+    FAIL("HAYSTACK_REQUIRE_POSTGRES=1 but " << variable << " is not set");
   }
-  WARN("PostgreSQL not configured (HAYSTACK_TEST_POSTGRES_URL); skipping");
+  WARN(variable << " is not set; skipping");
   return "";
 }
+
+}  // namespace
+
+std::string PostgresUrl() { return TestDatabaseUrl("HAYSTACK_TEST_POSTGRES_URL"); }
+
+std::string PgBouncerUrl() { return TestDatabaseUrl("HAYSTACK_TEST_PGBOUNCER_URL"); }
 
 void WaitForLeaseExpiry(Orchestration& o, const std::string& run_id) {
   const Run run = o.Get(run_id);

@@ -90,6 +90,9 @@ std::string OrchestratorBinary();
 // The test PostgreSQL (HAYSTACK_TEST_POSTGRES_URL), or "" with a warning when it is not
 // configured (a failure with HAYSTACK_REQUIRE_POSTGRES=1): the caller then skips.
 std::string PostgresUrl();
+// The same cluster behind PgBouncer in transaction pooling (HAYSTACK_TEST_PGBOUNCER_URL,
+// scripts/lib/pgbouncer.sh), or "" likewise.
+std::string PgBouncerUrl();
 
 // Waits until the run's lease (if any) has expired, so that a re-execution may claim it.
 void WaitForLeaseExpiry(Orchestration& o, const std::string& run_id);

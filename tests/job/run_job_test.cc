@@ -58,7 +58,7 @@ TEST_CASE("a run that converges is completed, recorded and emailed once", "[job]
   CHECK(run->termination_reason == TerminationReason::kConverged);
   CHECK(run->final_score == 6);
   CHECK(run->best_iteration == 2);
-  CHECK(run->grounding_scores == std::vector<int>{5, 6});
+  CHECK(run->grounding_scores == std::vector<std::optional<int>>{5, 6});
   CHECK(run->output_report_path == "runs/" + id + "/report.md");
   CHECK(run->end_time.has_value());
   CHECK_FALSE(run->lease_owner.has_value());
@@ -183,7 +183,7 @@ TEST_CASE("a shutdown stops the run with exit 75 and a re-execution resumes it",
   run = h.store->GetRun(id);
   CHECK(run->status == RunStatus::kCompleted);
   CHECK(run->attempt == 2);
-  CHECK(run->grounding_scores == std::vector<int>{5, 6, 7});
+  CHECK(run->grounding_scores == std::vector<std::optional<int>>{5, 6, 7});
 }
 
 TEST_CASE("invocation errors exit 2 with a message naming the problem", "[job]") {

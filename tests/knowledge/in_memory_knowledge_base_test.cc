@@ -86,6 +86,21 @@ TEST_CASE("network and co-citation are derived from what was added") {
   CHECK((*co)[0].expected_shared == Approx(3.0 * 3.0 / 5.0));
   CHECK((*co)[1].shared_publications == 0);
   CHECK((*co)[2].gene_publications == 0);
+  CHECK((*co)[0].query_publications == 3);
+  CHECK((*co)[0].corpus_publications == 5);
+
+  // A screen linking more than kMaxGenesPerPublication genes (IFNG and ACTB among them) counts
+  // for nothing: not as shared, not in the gene's, the query's or the corpus's papers.
+  for (int i = 0; i < kMaxGenesPerPublication; ++i) {
+    kb.AddPublications("SCREENED" + std::to_string(i), {"PMID:77"});
+  }
+  kb.AddPublications("IFNG", {"PMID:77"});
+  kb.AddPublications("ACTB", {"PMID:77"});
+  co = kb.CoCitations({"IFNG"}, {"ACTB"});
+  REQUIRE(co.ok());
+  CHECK((*co)[0].shared_publications == 0);
+  CHECK((*co)[0].gene_publications == 1);
+  CHECK((*co)[0].corpus_publications == 5);
 }
 
 TEST_CASE("perturbations are found by any synonym") {

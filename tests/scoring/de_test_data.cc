@@ -77,11 +77,11 @@ std::vector<ReferenceRow> RunScipyReference(const DePair& pair) {
   while (std::getline(in, line)) {
     std::istringstream fields(line);
     ReferenceRow r{};
-    std::string v[9];
+    std::string v[10];
     for (auto& s : v) fields >> s;
-    double* out[9] = {&r.u,       &r.p_mwu, &r.z_scanpy, &r.p_scanpy,  &r.t,
-                      &r.p_welch, &r.lfc,   &r.bh,       &r.bonferroni};
-    for (int i = 0; i < 9; ++i) *out[i] = std::stod(v[i]);
+    double* out[10] = {&r.u,       &r.p_mwu, &r.z_scanpy, &r.p_scanpy, &r.t,
+                       &r.p_welch, &r.lfc,   &r.tested,   &r.bh,       &r.bonferroni};
+    for (int i = 0; i < 10; ++i) *out[i] = std::stod(v[i]);
     rows.push_back(r);
   }
   return rows;

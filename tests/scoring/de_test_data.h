@@ -22,7 +22,7 @@ DePair MakeDePair(int64_t n_treated, int64_t n_control, int64_t n_genes, uint64_
 
 // One row per gene from tests/scoring/reference/de_reference.py.
 struct ReferenceRow {
-  double u, p_mwu, z_scanpy, p_scanpy, t, p_welch, lfc, bh, bonferroni;
+  double u, p_mwu, z_scanpy, p_scanpy, t, p_welch, lfc, tested, bh, bonferroni;
 };
 std::vector<ReferenceRow> RunScipyReference(const DePair& pair);
 

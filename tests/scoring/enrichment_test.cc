@@ -109,6 +109,46 @@ TEST_CASE("BH runs across the tested sets of one direction") {
   CHECK(r.pathways[0].genes == std::vector<std::string>{"G0", "G1", "G2", "G3", "G4", "G5"});
 }
 
+TEST_CASE("BH runs within each collection, and identical sets are one test with aliases") {
+  const std::vector<std::string> tested = Genes(200);
+  auto set = [&](std::string id, std::string collection, int first, int n) {
+    GeneSet s{std::move(id), "", std::move(collection), {}};
+    for (int i = first; i < first + n; ++i) s.genes.push_back(tested[static_cast<size_t>(i)]);
+    std::sort(s.genes.begin(), s.genes.end());
+    return s;
+  };
+  std::vector<GeneSet> sets = {
+      set("BP:1", "GO_BP", 0, 10),  set("BP:2", "GO_BP", 20, 10),
+      set("BP:3", "GO_BP", 40, 10), set("BP:0", "GO_BP", 0, 10),  // the same genes as BP:1
+      set("CC:1", "GO_CC", 0, 10),  // the same genes again, but another collection
+      set("CC:2", "GO_CC", 60, 10),
+  };
+  // An alias that only matches inside the universe: same 10 tested genes plus an untested one.
+  sets.push_back(set("BP:4", "GO_BP", 0, 10));
+  sets.back().genes.push_back("UNTESTED");
+  const std::vector<std::string> up(tested.begin(), tested.begin() + 8);
+  const EnrichmentResult r = OverRepresentation(sets, tested, up, {}, EnrichmentOptions{});
+  CHECK(r.n_sets_tested == 5);  // BP:0 (with BP:1, BP:4), BP:2, BP:3, CC:1, CC:2
+  CHECK(r.tested_set_ids ==
+        std::vector<std::string>{"BP:0", "BP:1", "BP:2", "BP:3", "BP:4", "CC:1", "CC:2"});
+  const EnrichedPathway* bp = nullptr;
+  const EnrichedPathway* cc = nullptr;
+  for (const EnrichedPathway& p : r.pathways) {
+    if (p.set_id == "BP:0" && p.direction == "up") bp = &p;
+    if (p.set_id == "CC:1" && p.direction == "up") cc = &p;
+    CHECK(p.set_id != "BP:1");
+    CHECK(p.set_id != "BP:4");
+  }
+  REQUIRE(bp != nullptr);
+  REQUIRE(cc != nullptr);
+  CHECK(bp->aliases == std::vector<std::string>{"BP:1", "BP:4"});
+  CHECK(cc->aliases.empty());
+  CHECK(bp->p_value == cc->p_value);
+  // Families: 3 distinct GO_BP sets, 2 GO_CC sets (R: p.adjust(p, "BH") within each).
+  CHECK(bp->adjusted_p_value == Approx(std::min(1.0, bp->p_value * 3)));
+  CHECK(cc->adjusted_p_value == Approx(std::min(1.0, cc->p_value * 2)));
+}
+
 TEST_CASE("RunEnrichment reads the knowledge base and rejects an unknown collection") {
   InMemoryKnowledgeBase kb;
   kb.AddGeneSet({"P1", "pathway one", "HALLMARK", Genes(20)});

@@ -15,18 +15,19 @@ constexpr int kGenes = 2000;
 std::string Gene(int i) { return "G" + std::to_string(i); }
 
 // A knowledge base with 60 random 30-gene sets plus the expected pathway P_IFN = G0..G29, a
-// perturbation that expects it, and a network where P_IFN is a dense module inside a sparse
-// random graph.
+// perturbation that expects it, a network where P_IFN is a dense module inside a sparse random
+// graph, and a literature in which G0..G29 are co-cited with IFNG while three genome-scale
+// papers link every gene (and IFNG) at once.
 InMemoryKnowledgeBase MakeKnowledgeBase() {
   InMemoryKnowledgeBase kb;
   std::mt19937_64 rng(5);
   std::vector<std::string> ifn;
   for (int i = 0; i < 30; ++i) ifn.push_back(Gene(i));
-  kb.AddGeneSet({"P_IFN", "interferon response", "HALLMARK", ifn});
+  kb.AddGeneSet({"P_IFN", "interferon response", "GO_BP", ifn});
   for (int s = 0; s < 60; ++s) {
     std::vector<std::string> genes;
     for (int i = 0; i < 30; ++i) genes.push_back(Gene(static_cast<int>(rng() % kGenes)));
-    kb.AddGeneSet({"P" + std::to_string(s), "random set", "HALLMARK", genes});
+    kb.AddGeneSet({"P" + std::to_string(s), "random set", "GO_BP", genes});
   }
   Perturbation ifng;
   ifng.name = "IFNG";
@@ -46,13 +47,27 @@ InMemoryKnowledgeBase MakeKnowledgeBase() {
     const int b = static_cast<int>(rng() % kGenes);
     if (a != b) kb.AddInteraction(Gene(a), Gene(b));
   }
-  // Literature: G0..G4 co-cited with IFNG several times.
-  for (int i = 0; i < 5; ++i) {
-    kb.AddPublications(Gene(i), {"PMID:" + std::to_string(100 + i), "PMID:200", "PMID:201"});
+  // Literature: each of G0..G29 shares three focused papers with IFNG.
+  std::vector<std::string> ifng_papers;
+  for (int i = 0; i < 30; ++i) {
+    const std::vector<std::string> papers = {"PMID:" + std::to_string(100 + i),
+                                             "PMID:" + std::to_string(200 + i),
+                                             "PMID:" + std::to_string(300 + i)};
+    kb.AddPublications(Gene(i), papers);
+    ifng_papers.insert(ifng_papers.end(), papers.begin(), papers.end());
   }
-  kb.AddPublications(
-      "IFNG", {"PMID:100", "PMID:101", "PMID:102", "PMID:103", "PMID:104", "PMID:200", "PMID:201"});
-  for (int i = 100; i < 400; ++i) kb.AddPublications(Gene(i), {"PMID:" + std::to_string(1000 + i)});
+  kb.AddPublications("IFNG", ifng_papers);
+  // The rest of the corpus: five focused papers for each other gene.
+  for (int i = 30; i < kGenes; ++i) {
+    std::vector<std::string> papers;
+    for (int k = 0; k < 5; ++k) papers.push_back("PMID:" + std::to_string(10000 + 5 * i + k));
+    kb.AddPublications(Gene(i), papers);
+  }
+  // Genome-scale papers: every gene and IFNG. Counted, they would "support" any gene list.
+  for (const char* screen : {"PMID:9001", "PMID:9002", "PMID:9003"}) {
+    for (int g = 0; g < kGenes; ++g) kb.AddPublications(Gene(g), {screen});
+    kb.AddPublications("IFNG", {screen});
+  }
   return kb;
 }
 
@@ -135,6 +150,10 @@ TEST_CASE("a planted effect on the expected pathway scores high, shuffled gene l
   REQUIRE(control.score.pathway_coherence.has_value());
   CHECK(*control.score.pathway_coherence <= 2);
   CHECK(*control.score.network_coherence <= 4);
+  // The genome-scale papers link every shuffled gene to IFNG three times; left out, the
+  // shuffled genes have no literature support.
+  INFO(control.score.components[2].rationale);
+  CHECK(*control.score.literature_support <= 2);
   CHECK(control.score.composite_score < planted.score.composite_score);
   CHECK_FALSE(control.score.improvement_suggestions.empty());
 }
@@ -159,7 +178,7 @@ TEST_CASE("composite: spec weights, renormalisation, half-up rounding, penalty b
   };
   Composite c = ComputeComposite(components(9, 8, 9, 7), 0);
   CHECK(c.raw == Approx(8.3));
-  CHECK(c.score == 8);  // the worked example of docs/scoring.md §4
+  CHECK(c.score == 8);  // docs/scoring.md §4: 9/8/9/7 → 8.3 → 8
   c = ComputeComposite(components(4, 5, 3, std::nullopt), 0);
   CHECK(c.raw == Approx(3.25 / 0.8));
   CHECK(c.score == 4);  // ibrutinib example: no network score
@@ -173,7 +192,7 @@ TEST_CASE("composite: spec weights, renormalisation, half-up rounding, penalty b
   c = ComputeComposite(components(1, 1, 1, 1), 0.5);
   CHECK(c.score == 1);  // clamped
   c = ComputeComposite(components(std::nullopt, std::nullopt, std::nullopt, std::nullopt), 0);
-  CHECK(c.score == 1);
+  CHECK_FALSE(c.score.has_value());  // unscored, not 1
   CHECK(RoundHalfUp(2.5) == 3);
   CHECK(RoundHalfUp(2.4999) == 2);
 }
@@ -182,10 +201,10 @@ EnrichmentResult OneSetEnrichment(int rank, double q) {
   EnrichmentResult e;
   for (int i = 1; i < rank; ++i) {
     e.pathways.push_back(
-        {"OTHER" + std::to_string(i), "", "C", "up", 5, 20, 50, 1000, q / 10, q / 10, {}});
+        {"OTHER" + std::to_string(i), "", "GO_BP", "up", 5, 20, 50, 1000, q / 10, q / 10, {}});
     e.tested_set_ids.push_back("OTHER" + std::to_string(i));
   }
-  e.pathways.push_back({"EXPECTED", "", "C", "up", 5, 20, 50, 1000, q / 2, q, {}});
+  e.pathways.push_back({"EXPECTED", "", "GO_BP", "up", 5, 20, 50, 1000, q / 2, q, {}});
   e.tested_set_ids.push_back("EXPECTED");
   std::sort(e.tested_set_ids.begin(), e.tested_set_ids.end());
   return e;
@@ -209,14 +228,25 @@ TEST_CASE("pathway coherence is monotone in significance and rank") {
     previous = score;
   }
   CHECK(previous < 10);
+  const EnrichmentResult e_rank1 = OneSetEnrichment(1, 1e-5);
   // More expected pathways found → higher score.
   EnrichmentResult two = OneSetEnrichment(1, 1e-5);
   two.tested_set_ids.push_back("SECOND");
   std::sort(two.tested_set_ids.begin(), two.tested_set_ids.end());
   const int one_of_two = *PathwayCoherence(&two, {"EXPECTED", "SECOND"}, options).score;
-  two.pathways.push_back({"SECOND", "", "C", "down", 5, 20, 50, 1000, 1e-6, 1e-5, {}});
+  two.pathways.push_back({"SECOND", "", "GO_BP", "down", 5, 20, 50, 1000, 1e-6, 1e-5, {}});
   const int two_of_two = *PathwayCoherence(&two, {"EXPECTED", "SECOND"}, options).score;
   CHECK(two_of_two > one_of_two);
+  // An expected pathway tested under another id (an identical set) counts; sets of collections
+  // outside pathway_collections do not push it down the ranking.
+  EnrichmentResult aliased = OneSetEnrichment(1, 1e-5);
+  aliased.pathways.back().set_id = "REPRESENTATIVE";
+  aliased.pathways.back().aliases = {"EXPECTED"};
+  aliased.pathways.insert(aliased.pathways.begin(),
+                          {"CC_SET", "", "GO_CC", "up", 5, 20, 50, 1000, 1e-9, 1e-9, {}});
+  const ScoreComponent via_alias = PathwayCoherence(&aliased, {"EXPECTED"}, options);
+  CHECK(*via_alias.score == *PathwayCoherence(&e_rank1, {"EXPECTED"}, options).score);
+  CHECK_THAT(via_alias.rationale, Catch::Contains("in GO_BP"));
   // Unavailable cases are recorded, not scored.
   const EnrichmentResult e = OneSetEnrichment(1, 1e-5);
   CHECK_FALSE(PathwayCoherence(nullptr, {"EXPECTED"}, options).score.has_value());
@@ -263,28 +293,34 @@ TEST_CASE("target activation is monotone in the expected genes' fold changes") {
   CHECK_FALSE(TargetActivation(other, p).score.has_value());
 }
 
-TEST_CASE("literature support: more support never lowers, more contradiction never raises") {
-  for (int c = 0; c <= 6; ++c) {
-    for (int s = 0; s <= 6; ++s) {
-      for (bool d : {false, true}) {
-        CHECK(LiteratureScore(s + 1, c, d) >= LiteratureScore(s, c, d));
-        CHECK(LiteratureScore(s, c + 1, d) <= LiteratureScore(s, c, d));
-      }
+TEST_CASE("literature support counts genes co-cited beyond chance, never the curated directions") {
+  for (int checked = 0; checked <= 10; ++checked) {
+    for (int s = 0; s < checked; ++s) {
+      CHECK(LiteratureScore(s + 1, checked) >= LiteratureScore(s, checked));
     }
   }
-  CHECK(LiteratureScore(0, 0, false) == 5);  // no evidence is neutral
-  CHECK(LiteratureScore(0, 2, false) == 1);
-  CHECK(LiteratureScore(5, 0, true) == 10);
+  CHECK(LiteratureScore(0, 0) == 1);  // nothing predicted, nothing supported
+  CHECK(LiteratureScore(0, 10) == 1);
+  CHECK(LiteratureScore(10, 10) == 10);
+  CHECK(LiteratureScore(3, 3) == 6);  // three genes cannot earn full support (3 / 5)
   Perturbation p;
   p.name = "X";
-  p.expected_up = {"A"};
-  const DeResult de = HandMadeDe({"A", "B"}, {-2, 2}, {1e-6, 1e-6});
-  const LiteratureAssessment a =
-      LiteratureSupport(de, p, {{"B", 4, 10, 0.1, {"PMID:1"}}, {"A", 0, 3, 0.2, {}}});
-  CHECK(*a.component.score == 2);  // one co-citation support, one contradiction (A fell)
+  p.expected_up = {"A"};  // a curated direction: target activation's evidence, not literature's
+  // B: 4 of its 10 papers shared with X's 50 in a corpus of 10,000 (expected 0.05).
+  // C: 1 shared paper; A: none.
+  const std::vector<CoCitation> co = {{"B", 4, 10, 50, 10000, 0.05, {"PMID:1"}},
+                                      {"C", 1, 10, 50, 10000, 0.05, {"PMID:2"}},
+                                      {"A", 0, 3, 50, 10000, 0.015, {}}};
+  CHECK(CoCitationPValue(co[0]) < 1e-3);
+  const LiteratureAssessment a = LiteratureSupport(p, co);
+  CHECK(*a.component.score == LiteratureScore(1, 3));
   REQUIRE(a.evidence.size() == 2);
+  CHECK(a.evidence[0].subject == "B");
   CHECK(a.evidence[0].evidence_type == "supports_prediction");
-  CHECK(a.evidence[1].evidence_type == "contradicts_prediction");
+  CHECK(a.evidence[1].evidence_type == "provides_context");
+  for (const LiteratureEvidence& e : a.evidence) CHECK(e.evidence_type != "contradicts_prediction");
+  // Two shared papers of a gene that is in half the corpus are chance.
+  CHECK(CoCitationPValue({"D", 2, 5000, 50, 10000, 25, {}}) > 0.5);
 }
 
 TEST_CASE("unavailable evidence sources are recorded and the weights renormalised") {

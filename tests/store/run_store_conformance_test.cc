@@ -15,10 +15,11 @@ namespace {
 
 constexpr absl::Duration kLease = absl::Minutes(5);
 
-#define HAYSTACK_FOR_EACH_BACKEND(fixture)                                           \
-  const Backend backend_under_test = GENERATE(Backend::kSqlite, Backend::kPostgres); \
-  StoreFixture fixture(backend_under_test);                                          \
-  if (!fixture.available()) return;                                                  \
+#define HAYSTACK_FOR_EACH_BACKEND(fixture)                                 \
+  const Backend backend_under_test =                                       \
+      GENERATE(Backend::kSqlite, Backend::kPostgres, Backend::kPgBouncer); \
+  StoreFixture fixture(backend_under_test);                                \
+  if (!fixture.available()) return;                                        \
   INFO("backend: " << BackendName(backend_under_test))
 
 TerminalUpdate Completed() {
@@ -149,7 +150,9 @@ TEST_CASE("a cancellation request racing the run's own writes always survives", 
   auto api_store = fixture.Open();
   int cancelled = 0;
   int completed = 0;
-  for (int round = 0; round < 1000; ++round) {
+  // The race is the database's; the pooler only adds latency (fewer rounds keep the time).
+  const int rounds = backend_under_test == Backend::kPgBouncer ? 200 : 1000;
+  for (int round = 0; round < rounds; ++round) {
     const std::string id = fixture.CreatePendingRun(*api_store);
     auto lease = job_store->ClaimRun(id, "job", kLease);
     REQUIRE(lease.ok());
@@ -190,7 +193,7 @@ TEST_CASE("a cancellation request racing the run's own writes always survives", 
       ++completed;
     }
   }
-  CHECK(cancelled + completed == 1000);
+  CHECK(cancelled + completed == rounds);
   // Both orders occurred, or the race was not exercised.
   CHECK(cancelled > 0);
   CHECK(completed > 0);
@@ -283,7 +286,7 @@ TEST_CASE("iterations are recorded idempotently with their scores", "[store]") {
   REQUIRE(run->iterations.size() == 2);
   CHECK(run->iterations[0] == SampleIteration(1, 5));
   CHECK(run->iterations[1] == SampleIteration(2, 8));
-  CHECK(run->grounding_scores == std::vector<int>{5, 8});
+  CHECK(run->grounding_scores == std::vector<std::optional<int>>{5, 8});
   CHECK(run->current_iteration == 2);
 }
 
@@ -415,7 +418,10 @@ TEST_CASE("migrations re-applied are no-ops", "[store]") {
   }
 }
 
-TEST_CASE("cancellation listeners: a hint on PostgreSQL, polling on SQLite", "[store]") {
+// Behind a transaction pooler the LISTEN would stay on whichever server session ran it: the
+// store polls only there.
+TEST_CASE("cancellation listeners: a hint on PostgreSQL, polling on SQLite and behind PgBouncer",
+          "[store]") {
   HAYSTACK_FOR_EACH_BACKEND(fixture);
   auto store = fixture.Open();
   const std::string id = fixture.CreatePendingRun(*store);

@@ -9,7 +9,15 @@
 namespace haystack::testing {
 
 const char* BackendName(Backend backend) {
-  return backend == Backend::kSqlite ? "sqlite" : "postgresql";
+  switch (backend) {
+    case Backend::kSqlite:
+      return "sqlite";
+    case Backend::kPostgres:
+      return "postgresql";
+    case Backend::kPgBouncer:
+      return "postgresql behind pgbouncer (transaction pooling)";
+  }
+  return "?";
 }
 
 StoreFixture::StoreFixture(Backend backend) : backend_(backend) {
@@ -17,22 +25,29 @@ StoreFixture::StoreFixture(Backend backend) : backend_(backend) {
     url_ = "sqlite://" + dir_.File("runs.db");
     return;
   }
-  const char* url = std::getenv("HAYSTACK_TEST_POSTGRES_URL");
+  const char* variable =
+      backend == Backend::kPostgres ? "HAYSTACK_TEST_POSTGRES_URL" : "HAYSTACK_TEST_PGBOUNCER_URL";
+  const char* url = std::getenv(variable);
   if (url != nullptr && *url != '\0') {
     url_ = url;
     return;
   }
   const char* required = std::getenv("HAYSTACK_REQUIRE_POSTGRES");
   if (required != nullptr && std::string(required) == "1") {
-    FAIL("HAYSTACK_REQUIRE_POSTGRES=1 but HAYSTACK_TEST_POSTGRES_URL is not set");
+    FAIL("HAYSTACK_REQUIRE_POSTGRES=1 but " << variable << " is not set");
   }
-  WARN("PostgreSQL not configured (HAYSTACK_TEST_POSTGRES_URL); skipping the PostgreSQL case");
+  WARN(BackendName(backend) << " not configured (" << variable << "); skipping the case");
+}
+
+RunStoreOptions StoreFixture::Options(const Clock* clock) const {
+  RunStoreOptions options;
+  options.clock = clock;
+  if (backend_ == Backend::kPgBouncer) options.pooling = PostgresPooling::kTransaction;
+  return options;
 }
 
 std::unique_ptr<RunStore> StoreFixture::Open(const Clock* clock) {
-  RunStoreOptions options;
-  options.clock = clock;
-  auto store = OpenRunStore(url_, options);
+  auto store = OpenRunStore(url_, Options(clock));
   REQUIRE(store.ok());
   return std::move(*store);
 }

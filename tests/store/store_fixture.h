@@ -1,5 +1,6 @@
 // Opens the run store under test: the conformance suite runs every case against SQLite (a
-// temporary file) and PostgreSQL (the throwaway cluster scripts/test starts).
+// temporary file), PostgreSQL (the throwaway cluster scripts/test starts) and the same cluster
+// behind PgBouncer in transaction pooling (scripts/lib/pgbouncer.sh).
 #ifndef HAYSTACK_TESTS_STORE_STORE_FIXTURE_H_
 #define HAYSTACK_TESTS_STORE_STORE_FIXTURE_H_
 
@@ -13,7 +14,7 @@
 
 namespace haystack::testing {
 
-enum class Backend { kSqlite, kPostgres };
+enum class Backend { kSqlite, kPostgres, kPgBouncer };
 
 const char* BackendName(Backend backend);
 
@@ -23,12 +24,15 @@ class StoreFixture {
  public:
   explicit StoreFixture(Backend backend);
 
-  // False when PostgreSQL is not configured (HAYSTACK_TEST_POSTGRES_URL unset) and not
-  // required (HAYSTACK_REQUIRE_POSTGRES unset): the case is skipped with a warning.
+  // False when PostgreSQL is not configured (HAYSTACK_TEST_POSTGRES_URL, or for PgBouncer
+  // HAYSTACK_TEST_PGBOUNCER_URL, unset) and not required (HAYSTACK_REQUIRE_POSTGRES unset): the
+  // case is skipped with a warning.
   bool available() const { return !url_.empty(); }
   const std::string& url() const { return url_; }
   Backend backend() const { return backend_; }
 
+  // The options a job would use with this backend (transaction pooling behind PgBouncer).
+  RunStoreOptions Options(const Clock* clock = &SystemClock()) const;
   // Another independent connection to the same database.
   std::unique_ptr<RunStore> Open(const Clock* clock = &SystemClock());
   // A pending run with a fresh id, already created.

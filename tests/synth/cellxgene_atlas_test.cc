@@ -1,6 +1,7 @@
 #include "haystack/synth/cellxgene_atlas.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include "catch2/catch.hpp"
@@ -141,12 +142,39 @@ TEST_CASE("without feature_name the symbols come from an Ensembl map, and counts
   CHECK(total == Approx(1e4).epsilon(1e-4));  // log1p(counts per 10k), summed back
 }
 
+TEST_CASE("streamed to a file on any thread count, the atlas is the one generated in memory") {
+  testing::TempDir dir;
+  auto options = Small();
+  options.cell_types = 310;     // beyond the panel: numbered subtypes
+  options.perturbations = 305;  // beyond the panel: CRISPR knockouts
+  options.donors = 55;
+  auto expected = synth::GenerateCellxgeneAtlas(Knowledge(), options);
+  REQUIRE(expected.ok());
+  for (const auto& [threads, block] : {std::pair{1, 37}, std::pair{2, 100}, std::pair{2, 5000}}) {
+    INFO("threads " << threads << ", block " << block);
+    const std::string path = dir.File("streamed.h5ad");
+    auto summary = synth::WriteCellxgeneAtlas(Knowledge(), options, path,
+                                              {.threads = threads, .block_rows = block});
+    REQUIRE(summary.ok());
+    CHECK(summary->cells == 800);
+    CHECK(summary->genes == 300);
+    CHECK(summary->non_zeros == std::get<CsrMatrix>(*expected->x).nnz());
+    auto read = ReadH5ad(path);
+    REQUIRE(read.ok());
+    CHECK(*read == *expected);
+  }
+  auto bad = options;
+  bad.nnz_per_cell = 200;  // more than half of the genes
+  CHECK_FALSE(synth::WriteCellxgeneAtlas(Knowledge(), bad, dir.File("bad.h5ad")).ok());
+  CHECK_FALSE(std::filesystem::exists(dir.File("bad.h5ad")));
+}
+
 TEST_CASE("Python anndata reads the CELLxGENE-layout atlas") {
   testing::TempDir dir;
-  auto data = synth::GenerateCellxgeneAtlas(Knowledge(), Small());
-  REQUIRE(data.ok());
+  auto options = Small();
+  options.cell_types = 310;
   const std::string path = dir.File("cxg.h5ad");
-  REQUIRE(WriteH5ad(*data, path).ok());
+  REQUIRE(synth::WriteCellxgeneAtlas(Knowledge(), options, path, {.block_rows = 64}).ok());
   testing::ProcessResult r = testing::RunProcess(
       {"/usr/bin/python3", "-c",
        "import sys, anndata\n"
@@ -159,7 +187,7 @@ TEST_CASE("Python anndata reads the CELLxGENE-layout atlas") {
   INFO(r.stderr_text);
   REQUIRE(r.exit_code == 0);
   CHECK(r.stdout_text.rfind("800 300 ENSG90000000001 ", 0) == 0);
-  CHECK_THAT(r.stdout_text, Catch::Contains(" CRISPRi TYK2 bool 126"));
+  CHECK_THAT(r.stdout_text, Catch::Contains(" CRISPRi TYK2 bool 310"));
 }
 
 }  // namespace

@@ -33,8 +33,11 @@ int64_t SeedFromRunId(std::string_view run_id) {
   return static_cast<int64_t>(StableHash(run_id) & 0x7fffffffffffffffULL);
 }
 
-std::vector<int> Scores(const std::vector<IterationRecord>& iterations) {
-  std::vector<int> scores;
+constexpr std::string_view kPredictionsFile = "predictions.h5ad";
+constexpr std::string_view kControlPredictionsFile = "control_predictions.h5ad";
+
+agent_internal::IterationScores Scores(const std::vector<IterationRecord>& iterations) {
+  agent_internal::IterationScores scores;
   for (const IterationRecord& record : iterations) {
     scores.push_back(CompositeScore(record.grounding_score));
   }
@@ -42,6 +45,10 @@ std::vector<int> Scores(const std::vector<IterationRecord>& iterations) {
 }
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
+
+std::string ScoreText(std::optional<int> score) {
+  return score ? std::to_string(*score) : std::string("unscored");
+}
 
 // Logs inference progress on state changes only: callbacks come from backend threads.
 class ProgressLog {
@@ -97,14 +104,15 @@ class RunLoop {
     }
     while (!reason) {
       const int iteration = static_cast<int>(history_.size()) + 1;
-      absl::Status done = RunIteration(iteration);
-      if (!done.ok()) {
+      absl::StatusOr<bool> ran = RunIteration(iteration);
+      if (!ran.ok()) {
         if (context_.stop.reason() == StopReason::kCancelRequested) {
           artifacts_.DiscardIteration(iteration);
         }
-        return done;
+        return ran.status();
       }
-      reason = agent_internal::TerminationAfter(Scores(history_), config_);
+      reason = *ran ? agent_internal::TerminationAfter(Scores(history_), config_)
+                    : TerminationReason::kCandidatesExhausted;
     }
     return GenerateOutputs(*reason);
   }
@@ -224,52 +232,68 @@ class RunLoop {
     return {chosen, perturbational ? ControlStrategy::kQueryAsControl : effective_};
   }
 
-  absl::Status RunIteration(int n) {
-    const absl::Time started = services_.clock.Now();
+  bool Synthetic(const IterationRecord& record) const {
+    return record.control_strategy == ControlStrategy::kSyntheticControl &&
+           IsPerturbational(query_.task_type);
+  }
+
+  // One iteration: prompt, inference, evaluation, then the checkpoint. False when no untried
+  // prompt candidate is left (the loop then ends with what it has).
+  absl::StatusOr<bool> RunIteration(int n) {
     IterationRecord record;
     record.iteration_number = n;
-    record.started_at = started;
+    record.started_at = services_.clock.Now();
+    HAYSTACK_ASSIGN_OR_RETURN(const bool prompted, GeneratePrompt(n, record));
+    if (!prompted) return false;
+    HAYSTACK_RETURN_IF_ERROR(Infer(n, record));
+    HAYSTACK_RETURN_IF_ERROR(Evaluate(n, record));
+    HAYSTACK_RETURN_IF_ERROR(Checkpoint(std::move(record)));
+    return true;
+  }
 
-    // Prompt generation.
+  // Ranks the candidates, chooses one and stores its prompt (and control prompt) cells.
+  absl::StatusOr<bool> GeneratePrompt(int n, IterationRecord& record) {
     HAYSTACK_RETURN_IF_ERROR(EnterPhase(RunPhase::kPromptGeneration, n));
     HAYSTACK_ASSIGN_OR_RETURN(record.prompt_candidates,
                               generator_.Generate(query_, config_, n, history_));
     if (record.prompt_candidates.empty()) {
+      // Later iterations have tried every candidate: the earlier ones are the result.
+      if (n > 1) return false;
       return RetrievalError(absl::StrCat("iteration ", n, " found no prompt candidates"));
     }
     if (!decided_) HAYSTACK_RETURN_IF_ERROR(DecideControls(record.prompt_candidates, n));
     auto [selected, strategy] = Choose(record.prompt_candidates, n);
     record.selected_prompt = std::move(selected);
     record.control_strategy = strategy;
-    const bool synthetic =
-        strategy == ControlStrategy::kSyntheticControl && IsPerturbational(query_.task_type);
     record.query_cells_path = query_cells_uri_;
     HAYSTACK_ASSIGN_OR_RETURN(
         record.prompt_path,
         artifacts_.PutCells(RunArtifacts::IterationFile(n, "prompt.h5ad"), services_.atlas,
                             record.selected_prompt.prompt_cell_indices));
-    if (synthetic) {
+    if (Synthetic(record)) {
       HAYSTACK_ASSIGN_OR_RETURN(
           record.control_prompt_path,
           artifacts_.PutCells(RunArtifacts::IterationFile(n, "control_prompt.h5ad"),
                               services_.atlas, *record.selected_prompt.paired_control_indices));
     }
-    const absl::Time prompted = services_.clock.Now();
-    record.phase_seconds["prompt_generation"] = Seconds(prompted - started);
+    record.phase_seconds["prompt_generation"] = Seconds(services_.clock.Now() - *record.started_at);
+    return true;
+  }
 
-    // Inference.
+  // One InferenceBackend::Run: the treated job, and the control job under synthetic control.
+  absl::Status Infer(int n, IterationRecord& record) {
+    const absl::Time started = services_.clock.Now();
     HAYSTACK_RETURN_IF_ERROR(EnterPhase(RunPhase::kInference, n));
-    const std::string predictions_file = RunArtifacts::IterationFile(n, "predictions.h5ad");
-    const std::string control_file = RunArtifacts::IterationFile(n, "control_predictions.h5ad");
     InferenceRequest request;
     request.run_id = context_.run.run_id;
     request.iteration = n;
     request.query_uri = query_cells_uri_;
     request.prompt_uri = record.prompt_path;
-    request.output_uri = artifacts_.Uri(predictions_file);
-    if (synthetic) {
+    request.output_uri = artifacts_.Uri(RunArtifacts::IterationFile(n, kPredictionsFile));
+    if (Synthetic(record)) {
       request.control_prompt_uri = *record.control_prompt_path;
-      request.control_output_uri = artifacts_.Uri(control_file);
+      request.control_output_uri =
+          artifacts_.Uri(RunArtifacts::IterationFile(n, kControlPredictionsFile));
     }
     request.parameters.diffusion_steps = config_.diffusion_steps;
     request.parameters.batch_size = config_.batch_size;
@@ -282,19 +306,26 @@ class RunLoop {
       return Annotate(inferred.status(), absl::StrCat("inference of iteration ", n));
     }
     record.prediction_path = inferred->predictions_uri;
-    if (synthetic) record.control_prediction_path = inferred->control_predictions_uri;
+    if (Synthetic(record)) record.control_prediction_path = inferred->control_predictions_uri;
     record.inference_backend = inferred->model_version.empty()
                                    ? inferred->backend
                                    : absl::StrCat(inferred->backend, " ", inferred->model_version);
-    const absl::Time inferred_at = services_.clock.Now();
-    record.phase_seconds["inference"] = Seconds(inferred_at - prompted);
+    record.phase_seconds["inference"] = Seconds(services_.clock.Now() - started);
+    return absl::OkStatus();
+  }
 
-    // Grounding evaluation.
+  // Grounding evaluation of the iteration's predictions (docs/scoring.md).
+  absl::Status Evaluate(int n, IterationRecord& record) {
+    const absl::Time started = services_.clock.Now();
     HAYSTACK_RETURN_IF_ERROR(EnterPhase(RunPhase::kEvaluation, n));
-    HAYSTACK_ASSIGN_OR_RETURN(AnnData predictions, artifacts_.ReadAnnData(predictions_file));
+    HAYSTACK_ASSIGN_OR_RETURN(
+        AnnData predictions,
+        artifacts_.ReadAnnData(RunArtifacts::IterationFile(n, kPredictionsFile)));
     std::optional<AnnData> control_predictions;
-    if (synthetic) {
-      HAYSTACK_ASSIGN_OR_RETURN(control_predictions, artifacts_.ReadAnnData(control_file));
+    if (Synthetic(record)) {
+      HAYSTACK_ASSIGN_OR_RETURN(
+          control_predictions,
+          artifacts_.ReadAnnData(RunArtifacts::IterationFile(n, kControlPredictionsFile)));
     }
     HAYSTACK_RETURN_IF_ERROR(LoadQueryCells());
     HAYSTACK_ASSIGN_OR_RETURN(
@@ -302,24 +333,29 @@ class RunLoop {
         evaluator_.Evaluate(EvaluationInputs{
             .query = query_,
             .config = config_,
-            .control_strategy = strategy,
+            .control_strategy = record.control_strategy,
             .predictions = predictions,
             .control_predictions = control_predictions ? &*control_predictions : nullptr,
-            .query_cells = *query_cells_}));
+            .query_cells = *query_cells_,
+            .query_cell_indices = query_cell_indices_,
+            .prompt = record.selected_prompt}));
     for (std::string& warning : evaluation.warnings) {
       Warn(ErrorKind::kEvaluation, std::move(warning), RunPhase::kEvaluation, n);
     }
     record.grounding_score = std::move(evaluation.score);
     const absl::Time finished = services_.clock.Now();
-    record.phase_seconds["evaluation"] = Seconds(finished - inferred_at);
+    record.phase_seconds["evaluation"] = Seconds(finished - started);
     record.finished_at = finished;
-    record.duration_seconds = Seconds(finished - started);
+    record.duration_seconds = Seconds(finished - *record.started_at);
+    return absl::OkStatus();
+  }
 
-    // Checkpoint: from here on a re-execution never redoes this iteration.
+  // From here on a re-execution never redoes this iteration.
+  absl::Status Checkpoint(IterationRecord record) {
     HAYSTACK_RETURN_IF_ERROR(context_.recorder.RecordIteration(record));
     logger_.Notice("iteration finished",
-                   {{"iteration", n},
-                    {"score", CompositeScore(record.grounding_score)},
+                   {{"iteration", record.iteration_number},
+                    {"score", ScoreText(CompositeScore(record.grounding_score))},
                     {"strategy", std::string(EnumName(record.selected_prompt.strategy))},
                     {"seconds", record.duration_seconds}});
     history_.push_back(std::move(record));
@@ -336,7 +372,7 @@ class RunLoop {
   absl::StatusOr<RunOutcome> GenerateOutputs(TerminationReason reason) {
     HAYSTACK_RETURN_IF_ERROR(EnterPhase(RunPhase::kOutputGeneration, std::nullopt));
     const absl::Time started = services_.clock.Now();
-    const std::vector<int> scores = Scores(history_);
+    const agent_internal::IterationScores scores = Scores(history_);
     const int best = *agent_internal::BestIterationNumber(scores);
     const IterationRecord& best_record = history_[static_cast<size_t>(best - 1)];
     const agent_internal::FinalOutputs planned = agent_internal::PlannedOutputs(artifacts_);
@@ -365,9 +401,6 @@ class RunLoop {
     }
     report.provenance = options_.provenance;
     report.provenance.model_backend = best_record.inference_backend;
-    report.generated_at = services_.clock.Now();
-    report.phases.push_back(
-        {RunPhase::kOutputGeneration, std::nullopt, started, report.generated_at});
 
     HAYSTACK_ASSIGN_OR_RETURN(
         AnnData best_predictions,
@@ -376,12 +409,20 @@ class RunLoop {
     HAYSTACK_ASSIGN_OR_RETURN(
         agent_internal::CellContext context,
         agent_internal::ReadCellContext(services_.atlas, query_cell_indices_));
+    HAYSTACK_ASSIGN_OR_RETURN(std::string anndata_uri,
+                              agent_internal::WriteOutputAnnData(
+                                  artifacts_, report.run, best_predictions, std::move(context)));
+    // The phase ends here, so that log.json records it: what follows renders and stores the
+    // three small text files, the log among them.
+    report.generated_at = services_.clock.Now();
+    report.phases.push_back(
+        {RunPhase::kOutputGeneration, std::nullopt, started, report.generated_at});
     HAYSTACK_ASSIGN_OR_RETURN(
         agent_internal::FinalOutputs outputs,
-        agent_internal::WriteRunOutputs(artifacts_, report, best_predictions, std::move(context)));
+        agent_internal::WriteRunReports(artifacts_, report, std::move(anndata_uri)));
     logger_.Notice("outputs written", {{"termination_reason", std::string(EnumName(reason))},
                                        {"best_iteration", best},
-                                       {"score", *report.run.final_score},
+                                       {"score", ScoreText(report.run.final_score)},
                                        {"output", outputs.anndata_uri}});
     return RunOutcome{.reason = reason,
                       .final_score = report.run.final_score,

@@ -36,7 +36,10 @@ double Overlap(const PromptCandidate& a, const PromptCandidate& b) {
   return keys == 0 ? 0 : static_cast<double>(same) / keys;
 }
 
-int Composite(const IterationRecord& record) { return CompositeScore(record.grounding_score); }
+// An unscored iteration counts as below every threshold.
+int Composite(const IterationRecord& record) {
+  return CompositeScore(record.grounding_score).value_or(0);
+}
 
 // What earlier iterations say about this one: the selections already tried (never proposed
 // again), how often each strategy's prompt scored below the threshold, and the best score.
@@ -131,15 +134,16 @@ absl::StatusOr<std::vector<RankedCandidate>> Propose(
       }
     }
   }
+  // Every candidate was tried in earlier iterations: the run ends with what it has.
+  if (by_selection.empty() && !feedback.tried.empty()) return std::vector<RankedCandidate>{};
   if (by_selection.empty()) {
     return RetrievalError(absl::StrCat(
         "no prompt cells found for ", query.cell_type_name.value_or(query.cell_type_query),
         query.perturbation_resolved ? absl::StrCat(" and ", *query.perturbation_resolved) : "",
         " in the atlas ", inputs.atlas.name(), " by the strategies ",
-        absl::StrJoin(
-            order, ", ",
-            [](std::string* out, PromptStrategyKind k) { out->append(std::string(EnumName(k))); }),
-        feedback.tried.empty() ? "" : " (excluding prompts tried in earlier iterations)"));
+        absl::StrJoin(order, ", ", [](std::string* out, PromptStrategyKind k) {
+          out->append(std::string(EnumName(k)));
+        })));
   }
   std::vector<RankedCandidate> pool;
   for (auto& [key, entry] : by_selection) pool.push_back(std::move(entry));

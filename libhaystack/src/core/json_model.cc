@@ -283,6 +283,10 @@ void WriteJson(JsonWriter& w, const DeSummary& v) {
     WriteMember(w, "n_treatment_cells", v.n_treatment_cells);
     WriteMember(w, "n_control_cells", v.n_control_cells);
     WriteMember(w, "n_genes_tested", v.n_genes_tested);
+    WriteMember(w, "n_genes_filtered", v.n_genes_filtered);
+    WriteMember(w, "design", v.design);
+    WriteMember(w, "n_units", v.n_units);
+    WriteMember(w, "caveats", v.caveats);
     WriteMember(w, "n_up", v.n_up);
     WriteMember(w, "n_down", v.n_down);
     WriteMember(w, "lfc_threshold", v.lfc_threshold);
@@ -302,6 +306,10 @@ absl::Status ReadJson(const JsonValue& v, std::string_view path, DeSummary* out)
   HAYSTACK_RETURN_IF_ERROR(r.Optional("n_treatment_cells", &out->n_treatment_cells));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("n_control_cells", &out->n_control_cells));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("n_genes_tested", &out->n_genes_tested));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("n_genes_filtered", &out->n_genes_filtered));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("design", &out->design));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("n_units", &out->n_units));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("caveats", &out->caveats));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("n_up", &out->n_up));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("n_down", &out->n_down));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("lfc_threshold", &out->lfc_threshold));
@@ -324,6 +332,7 @@ void WriteJson(JsonWriter& w, const EnrichedPathway& v) {
     WriteMember(w, "p_value", v.p_value);
     WriteMember(w, "adjusted_p_value", v.adjusted_p_value);
     WriteMember(w, "genes", v.genes);
+    WriteMember(w, "aliases", v.aliases);
   });
 }
 
@@ -340,6 +349,7 @@ absl::Status ReadJson(const JsonValue& v, std::string_view path, EnrichedPathway
   HAYSTACK_RETURN_IF_ERROR(r.Optional("p_value", &out->p_value));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("adjusted_p_value", &out->adjusted_p_value));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("genes", &out->genes));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("aliases", &out->aliases));
   return absl::OkStatus();
 }
 
@@ -447,7 +457,7 @@ absl::Status ReadJson(const JsonValue& v, std::string_view path, GroundingScore*
   HAYSTACK_RETURN_IF_ERROR(r.Optional("target_activation", &out->target_activation));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("literature_support", &out->literature_support));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("network_coherence", &out->network_coherence));
-  HAYSTACK_RETURN_IF_ERROR(r.Required("composite_score", &out->composite_score));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("composite_score", &out->composite_score));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("composite_raw", &out->composite_raw));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("confidence_penalty", &out->confidence_penalty));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("control_strategy", &out->control_strategy));
@@ -467,7 +477,7 @@ absl::Status ReadJson(const JsonValue& v, std::string_view path, ObservationalGr
   HAYSTACK_RETURN_IF_ERROR(r.Optional("tissue_signature_match", &out->tissue_signature_match));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("donor_effect_capture", &out->donor_effect_capture));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("cell_type_coherence", &out->cell_type_coherence));
-  HAYSTACK_RETURN_IF_ERROR(r.Required("composite_score", &out->composite_score));
+  HAYSTACK_RETURN_IF_ERROR(r.Optional("composite_score", &out->composite_score));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("composite_raw", &out->composite_raw));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("marker_genes_detected", &out->marker_genes_detected));
   HAYSTACK_RETURN_IF_ERROR(r.Optional("tissue_genes_detected", &out->tissue_genes_detected));

@@ -124,7 +124,7 @@ absl::Status Validate(const GroundingScore& s, std::string_view path) {
   HAYSTACK_RETURN_IF_ERROR(CheckScore(path, "target_activation", s.target_activation));
   HAYSTACK_RETURN_IF_ERROR(CheckScore(path, "literature_support", s.literature_support));
   HAYSTACK_RETURN_IF_ERROR(CheckScore(path, "network_coherence", s.network_coherence));
-  HAYSTACK_RETURN_IF_ERROR(CheckInt(path, "composite_score", s.composite_score, 1, 10));
+  HAYSTACK_RETURN_IF_ERROR(CheckScore(path, "composite_score", s.composite_score));
   return CheckComponents(path, s.components);
 }
 
@@ -133,7 +133,7 @@ absl::Status Validate(const ObservationalGroundingScore& s, std::string_view pat
   HAYSTACK_RETURN_IF_ERROR(CheckScore(path, "tissue_signature_match", s.tissue_signature_match));
   HAYSTACK_RETURN_IF_ERROR(CheckScore(path, "donor_effect_capture", s.donor_effect_capture));
   HAYSTACK_RETURN_IF_ERROR(CheckScore(path, "cell_type_coherence", s.cell_type_coherence));
-  HAYSTACK_RETURN_IF_ERROR(CheckInt(path, "composite_score", s.composite_score, 1, 10));
+  HAYSTACK_RETURN_IF_ERROR(CheckScore(path, "composite_score", s.composite_score));
   return CheckComponents(path, s.components);
 }
 
@@ -141,7 +141,7 @@ absl::Status Validate(const AnyGroundingScore& s, std::string_view path) {
   return std::visit([&](const auto& score) { return Validate(score, path); }, s);
 }
 
-int CompositeScore(const AnyGroundingScore& s) {
+std::optional<int> CompositeScore(const AnyGroundingScore& s) {
   return std::visit([](const auto& score) { return score.composite_score; }, s);
 }
 

@@ -237,22 +237,37 @@ absl::StatusOr<std::shared_ptr<const InteractionNetwork>> InMemoryKnowledgeBase:
 
 absl::StatusOr<std::vector<CoCitation>> InMemoryKnowledgeBase::CoCitations(
     const std::vector<std::string>& query_genes, const std::vector<std::string>& genes) const {
+  // Papers above the cut-off are left out, as SqliteKnowledgeBase does.
+  std::map<std::string, int64_t> genes_per_paper;
+  for (const auto& [gene, pubs] : publications_) {
+    for (const auto& pub : std::set<std::string>(pubs.begin(), pubs.end())) ++genes_per_paper[pub];
+  }
+  auto kept = [&](const std::string& pub) {
+    return genes_per_paper[pub] <= kMaxGenesPerPublication;
+  };
   std::set<std::string> corpus;
-  for (const auto& [gene, pubs] : publications_) corpus.insert(pubs.begin(), pubs.end());
+  for (const auto& [pub, n] : genes_per_paper) {
+    if (n <= kMaxGenesPerPublication) corpus.insert(pub);
+  }
   std::set<std::string> query_pubs;
   for (const auto& q : query_genes) {
     if (auto it = publications_.find(q); it != publications_.end()) {
-      query_pubs.insert(it->second.begin(), it->second.end());
+      for (const auto& pub : it->second) {
+        if (kept(pub)) query_pubs.insert(pub);
+      }
     }
   }
-  const double corpus_size = std::max<double>(1, static_cast<double>(corpus.size()));
+  const int64_t corpus_size = std::max<int64_t>(1, static_cast<int64_t>(corpus.size()));
   std::vector<CoCitation> out;
   for (const auto& gene : genes) {
     CoCitation c;
     c.gene = gene;
+    c.query_publications = static_cast<int64_t>(query_pubs.size());
+    c.corpus_publications = corpus_size;
     if (auto it = publications_.find(gene); it != publications_.end()) {
-      c.gene_publications = static_cast<int64_t>(it->second.size());
-      for (const auto& pub : it->second) {
+      for (const auto& pub : std::set<std::string>(it->second.begin(), it->second.end())) {
+        if (!kept(pub)) continue;
+        ++c.gene_publications;
         if (query_pubs.count(pub) > 0) {
           ++c.shared_publications;
           if (c.example_publication_ids.size() < 3) c.example_publication_ids.push_back(pub);
@@ -260,7 +275,7 @@ absl::StatusOr<std::vector<CoCitation>> InMemoryKnowledgeBase::CoCitations(
       }
     }
     c.expected_shared = static_cast<double>(c.gene_publications) *
-                        static_cast<double>(query_pubs.size()) / corpus_size;
+                        static_cast<double>(query_pubs.size()) / static_cast<double>(corpus_size);
     out.push_back(std::move(c));
   }
   return out;

@@ -401,6 +401,12 @@ absl::Status KnowledgeImporter::Finish() {
     HAYSTACK_RETURN_IF_ERROR(db_->Exec(
         "INSERT OR REPLACE INTO kb_meta SELECT 'publication_corpus', COUNT(DISTINCT pmid) FROM "
         "publications"));
+    // The papers linked to many genes, so that co-citation can leave them out cheaply (the
+    // cut-off is applied when reading; the few thousand papers above 10 genes are kept).
+    HAYSTACK_RETURN_IF_ERROR(db_->Exec("DELETE FROM publication_sizes"));
+    HAYSTACK_RETURN_IF_ERROR(db_->Exec(
+        "INSERT INTO publication_sizes SELECT pmid, COUNT(*) FROM publications GROUP BY pmid "
+        "HAVING COUNT(*) > 10"));
     return db_->Exec("INSERT OR REPLACE INTO kb_meta VALUES ('finished', '1')");
   });
 }

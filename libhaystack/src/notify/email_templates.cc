@@ -77,6 +77,10 @@ std::string TerminationText(TerminationReason reason) {
       return "the run was cancelled";
     case TerminationReason::kError:
       return "the run stopped on an error";
+    case TerminationReason::kCandidatesExhausted:
+      return "every prompt candidate was tried; the best iteration is reported";
+    case TerminationReason::kUnscored:
+      return "the prediction could not be scored (no grounding evidence was available)";
   }
   return "";
 }

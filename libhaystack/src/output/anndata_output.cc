@@ -142,11 +142,16 @@ absl::StatusOr<AnnData> BuildOutputAnnData(const Run& run, const PredictionOutpu
        {}}));
   HAYSTACK_RETURN_IF_ERROR(data.obs.AddColumn(
       {"iteration", std::vector<int64_t>(n_obs, best ? best->iteration_number : 0), {}}));
-  HAYSTACK_RETURN_IF_ERROR(data.obs.AddColumn(
-      {"grounding_score",
-       std::vector<int64_t>(
-           n_obs, run.final_score.value_or(best ? CompositeScore(best->grounding_score) : 0)),
-       {}}));
+  // Nullable (pandas Int64): an unscored run has no score, not a made-up one.
+  std::optional<int> score = run.final_score;
+  if (!score && best) score = CompositeScore(best->grounding_score);
+  DataFrameColumn score_column{"grounding_score", std::vector<int64_t>(n_obs, 0), std::nullopt};
+  if (score) {
+    score_column.values = std::vector<int64_t>(n_obs, *score);
+  } else {
+    score_column.mask = std::vector<bool>(n_obs, true);
+  }
+  HAYSTACK_RETURN_IF_ERROR(data.obs.AddColumn(std::move(score_column)));
 
   // var: what the DE step said about each gene.
   std::map<std::string, const DeGene*> de;
@@ -201,7 +206,9 @@ absl::StatusOr<AnnData> BuildOutputAnnData(const Run& run, const PredictionOutpu
   for (const auto& it : run.iterations) {
     UnsValue::Dict record;
     record["iteration"] = int64_t{it.iteration_number};
-    record["grounding_score"] = int64_t{CompositeScore(it.grounding_score)};
+    if (const std::optional<int> s = CompositeScore(it.grounding_score)) {
+      record["grounding_score"] = int64_t{*s};  // absent when the iteration was unscored
+    }
     record["prompt_strategy"] = std::string(EnumName(it.selected_prompt.strategy));
     record["control_strategy"] = std::string(EnumName(it.control_strategy));
     record["duration_seconds"] = it.duration_seconds;
@@ -214,6 +221,17 @@ absl::StatusOr<AnnData> BuildOutputAnnData(const Run& run, const PredictionOutpu
   return data;
 }
 
+namespace {
+
+// output.h5ad as every run artifact is stored (CSR when smaller, gzip), into a private file.
+H5adWriteOptions OutputWriteOptions() {
+  H5adWriteOptions options = CompactH5adWriteOptions();
+  options.atomic = false;
+  return options;
+}
+
+}  // namespace
+
 absl::StatusOr<ArtifactInfo> StoreOutputAnnData(const AnnData& data, std::string_view run_id,
                                                 ArtifactStore& store) {
   // The HDF5 library writes files, so the bytes pass through a private temporary file.
@@ -221,7 +239,7 @@ absl::StatusOr<ArtifactInfo> StoreOutputAnnData(const AnnData& data, std::string
       std::filesystem::temp_directory_path() /
       absl::StrCat("haystack-output-", ::getpid(), "-", EntropyBits(), ".h5ad");
   Cleanup cleanup{temp};
-  HAYSTACK_RETURN_IF_ERROR(WriteH5ad(data, temp.string(), H5adWriteOptions{.atomic = false}));
+  HAYSTACK_RETURN_IF_ERROR(WriteH5ad(data, temp.string(), OutputWriteOptions()));
   std::ifstream in(temp, std::ios::binary);
   std::ostringstream bytes;
   bytes << in.rdbuf();
@@ -244,7 +262,7 @@ absl::StatusOr<ArtifactInfo> StoreOutputAnnData(const AnnData& data, std::string
     // Our object through the same encoder and reader, so both sides are compared as stored.
     const std::filesystem::path ours = temp.string() + ".ours";
     Cleanup cleanup_ours{ours};
-    HAYSTACK_RETURN_IF_ERROR(WriteH5ad(data, ours.string(), H5adWriteOptions{.atomic = false}));
+    HAYSTACK_RETURN_IF_ERROR(WriteH5ad(data, ours.string(), OutputWriteOptions()));
     return ReadH5ad(ours.string());
   }());
   if (!SameContent(existing_data, encoded)) return stored.status();

@@ -16,8 +16,8 @@ const IterationRecord* BestIteration(const Run& run) {
   }
   const IterationRecord* best = nullptr;
   for (const auto& it : run.iterations) {
-    if (best == nullptr ||
-        CompositeScore(it.grounding_score) > CompositeScore(best->grounding_score)) {
+    if (best == nullptr || CompositeScore(it.grounding_score).value_or(0) >
+                               CompositeScore(best->grounding_score).value_or(0)) {
       best = &it;
     }
   }
@@ -55,6 +55,10 @@ std::string Pretty(std::string_view snake) {
 
 }  // namespace
 
+std::string ScoreText(std::optional<int> score, std::string_view absent) {
+  return score ? absl::StrCat(*score, "/10") : std::string(absent);
+}
+
 std::string TerminationSentence(TerminationReason reason) {
   switch (reason) {
     case TerminationReason::kConverged:
@@ -67,6 +71,12 @@ std::string TerminationSentence(TerminationReason reason) {
       return "cancelled at the user's request";
     case TerminationReason::kError:
       return "stopped on an error";
+    case TerminationReason::kCandidatesExhausted:
+      return "candidates exhausted: every prompt candidate was tried; the best iteration is "
+             "reported";
+    case TerminationReason::kUnscored:
+      return "unscored: no grounding component could be scored; the predictions are reported "
+             "without a score";
   }
   return "";
 }

@@ -10,6 +10,7 @@ namespace haystack {
 namespace {
 
 using output_internal::FormatNumber;
+using output_internal::ScoreText;
 
 std::string H(std::string_view text) { return HtmlEscape(text); }
 
@@ -17,8 +18,6 @@ template <class Enum>
 std::string Name(Enum value) {
   return std::string(EnumName(value));
 }
-
-std::string Score(std::optional<int> score) { return score ? absl::StrCat(*score, "/10") : "n/a"; }
 
 constexpr char kStyle[] = R"(
 :root { color-scheme: light; }
@@ -93,8 +92,12 @@ std::string RenderReportHtml(const RunReportInput& input) {
     absl::StrAppend(&h, "</ul>\n");
   }
 
-  absl::StrAppend(&h, "<h2>Results Summary</h2>\n<p><span class=\"score\">", Score(c.final_score),
+  absl::StrAppend(&h, "<h2>Results Summary</h2>\n<p><span class=\"score\">",
+                  c.final_score || !c.best ? ScoreText(c.final_score, "n/a") : "unscored",
                   "</span> final grounding score");
+  if (!c.final_score && c.best) {
+    absl::StrAppend(&h, " (no grounding component could be scored)");
+  }
   if (input.score_threshold) absl::StrAppend(&h, " (threshold ", *input.score_threshold, ")");
   absl::StrAppend(&h,
                   "</p>\n<ul>\n<li>Task type: ", c.task_type.empty() ? "unknown" : H(c.task_type),
@@ -105,7 +108,9 @@ std::string RenderReportHtml(const RunReportInput& input) {
   if (run.iterations.size() > 0) {
     std::vector<std::pair<int, int>> series;
     for (const auto& it : run.iterations) {
-      series.emplace_back(it.iteration_number, CompositeScore(it.grounding_score));
+      if (const std::optional<int> s = CompositeScore(it.grounding_score)) {
+        series.emplace_back(it.iteration_number, *s);
+      }
     }
     absl::StrAppend(&h, output_internal::ScorePlotSvg(series, input.score_threshold));
   }
@@ -133,8 +138,8 @@ std::string RenderReportHtml(const RunReportInput& input) {
                     "<thead><tr><th scope=\"col\">Component</th><th scope=\"col\">Score</th>"
                     "<th scope=\"col\">Notes</th></tr></thead>\n<tbody>\n");
     for (const auto& row : c.scores) {
-      absl::StrAppend(&h, "<tr><th scope=\"row\">", H(row.component), "</th><td>", Score(row.score),
-                      "</td><td>", H(row.note), "</td></tr>\n");
+      absl::StrAppend(&h, "<tr><th scope=\"row\">", H(row.component), "</th><td>",
+                      ScoreText(row.score, "n/a"), "</td><td>", H(row.note), "</td></tr>\n");
     }
     absl::StrAppend(&h, "</tbody>\n</table>\n");
   }
@@ -164,7 +169,19 @@ std::string RenderReportHtml(const RunReportInput& input) {
       absl::StrAppend(&h, "<p>Compared ", c.de->n_treatment_cells, " predicted cells with ",
                       c.de->n_control_cells, " control cells (", H(c.de->control_source), ", ",
                       Name(c.de->method), ", ", Name(c.de->correction), "); ", c.de->n_up, " up, ",
-                      c.de->n_down, " down of ", c.de->n_genes_tested, " genes tested.</p>\n");
+                      c.de->n_down, " down of ", c.de->n_genes_tested, " genes tested (",
+                      c.de->n_genes_filtered, " detected in too few cells were not tested).</p>\n");
+      if (!c.de->design.empty()) {
+        absl::StrAppend(&h, "<p><strong>What a p-value's n is</strong>: ", H(c.de->design),
+                        ".</p>\n");
+      }
+      if (!c.de->caveats.empty()) {
+        absl::StrAppend(&h, "<ul>\n");
+        for (const std::string& caveat : c.de->caveats) {
+          absl::StrAppend(&h, "<li><em>Caveat</em>: ", H(caveat), "</li>\n");
+        }
+        absl::StrAppend(&h, "</ul>\n");
+      }
       if (!c.up.empty() || !c.down.empty()) {
         absl::StrAppend(&h, output_internal::VolcanoPlotSvg(c.up, c.down, c.de->lfc_threshold,
                                                             c.de->pval_threshold));
@@ -207,8 +224,9 @@ std::string RenderReportHtml(const RunReportInput& input) {
     for (const auto& it : run.iterations) {
       absl::StrAppend(&h, "<tr><td>", it.iteration_number, "</td><td>",
                       Name(it.selected_prompt.strategy), "</td><td>",
-                      CompositeScore(it.grounding_score), "/10</td><td>", Name(it.control_strategy),
-                      "</td><td>", FormatNumber(it.duration_seconds), "</td></tr>\n");
+                      ScoreText(CompositeScore(it.grounding_score), "unscored"), "</td><td>",
+                      Name(it.control_strategy), "</td><td>", FormatNumber(it.duration_seconds),
+                      "</td></tr>\n");
     }
     absl::StrAppend(&h, "</tbody>\n</table>\n");
   }

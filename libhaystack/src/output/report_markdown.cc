@@ -8,6 +8,7 @@ namespace haystack {
 namespace {
 
 using output_internal::FormatNumber;
+using output_internal::ScoreText;
 
 std::string E(std::string_view text) { return MarkdownEscape(text); }
 
@@ -29,8 +30,6 @@ std::string QuoteBlock(std::string_view text) {
   }
   return out;
 }
-
-std::string Score(std::optional<int> score) { return score ? absl::StrCat(*score, "/10") : "n/a"; }
 
 }  // namespace
 
@@ -62,7 +61,9 @@ std::string RenderReportMarkdown(const RunReportInput& input) {
 
   absl::StrAppend(&md, "## Results Summary\n\n");
   absl::StrAppend(&md, "- **Task Type**: ", c.task_type.empty() ? "unknown" : E(c.task_type), "\n");
-  absl::StrAppend(&md, "- **Final Score**: ", Score(c.final_score));
+  absl::StrAppend(&md, "- **Final Score**: ",
+                  c.final_score || !c.best ? ScoreText(c.final_score, "n/a")
+                                           : "unscored (no grounding component could be scored)");
   if (input.score_threshold) absl::StrAppend(&md, " (threshold ", *input.score_threshold, ")");
   absl::StrAppend(&md, "\n- **Iterations**: ", run.iterations.size(), "\n");
   if (c.best) absl::StrAppend(&md, "- **Best iteration**: ", c.best->iteration_number, "\n");
@@ -84,8 +85,8 @@ std::string RenderReportMarkdown(const RunReportInput& input) {
   } else {
     absl::StrAppend(&md, "| Component | Score | Notes |\n|---|---|---|\n");
     for (const auto& row : c.scores) {
-      absl::StrAppend(&md, "| ", E(row.component), " | ", Score(row.score), " | ", E(row.note),
-                      " |\n");
+      absl::StrAppend(&md, "| ", E(row.component), " | ", ScoreText(row.score, "n/a"), " | ",
+                      E(row.note), " |\n");
     }
   }
 
@@ -107,7 +108,15 @@ std::string RenderReportMarkdown(const RunReportInput& input) {
       absl::StrAppend(&md, "Compared ", c.de->n_treatment_cells, " predicted cells with ",
                       c.de->n_control_cells, " control cells (", E(c.de->control_source), ", ",
                       Name(c.de->method), ", ", Name(c.de->correction), "); ", c.de->n_up, " up, ",
-                      c.de->n_down, " down of ", c.de->n_genes_tested, " genes tested.\n\n");
+                      c.de->n_down, " down of ", c.de->n_genes_tested, " genes tested (",
+                      c.de->n_genes_filtered, " detected in too few cells were not tested).\n\n");
+      if (!c.de->design.empty()) {
+        absl::StrAppend(&md, "**What a p-value's n is**: ", E(c.de->design), ".\n\n");
+      }
+      for (const std::string& caveat : c.de->caveats) {
+        absl::StrAppend(&md, "- *Caveat*: ", E(caveat), "\n");
+      }
+      if (!c.de->caveats.empty()) absl::StrAppend(&md, "\n");
     }
     auto genes = [&md](std::string_view title, const std::vector<const DeGene*>& detailed,
                        const std::vector<std::string>& names) {
@@ -135,7 +144,7 @@ std::string RenderReportMarkdown(const RunReportInput& input) {
                     "|---|---|---|---|---|\n");
     for (const auto& it : run.iterations) {
       absl::StrAppend(&md, "| ", it.iteration_number, " | ", Name(it.selected_prompt.strategy),
-                      " | ", CompositeScore(it.grounding_score), "/10 | ",
+                      " | ", ScoreText(CompositeScore(it.grounding_score), "unscored"), " | ",
                       Name(it.control_strategy), " | ", FormatNumber(it.duration_seconds), " |\n");
     }
   }

@@ -1,15 +1,16 @@
 #include "haystack/scoring/differential_expression.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <numeric>
-#include <thread>
 
 #include "fmt/format.h"
 #include "haystack/core/error.h"
+#include "haystack/core/parallel.h"
 #include "haystack/scoring/multiple_testing.h"
+#include "internal/de_calls.h"
 #include "internal/gene_column.h"
+#include "internal/input_checks.h"
 
 namespace haystack::scoring {
 namespace {
@@ -24,16 +25,8 @@ constexpr int64_t kBlockGenes = 128;
 
 absl::Status CheckInput(const ExpressionMatrix& m, std::string_view what, size_t n_genes,
                         int min_cells) {
-  if (absl::Status s = Validate(m); !s.ok()) {
-    return EvaluationError(fmt::format("{} matrix is invalid: {}", what, std::string(s.message())));
-  }
-  if (Cols(m) != static_cast<int64_t>(n_genes)) {
-    return EvaluationError(fmt::format(
-        "{} matrix has {} gene columns but {} gene symbols were given", what, Cols(m), n_genes));
-  }
-  if (absl::Status s = CheckFinite(m, what); !s.ok()) {
-    return EvaluationError(fmt::format("differential expression: {}", std::string(s.message())));
-  }
+  HAYSTACK_RETURN_IF_ERROR(
+      scoring_internal::CheckExpressionMatrix(m, what, n_genes, "differential expression"));
   if (Rows(m) < min_cells) {
     return MakeError(ErrorKind::kEvaluation, absl::StatusCode::kFailedPrecondition,
                      fmt::format("{} group has {} cells, fewer than the minimum of {} cells per "
@@ -41,19 +34,6 @@ absl::Status CheckInput(const ExpressionMatrix& m, std::string_view what, size_t
                                  what, Rows(m), min_cells));
   }
   return absl::OkStatus();
-}
-
-double Log2FoldChange(double mean_treated, double mean_control) {
-  return std::log2((std::expm1(mean_treated) + 1e-9) / (std::expm1(mean_control) + 1e-9));
-}
-
-std::vector<DeGene> Top(const DeResult& r, const std::vector<std::string>& names, size_t n) {
-  std::vector<DeGene> top;
-  for (size_t i = 0; i < names.size() && i < n; ++i) {
-    const auto g = static_cast<size_t>(r.IndexOf(names[i]));
-    top.push_back({names[i], r.log2_fold_change[g], r.p_value[g], r.adjusted_p_value[g]});
-  }
-  return top;
 }
 
 }  // namespace
@@ -80,6 +60,10 @@ std::vector<size_t> RankedDeGenes(const DeResult& de) {
   return idx;
 }
 
+double Log2FoldChange(double mean_expression_treated, double mean_expression_control) {
+  return std::log2(mean_expression_treated + 1) - std::log2(mean_expression_control + 1);
+}
+
 std::string_view ControlSourceName(ControlStrategy strategy) {
   return strategy == ControlStrategy::kQueryAsControl ? "query_cells" : "control_predictions";
 }
@@ -100,74 +84,45 @@ absl::StatusOr<DeResult> RunDifferentialExpression(const ExpressionMatrix& treat
   const int64_t n_genes = static_cast<int64_t>(genes.size());
   const int64_t n1 = Rows(treated);
   const int64_t n2 = Rows(control);
-  DeResult r;
-  r.genes.assign(genes.begin(), genes.end());
-  r.statistic.assign(genes.size(), 0);
-  r.p_value.assign(genes.size(), 1);
-  r.log2_fold_change.assign(genes.size(), 0);
-  r.mean_treated.assign(genes.size(), 0);
-  r.mean_control.assign(genes.size(), 0);
+  DeResult r = scoring_internal::UntestedDeResult(genes);
 
   const int64_t n_blocks = (n_genes + kBlockGenes - 1) / kBlockGenes;
-  int threads = options.threads > 0
-                    ? options.threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, n_blocks)));
-  std::atomic<int64_t> next_block{0};
-  auto worker = [&] {
-    std::vector<GeneColumn> columns(static_cast<size_t>(kBlockGenes));
-    for (int64_t block = next_block++; block < n_blocks; block = next_block++) {
-      const int64_t begin = block * kBlockGenes;
-      const int64_t end = std::min(n_genes, begin + kBlockGenes);
-      const std::span<GeneColumn> span(columns.data(), static_cast<size_t>(end - begin));
-      for (GeneColumn& c : span) c.Clear();
-      GatherColumns(treated, begin, end, /*treated=*/true, span);
-      GatherColumns(control, begin, end, /*treated=*/false, span);
-      for (int64_t g = begin; g < end; ++g) {
-        GeneColumn& column = span[static_cast<size_t>(g - begin)];
-        const auto i = static_cast<size_t>(g);
-        r.mean_treated[i] = column.sum_treated / static_cast<double>(n1);
-        r.mean_control[i] = column.sum_control / static_cast<double>(n2);
-        r.log2_fold_change[i] = Log2FoldChange(r.mean_treated[i], r.mean_control[i]);
-        const GeneTest test =
-            config.test_method == DeTestMethod::kTTest
-                ? scoring_internal::WelchTest(column, n1, n2)
-                : scoring_internal::WilcoxonTest(column, n1, n2, config.wilcoxon_convention);
-        r.statistic[i] = test.statistic;
-        r.p_value[i] = test.p_value;
-      }
+  const int threads = static_cast<int>(
+      std::min<int64_t>(ResolveThreadCount(options.threads), std::max<int64_t>(1, n_blocks)));
+  // One reusable block of columns per worker: a thread allocates only while its buffers grow.
+  std::vector<std::vector<GeneColumn>> scratch(
+      static_cast<size_t>(threads), std::vector<GeneColumn>(static_cast<size_t>(kBlockGenes)));
+  ParallelFor(n_blocks, threads, [&](int64_t block, int worker) {
+    std::vector<GeneColumn>& columns = scratch[static_cast<size_t>(worker)];
+    const int64_t begin = block * kBlockGenes;
+    const int64_t end = std::min(n_genes, begin + kBlockGenes);
+    const std::span<GeneColumn> span(columns.data(), static_cast<size_t>(end - begin));
+    for (GeneColumn& c : span) c.Clear();
+    GatherColumns(treated, begin, end, /*treated=*/true, span);
+    GatherColumns(control, begin, end, /*treated=*/false, span);
+    for (int64_t g = begin; g < end; ++g) {
+      GeneColumn& column = span[static_cast<size_t>(g - begin)];
+      const auto i = static_cast<size_t>(g);
+      r.mean_treated[i] = column.sum_treated / static_cast<double>(n1);
+      r.mean_control[i] = column.sum_control / static_cast<double>(n2);
+      r.log2_fold_change[i] = Log2FoldChange(column.expression_treated / static_cast<double>(n1),
+                                             column.expression_control / static_cast<double>(n2));
+      r.tested[i] = scoring_internal::Detected(column.nnz_treated, n1, column.nnz_control, n2,
+                                               options.min_detection_fraction);
+      if (!r.tested[i]) continue;
+      const GeneTest test =
+          config.test_method == DeTestMethod::kTTest
+              ? scoring_internal::WelchTest(column, n1, n2)
+              : scoring_internal::WilcoxonTest(column, n1, n2, config.wilcoxon_convention);
+      r.statistic[i] = test.statistic;
+      r.p_value[i] = test.p_value;
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+  });
 
-  r.adjusted_p_value = AdjustPValues(r.p_value, config.correction_method);
-  r.is_de.assign(genes.size(), 0);
-  for (size_t i = 0; i < genes.size(); ++i) {
-    r.is_de[i] = r.adjusted_p_value[i] <= config.pval_threshold &&
-                 std::fabs(r.log2_fold_change[i]) >= config.lfc_threshold;
-  }
-  const std::vector<size_t> de = RankedDeGenes(r);
-  for (size_t i : de) (r.log2_fold_change[i] > 0 ? r.up : r.down).push_back(r.genes[i]);
-
-  DeSummary& s = r.summary;
-  s.method = config.test_method;
-  s.convention = config.wilcoxon_convention;
-  s.correction = config.correction_method;
-  s.treatment_source = options.treatment_source;
-  s.control_source = options.control_source;
-  s.n_treatment_cells = n1;
-  s.n_control_cells = n2;
-  s.n_genes_tested = n_genes;
-  s.n_up = static_cast<int64_t>(r.up.size());
-  s.n_down = static_cast<int64_t>(r.down.size());
-  s.lfc_threshold = config.lfc_threshold;
-  s.pval_threshold = config.pval_threshold;
-  const size_t top_n = static_cast<size_t>(std::max(0, options.top_n));
-  s.top_up = Top(r, r.up, top_n);
-  s.top_down = Top(r, r.down, top_n);
+  scoring_internal::FinishDe(r, options, n1, n2);
+  r.summary.design = fmt::format(
+      "{} over cells as replicates ({} vs {} cells)",
+      config.test_method == DeTestMethod::kTTest ? "Welch t-test" : "Wilcoxon rank-sum", n1, n2);
   return r;
 }
 

@@ -11,7 +11,7 @@
 namespace haystack::scoring {
 namespace {
 
-// A component counts as low at 5 or below: the neutral literature score and anything under it.
+// A component counts as low at 5 or below.
 constexpr int kLowScore = 5;
 
 bool Low(const ScoreComponent& c) { return c.score.has_value() && *c.score <= kLowScore; }
@@ -44,10 +44,10 @@ std::vector<std::string> Suggestions(const GroundingScore& s, const Perturbation
           "The DE genes do not form connected modules ({}); the response looks diffuse. Use "
           "fewer, more homogeneous prompt cells (direct or donor_context strategies).",
           c.rationale));
-    } else if (c.name == "literature_support" && *c.score < kLowScore) {
+    } else if (c.name == "literature_support") {
       out.push_back(fmt::format(
-          "The prediction contradicts curated knowledge about {} ({}). Review the prompt "
-          "cells' condition labels and prefer prompts from another dataset.",
+          "Few of the top DE genes are known in the literature alongside {} ({}). Prefer "
+          "prompts with the exact perturbation (direct) or its mechanism (mechanistic).",
           name, c.rationale));
     }
   }
@@ -67,6 +67,61 @@ std::vector<std::string> Suggestions(const GroundingScore& s, const Perturbation
   return out;
 }
 
+const char kUnresolved[] = "the perturbation is not in the knowledge base";
+
+ScoreComponent Unavailable(std::string name, double weight, std::string reason) {
+  ScoreComponent c{std::move(name), std::nullopt, weight, "", std::move(reason)};
+  c.rationale = "not scored: " + c.unavailable_reason;
+  return c;
+}
+
+ScoreComponent PathwayComponent(const PerturbationalInputs& in,
+                                const PerturbationalOptions& options) {
+  if (in.perturbation == nullptr) {
+    return Unavailable("pathway_coherence", kPathwayWeight, kUnresolved);
+  }
+  if (in.enrichment == nullptr) {
+    return Unavailable("pathway_coherence", kPathwayWeight, in.enrichment_unavailable_reason);
+  }
+  return PathwayCoherence(in.enrichment, in.perturbation->expected_pathways, options);
+}
+
+ScoreComponent LiteratureComponent(const KnowledgeBase& kb, const PerturbationalInputs& in,
+                                   const PerturbationalOptions& options,
+                                   std::vector<LiteratureEvidence>& evidence) {
+  constexpr const char* kName = "literature_support";
+  if (!in.enable_literature) {
+    return Unavailable(kName, kLiteratureWeight, "literature search is disabled for this run");
+  }
+  if (in.perturbation == nullptr) return Unavailable(kName, kLiteratureWeight, kUnresolved);
+  std::vector<std::string> query = in.perturbation->targets;
+  query.push_back(in.perturbation->name);
+  std::vector<std::string> top;
+  for (size_t i : RankedDeGenes(*in.de)) {
+    if (static_cast<int>(top.size()) >= options.literature_genes) break;
+    top.push_back(in.de->genes[i]);
+  }
+  auto co = kb.CoCitations(query, top);
+  if (!co.ok()) {
+    return Unavailable(
+        kName, kLiteratureWeight,
+        fmt::format("the literature source failed: {}", std::string(co.status().message())));
+  }
+  LiteratureAssessment a = LiteratureSupport(*in.perturbation, *co);
+  evidence = std::move(a.evidence);
+  return std::move(a.component);
+}
+
+ScoreComponent NetworkComponent(const KnowledgeBase& kb, const DeResult& de,
+                                const PerturbationalOptions& options) {
+  auto net = kb.Network();
+  if (net.ok() && *net != nullptr) return NetworkCoherence(de, **net, options);
+  return Unavailable("network_coherence", kNetworkWeight,
+                     net.ok() ? "no interaction network is available"
+                              : fmt::format("the interaction network failed to load: {}",
+                                            std::string(net.status().message())));
+}
+
 }  // namespace
 
 absl::StatusOr<GroundingScore> ScorePerturbational(const KnowledgeBase& kb,
@@ -76,7 +131,6 @@ absl::StatusOr<GroundingScore> ScorePerturbational(const KnowledgeBase& kb,
     return EvaluationError("grounding score: no differential-expression result was given");
   }
   const DeResult& de = *inputs.de;
-  const Perturbation* perturbation = inputs.perturbation;
   GroundingScore s;
   s.control_strategy = inputs.control_strategy;
   s.de_summary = de.summary;
@@ -87,65 +141,12 @@ absl::StatusOr<GroundingScore> ScorePerturbational(const KnowledgeBase& kb,
       if (p.adjusted_p_value <= options.pathway_alpha) s.enriched_pathways.push_back(p);
     }
   }
-  const std::string unresolved = "the perturbation is not in the knowledge base";
-
-  // Pathway coherence.
-  ScoreComponent pathway;
-  if (perturbation == nullptr) {
-    pathway = {"pathway_coherence", std::nullopt, kPathwayWeight, "not scored: " + unresolved,
-               unresolved};
-  } else if (inputs.enrichment == nullptr) {
-    pathway = {"pathway_coherence", std::nullopt, kPathwayWeight,
-               "not scored: " + inputs.enrichment_unavailable_reason,
-               inputs.enrichment_unavailable_reason};
-  } else {
-    pathway = PathwayCoherence(inputs.enrichment, perturbation->expected_pathways, options);
-  }
-
-  // Target activation.
-  ScoreComponent target = perturbation != nullptr
-                              ? TargetActivation(de, *perturbation)
-                              : ScoreComponent{"target_activation", std::nullopt, kTargetWeight,
-                                               "not scored: " + unresolved, unresolved};
-
-  // Literature support.
-  ScoreComponent literature{"literature_support", std::nullopt, kLiteratureWeight, "", ""};
-  if (!inputs.enable_literature) {
-    literature.unavailable_reason = "literature search is disabled for this run";
-  } else if (perturbation == nullptr) {
-    literature.unavailable_reason = unresolved;
-  } else {
-    std::vector<std::string> query = perturbation->targets;
-    query.push_back(perturbation->name);
-    std::vector<std::string> top;
-    for (size_t i : RankedDeGenes(de)) {
-      if (static_cast<int>(top.size()) >= options.literature_genes) break;
-      top.push_back(de.genes[i]);
-    }
-    auto co = kb.CoCitations(query, top);
-    if (co.ok()) {
-      LiteratureAssessment a = LiteratureSupport(de, *perturbation, *co);
-      literature = std::move(a.component);
-      s.literature_evidence = std::move(a.evidence);
-    } else {
-      literature.unavailable_reason =
-          fmt::format("the literature source failed: {}", std::string(co.status().message()));
-    }
-  }
-  if (!literature.score.has_value())
-    literature.rationale = "not scored: " + literature.unavailable_reason;
-
-  // Network coherence.
-  ScoreComponent network;
-  auto net = kb.Network();
-  if (net.ok() && *net != nullptr) {
-    network = NetworkCoherence(de, **net, options);
-  } else {
-    const std::string reason = net.ok() ? "no interaction network is available"
-                                        : fmt::format("the interaction network failed to load: {}",
-                                                      std::string(net.status().message()));
-    network = {"network_coherence", std::nullopt, kNetworkWeight, "not scored: " + reason, reason};
-  }
+  ScoreComponent pathway = PathwayComponent(inputs, options);
+  ScoreComponent target = inputs.perturbation != nullptr
+                              ? TargetActivation(de, *inputs.perturbation)
+                              : Unavailable("target_activation", kTargetWeight, kUnresolved);
+  ScoreComponent literature = LiteratureComponent(kb, inputs, options, s.literature_evidence);
+  ScoreComponent network = NetworkComponent(kb, de, options);
 
   s.pathway_coherence = pathway.score;
   s.target_activation = target.score;
@@ -158,7 +159,7 @@ absl::StatusOr<GroundingScore> ScorePerturbational(const KnowledgeBase& kb,
   s.composite_score = composite.score;
   s.composite_raw = composite.raw;
   s.confidence_penalty = composite.penalty;
-  s.improvement_suggestions = Suggestions(s, perturbation);
+  s.improvement_suggestions = Suggestions(s, inputs.perturbation);
   return s;
 }
 

@@ -11,6 +11,7 @@
 #include "haystack/core/random.h"
 #include "haystack/scoring/composite.h"
 #include "haystack/scoring/perturbational.h"
+#include "internal/distributions.h"
 
 namespace haystack::scoring {
 namespace {
@@ -59,12 +60,18 @@ ScoreComponent PathwayCoherence(const EnrichmentResult* enrichment,
                                    "bounds of the tested collections",
                                    fmt::join(expected_pathways, ", ")));
   }
-  // Rank of each set among the distinct sets, best entry (either direction) first.
+  // Rank of each set among the distinct sets of the coherence collections, best entry (either
+  // direction) first; an alias (a set identical to the one tested) shares its set's entry.
+  const auto& wanted = options.pathway_collections;
   std::map<std::string, std::pair<int, double>> rank_and_q;
+  int rank = 0;
   for (const EnrichedPathway& p : enrichment->pathways) {
-    if (rank_and_q.count(p.set_id) == 0) {
-      rank_and_q[p.set_id] = {static_cast<int>(rank_and_q.size()) + 1, p.adjusted_p_value};
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), p.collection) == wanted.end()) {
+      continue;
     }
+    if (rank_and_q.count(p.set_id) > 0) continue;
+    rank_and_q[p.set_id] = {++rank, p.adjusted_p_value};
+    for (const std::string& alias : p.aliases) rank_and_q.emplace(alias, rank_and_q[p.set_id]);
   }
   double best = 0;
   double sum = 0;
@@ -72,14 +79,14 @@ ScoreComponent PathwayCoherence(const EnrichmentResult* enrichment,
   for (const std::string& id : tested) {
     auto it = rank_and_q.find(id);
     if (it == rank_and_q.end()) continue;
-    const auto [rank, q] = it->second;
+    const auto [set_rank, q] = it->second;
     if (!(q <= options.pathway_alpha)) continue;
     const double significance = std::clamp(-std::log10(std::max(q, 1e-300)) / 4, 0.0, 1.0);
-    const double rank_credit = 1 / (1 + std::log2(static_cast<double>(rank)));
+    const double rank_credit = 1 / (1 + std::log2(static_cast<double>(set_rank)));
     const double s = significance * (0.5 + 0.5 * rank_credit);
     best = std::max(best, s);
     sum += s;
-    hits.push_back(fmt::format("{} (rank {}, adjusted p {:.2g})", id, rank, q));
+    hits.push_back(fmt::format("{} (rank {}, adjusted p {:.2g})", id, set_rank, q));
   }
   const double strength = 0.6 * best + 0.4 * sum / static_cast<double>(tested.size());
   ScoreComponent c;
@@ -87,9 +94,10 @@ ScoreComponent PathwayCoherence(const EnrichmentResult* enrichment,
   c.weight = kPathwayWeight;
   c.score = ScoreFromStrength(strength);
   c.rationale = fmt::format(
-      "{} of {} testable expected pathways enriched at adjusted p <= {}{}{}; strength {:.3f}",
-      hits.size(), tested.size(), options.pathway_alpha, hits.empty() ? "" : ": ",
-      fmt::join(hits, ", "), strength);
+      "{} of {} testable expected pathways enriched at adjusted p <= {} in {}{}{}; strength {:.3f}",
+      hits.size(), tested.size(), options.pathway_alpha,
+      wanted.empty() ? std::string("every collection") : fmt::format("{}", fmt::join(wanted, ", ")),
+      hits.empty() ? "" : ": ", fmt::join(hits, ", "), strength);
   return c;
 }
 
@@ -221,64 +229,55 @@ ScoreComponent NetworkCoherence(const DeResult& de, const InteractionNetwork& ne
   return c;
 }
 
-int LiteratureScore(int supports, int contradictions, bool directional_support) {
-  if (contradictions > 0 && contradictions >= supports) return supports == 0 ? 1 : 2;
-  if (contradictions > 0) return supports >= 3 ? 6 : 5;
-  if (supports == 0) return 5;  // no evidence is neutral (docs/scoring.md §3.4)
-  if (supports == 1) return 7;
-  if (supports == 2) return 8;
-  return supports >= 5 && directional_support ? 10 : 9;
+int LiteratureScore(int supported, int checked) {
+  if (checked <= 0) return 1;
+  return ScoreFromStrength(static_cast<double>(supported) /
+                           static_cast<double>(std::max(checked, kLiteratureMinDenominator)));
 }
 
-LiteratureAssessment LiteratureSupport(const DeResult& de, const Perturbation& perturbation,
+double CoCitationPValue(const CoCitation& cc) {
+  return scoring_internal::HypergeometricUpperTail(cc.shared_publications, cc.corpus_publications,
+                                                   cc.query_publications, cc.gene_publications);
+}
+
+LiteratureAssessment LiteratureSupport(const Perturbation& perturbation,
                                        const std::vector<CoCitation>& co_citations) {
   LiteratureAssessment out;
-  int supports = 0;
-  int contradictions = 0;
-  bool directional = false;
+  int supported = 0;
+  std::vector<std::string> names;
   for (const CoCitation& cc : co_citations) {
-    if (cc.shared_publications >= 2 && cc.shared_publications >= 2 * cc.expected_shared) {
-      ++supports;
+    const double p = CoCitationPValue(cc);
+    if (cc.shared_publications >= 2 && p <= kCoCitationAlpha) {
+      ++supported;
+      names.push_back(cc.gene);
       out.evidence.push_back(
           {cc.gene, "supports_prediction", cc.shared_publications, cc.expected_shared,
            cc.example_publication_ids,
-           fmt::format("co-cited with {} in {} papers ({:.2f} expected)", perturbation.name,
-                       cc.shared_publications, cc.expected_shared)});
+           fmt::format("co-cited with {} or its targets in {} papers ({:.2f} expected, "
+                       "hypergeometric p {:.2g})",
+                       perturbation.name, cc.shared_publications, cc.expected_shared, p)});
     } else if (cc.shared_publications >= 1) {
       out.evidence.push_back({cc.gene, "provides_context", cc.shared_publications,
                               cc.expected_shared, cc.example_publication_ids,
-                              "co-cited, not above chance"});
+                              fmt::format("co-cited, not above chance (p {:.2g})", p)});
     }
   }
-  auto check_direction = [&](const std::vector<std::string>& genes, int direction) {
-    for (const std::string& g : genes) {
-      const int64_t i = de.IndexOf(g);
-      if (i < 0 || !de.is_de[static_cast<size_t>(i)]) continue;
-      const double lfc = de.log2_fold_change[static_cast<size_t>(i)];
-      const bool agrees = lfc * direction > 0;
-      (agrees ? supports : contradictions)++;
-      directional = directional || agrees;
-      out.evidence.push_back(
-          {g,
-           agrees ? "supports_prediction" : "contradicts_prediction",
-           0,
-           0,
-           {},
-           fmt::format("curated as {} after {}; predicted log2FC {:+.2f}",
-                       direction > 0 ? "up-regulated" : "down-regulated", perturbation.name, lfc)});
-    }
-  };
-  check_direction(perturbation.expected_up, 1);
-  check_direction(perturbation.expected_down, -1);
+  const int checked = static_cast<int>(co_citations.size());
   ScoreComponent& c = out.component;
   c.name = "literature_support";
   c.weight = kLiteratureWeight;
-  c.score = LiteratureScore(supports, contradictions, directional);
-  c.rationale = fmt::format(
-      "{} supporting and {} contradicting findings over {} top DE genes checked for "
-      "co-citation and the curated expected directions{}",
-      supports, contradictions, co_citations.size(),
-      supports == 0 && contradictions == 0 ? " (no evidence is neutral)" : "");
+  c.score = LiteratureScore(supported, checked);
+  c.rationale =
+      checked == 0
+          ? std::string(
+                "no DE genes to look up: nothing the prediction changes has literature "
+                "support")
+          : fmt::format(
+                "{} of the {} most significant DE genes are co-cited with {} or its targets "
+                "beyond chance (>= 2 papers, hypergeometric p <= {}; papers naming more than {} "
+                "genes left out){}{}",
+                supported, checked, perturbation.name, kCoCitationAlpha, kMaxGenesPerPublication,
+                names.empty() ? "" : ": ", fmt::join(names, ", "));
   return out;
 }
 

@@ -16,9 +16,11 @@
 namespace haystack {
 namespace {
 
+using store_internal::ListenerFactory;
 using store_internal::SqlRunStore;
 
-// SQLite has no notification channel: the hint never comes and the caller's polling decides.
+// SQLite has no notification channel, and behind a transaction pooler a LISTEN would stay on
+// whichever server session ran it: the hint never comes and the caller's polling decides.
 class PollingOnlyListener final : public CancellationListener {
  public:
   bool Wait(absl::Duration timeout) override {
@@ -26,6 +28,10 @@ class PollingOnlyListener final : public CancellationListener {
     return false;
   }
 };
+
+absl::StatusOr<std::unique_ptr<CancellationListener>> PollOnly(std::string_view) {
+  return std::make_unique<PollingOnlyListener>();
+}
 
 // A dedicated libpq connection LISTENing on haystack_run_cancel; RequestCancellation sends the
 // run id as payload.
@@ -108,6 +114,7 @@ store_internal::SqlIoOptions IoOptions(const RunStoreOptions& options) {
           .busy_timeout = options.busy_timeout,
           .stop = options.stop,
           .stop_grace = options.stop_grace,
+          .transaction_pooling = options.pooling == PostgresPooling::kTransaction,
           .logger = options.logger};
 }
 
@@ -135,19 +142,19 @@ absl::StatusOr<std::unique_ptr<RunStore>> OpenRunStore(std::string_view url,
     const std::string conninfo(url);
     HAYSTACK_ASSIGN_OR_RETURN(auto db,
                               store_internal::ConnectPostgres(conninfo, IoOptions(options)));
-    auto logger = std::make_shared<const Logger>(options.logger);  // outlives every listener
-    auto listen = [conninfo, options, logger](std::string_view run_id) {
-      return ListenOnPostgres(conninfo, run_id, options, logger);
-    };
+    ListenerFactory listen = PollOnly;
+    if (options.pooling == PostgresPooling::kNone) {
+      auto logger = std::make_shared<const Logger>(options.logger);  // outlives every listener
+      listen = [conninfo, options, logger](std::string_view run_id) {
+        return ListenOnPostgres(conninfo, run_id, options, logger);
+      };
+    }
     return SqlRunStore::Open(std::move(db), listen, options);
   }
   if (auto path = SqlitePath(url)) {
     if (path->empty()) return ConfigurationError("the SQLite database URL names no file");
     HAYSTACK_ASSIGN_OR_RETURN(auto db, store_internal::ConnectSqlite(*path, IoOptions(options)));
-    auto listen = [](std::string_view) -> absl::StatusOr<std::unique_ptr<CancellationListener>> {
-      return std::make_unique<PollingOnlyListener>();
-    };
-    return SqlRunStore::Open(std::move(db), listen, options);
+    return SqlRunStore::Open(std::move(db), PollOnly, options);
   }
   return ConfigurationError(
       fmt::format("unsupported database URL '{}': use postgresql://…, a libpq key=value string, "

@@ -35,6 +35,12 @@ absl::Status NoSuchRun(std::string_view run_id) {
       fmt::format("no run with run_id '{}' in the run database", QuoteForMessage(run_id, 80)));
 }
 
+std::string ScoredMessage(const IterationRecord& record) {
+  const std::optional<int> score = CompositeScore(record.grounding_score);
+  return score ? fmt::format("iteration {} scored {}", record.iteration_number, *score)
+               : fmt::format("iteration {} could not be scored", record.iteration_number);
+}
+
 std::string DescribeEnd(const Run& run) {
   return fmt::format("status {}, termination_reason {}", EnumName(run.status),
                      run.termination_reason ? EnumName(*run.termination_reason) : "none");
@@ -400,7 +406,7 @@ absl::Status SqlRunStore::RecordIteration(const Lease& lease, const IterationRec
     iterations.push_back(record);
     std::sort(iterations.begin(), iterations.end(),
               [](const auto& a, const auto& b) { return a.iteration_number < b.iteration_number; });
-    std::vector<int> scores;
+    std::vector<std::optional<int>> scores;
     for (const auto& r : iterations) scores.push_back(CompositeScore(r.grounding_score));
     HAYSTACK_RETURN_IF_ERROR(
         db.Execute("UPDATE runs SET iterations = $4, grounding_scores = $5, "
@@ -415,8 +421,7 @@ absl::Status SqlRunStore::RecordIteration(const Lease& lease, const IterationRec
                         .attempt = lease.attempt,
                         .kind = "iteration",
                         .iteration = record.iteration_number,
-                        .message = fmt::format("iteration {} scored {}", record.iteration_number,
-                                               CompositeScore(record.grounding_score))},
+                        .message = ScoredMessage(record)},
                        &request);
   });
 }

@@ -3,7 +3,9 @@
 test and prints SciPy's (and a re-implemented scanpy's) statistics, one gene per line.
 
 usage: de_reference.py DIR   (DIR holds treated.f32, control.f32, shape.txt: n1 n2 genes)
-prints per gene: u p_mwu z_scanpy p_scanpy t p_welch lfc, then BH and Bonferroni of p_mwu.
+prints per gene: u p_mwu z_scanpy p_scanpy t p_welch lfc tested, then BH and Bonferroni of
+p_mwu over the tested genes (1 for the others). lfc = log2(mean(expm1 x) + 1) per group (Seurat's
+pseudocount 1); tested = detected (x != 0) in >= 10% of the cells of either group (Seurat min.pct).
 """
 import sys
 
@@ -40,12 +42,16 @@ def main():
         z = (ranks[:n1].sum() - n1 * (n + 1) / 2) / np.sqrt(n1 * n2 * (n + 1) / 12)
         pz = 2 * stats.norm.sf(abs(z))
         t, pt = stats.ttest_ind(a.astype(np.float64), b.astype(np.float64), equal_var=False)
-        ma, mb = a.astype(np.float64).mean(), b.astype(np.float64).mean()
-        lfc = np.log2((np.expm1(ma) + 1e-9) / (np.expm1(mb) + 1e-9))
-        rows.append([u, p, z, pz, t, pt, lfc])
+        a64, b64 = a.astype(np.float64), b.astype(np.float64)
+        lfc = np.log2(np.expm1(a64).mean() + 1) - np.log2(np.expm1(b64).mean() + 1)
+        tested = max((a != 0).mean(), (b != 0).mean()) >= 0.1
+        rows.append([u, p, z, pz, t, pt, lfc, float(tested)])
     rows = np.array(rows)
-    q = bh(rows[:, 1])
-    bonf = np.minimum(rows[:, 1] * g, 1.0)
+    tested = rows[:, 7] == 1
+    q = np.ones(g)
+    q[tested] = bh(rows[tested, 1])
+    bonf = np.ones(g)
+    bonf[tested] = np.minimum(rows[tested, 1] * tested.sum(), 1.0)
     for r, qq, bb in zip(rows, q, bonf):
         print(" ".join(repr(float(v)) for v in list(r) + [qq, bb]))
 

@@ -6,7 +6,9 @@
 //                       control decision, with its fallback to query_as_control), the prompt
 //                       and control prompt as .h5ad artifacts, inference, grounding evaluation,
 //                       then the IterationRecord checkpointed;
-//   termination       → converged, plateau or max_iterations (agent_internal TerminationAfter);
+//   termination       → converged, plateau, max_iterations or unscored (agent_internal
+//                       TerminationAfter), or candidates_exhausted when prompt generation finds
+//                       nothing untried; a low score never fails a run;
 //   output generation → output.h5ad, report.md, report.html and log.json from the best
 //                       iteration (ties → the earlier one).
 //

@@ -1,6 +1,5 @@
 // Prompt generation for one iteration: run the task type's strategies in priority order,
-// pair controls, rank, cap and sample (docs/agent.md "Prompt strategies", "Ranking, feedback and
-// sampling").
+// pair controls, rank, cap and sample (docs/agent.md).
 //
 // Ranking: final = 0.5·relevance + 0.3·diversity + 0.2·quality (the public design's
 // 0.5/0.3/0.2 variant: biological relevance leads, diversity keeps the top candidates from being
@@ -42,7 +41,9 @@ class PromptGenerator {
 
   // Ranked candidates for `iteration` (1-based), at most config.top_k_candidates, each with
   // sampled prompt cells (≤ max_prompt_cells) and, for perturbational tasks, matched controls
-  // where the atlas has them. None at all → RetrievalError naming what was searched.
+  // where the atlas has them. None at all → RetrievalError naming what was searched; none left
+  // because `history` tried them all → an empty list (the run loop then ends: candidates
+  // exhausted).
   absl::StatusOr<std::vector<PromptCandidate>> Generate(
       const StructuredQuery& query, const RunConfig& config, int iteration,
       const std::vector<IterationRecord>& history) const;

@@ -44,7 +44,16 @@ struct H5adWriteOptions {
   // guarantee as write + fsync, sooner (docs/atlas.md, "Writing"). Without `sync` everything
   // goes through H5Dwrite on the calling thread, the fastest way into the page cache.
   bool sync = false;
+  // Store a dense X or layer as CSR when that takes fewer bytes (fewer than about half of its
+  // values are non-zero); readers then get a CsrMatrix back.
+  bool sparse_when_smaller = false;
 };
+
+// How a run's .h5ad artifacts are stored (prompts, query cells, predictions, output.h5ad): a
+// matrix as CSR when that is smaller, every array gzip-compressed (level 4, ~1 MiB chunks),
+// as anndata users write them (`write_h5ad(compression="gzip")`); ReadH5ad, H5adAtlas, the
+// inference worker and Python anndata read them. docs/atlas.md ("Run artifacts") has sizes.
+H5adWriteOptions CompactH5adWriteOptions();
 
 struct H5adReadOptions {
   bool read_x = true;       // false: x stays empty (metadata only)

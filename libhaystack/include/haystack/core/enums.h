@@ -23,7 +23,7 @@ enum class TaskType {
   kCrossDatasetGeneration,
 };
 // Perturbational tasks are scored with GroundingScore, the others with
-// ObservationalGroundingScore (docs/scoring.md §5).
+// ObservationalGroundingScore (docs/scoring.md §3, §5).
 bool IsPerturbational(TaskType type);
 
 enum class PerturbationType { kDrug, kCytokine, kGenetic, kUnknown };
@@ -50,7 +50,17 @@ enum class PromptStrategyKind {
   kTissueAtlas,
 };
 
-enum class TerminationReason { kConverged, kPlateau, kMaxIterations, kCancelled, kError };
+// How a run ended (docs/agent.md "Termination"). Every reason but cancelled and error completes
+// the run with the best iteration's outputs.
+enum class TerminationReason {
+  kConverged,
+  kPlateau,
+  kMaxIterations,
+  kCancelled,
+  kError,
+  kCandidatesExhausted,  // no untried prompt candidate was left
+  kUnscored,             // no component of any iteration could be scored
+};
 
 enum class DeTestMethod { kWilcoxon, kTTest };
 
@@ -100,11 +110,13 @@ HAYSTACK_ENUM_TRAITS(PromptStrategyKind, 6, {PromptStrategyKind::kDirect, "direc
                      {PromptStrategyKind::kOntology, "ontology"},
                      {PromptStrategyKind::kDonorContext, "donor_context"},
                      {PromptStrategyKind::kTissueAtlas, "tissue_atlas"});
-HAYSTACK_ENUM_TRAITS(TerminationReason, 5, {TerminationReason::kConverged, "converged"},
+HAYSTACK_ENUM_TRAITS(TerminationReason, 7, {TerminationReason::kConverged, "converged"},
                      {TerminationReason::kPlateau, "plateau"},
                      {TerminationReason::kMaxIterations, "max_iterations"},
                      {TerminationReason::kCancelled, "cancelled"},
-                     {TerminationReason::kError, "error"});
+                     {TerminationReason::kError, "error"},
+                     {TerminationReason::kCandidatesExhausted, "candidates_exhausted"},
+                     {TerminationReason::kUnscored, "unscored"});
 HAYSTACK_ENUM_TRAITS(DeTestMethod, 2, {DeTestMethod::kWilcoxon, "wilcoxon"},
                      {DeTestMethod::kTTest, "t-test"});
 HAYSTACK_ENUM_TRAITS(CorrectionMethod, 2,

@@ -1,4 +1,4 @@
-// The run record: one row of the runs table (docs/operations.md "The database").
+// The run record: one row of the runs table (docs/architecture.md "The run store").
 #ifndef HAYSTACK_CORE_RUN_H_
 #define HAYSTACK_CORE_RUN_H_
 
@@ -45,7 +45,8 @@ struct Run {
   std::optional<RunPhase> current_phase;
   int current_iteration = 0;
   std::vector<IterationRecord> iterations;
-  std::vector<int> grounding_scores;  // composite per finished iteration, for cheap polling
+  // Composite per finished iteration, for cheap polling; null for an unscored iteration.
+  std::vector<std::optional<int>> grounding_scores;
 
   std::optional<int> final_score;
   std::optional<int> best_iteration;
@@ -80,7 +81,7 @@ struct Run {
 // termination_reason still needs the orchestrator to finish the cancellation.
 bool IsFinalized(const Run& run);
 
-// True if the API asked for cancellation (either convention of docs/operations.md "Cancellation").
+// True if the API asked for cancellation (either convention: docs/operations.md).
 bool IsCancellationRequested(const Run& run);
 
 // Parses runs.config: null fields mean "use the default" (the API stores model_dump()).

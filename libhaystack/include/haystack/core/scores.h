@@ -1,5 +1,5 @@
 // Grounding scores: how well a prediction agrees with prior biological knowledge
-// (rubrics in docs/scoring.md).
+// (rubrics and meaning in docs/scoring.md).
 #ifndef HAYSTACK_CORE_SCORES_H_
 #define HAYSTACK_CORE_SCORES_H_
 
@@ -33,7 +33,13 @@ struct DeSummary {
   std::string control_source;    // "control_predictions" or "query_cells"
   int64_t n_treatment_cells = 0;
   int64_t n_control_cells = 0;
-  int64_t n_genes_tested = 0;
+  int64_t n_genes_tested = 0;    // in the multiple-testing family
+  int64_t n_genes_filtered = 0;  // detected in too few cells of both groups: never tested
+  // What a p-value's n is: the independent units and the test (docs/scoring.md §1), e.g.
+  // "paired t across 6 donors (donor_id) ∩ Wilcoxon rank-sum, 24 vs 105 real cells of D01".
+  std::string design;
+  int64_t n_units = 0;               // independent units (donors or samples) of the query cells
+  std::vector<std::string> caveats;  // limits of the design, for the report
   int64_t n_up = 0;
   int64_t n_down = 0;
   double lfc_threshold = 0.5;
@@ -56,6 +62,9 @@ struct EnrichedPathway {
   double p_value = 1;
   double adjusted_p_value = 1;
   std::vector<std::string> genes;  // the overlapping genes
+  // Sets of the same collection with exactly the same genes in the universe, tested once under
+  // this set's id: "GO:0060333 interferon-gamma-mediated signaling pathway".
+  std::vector<std::string> aliases;
 
   bool operator==(const EnrichedPathway&) const = default;
 };
@@ -83,13 +92,14 @@ struct ScoreComponent {
   bool operator==(const ScoreComponent&) const = default;
 };
 
-// Perturbational tasks.
+// Perturbational tasks. `composite_score` is absent when no component could be scored: the
+// prediction is unscored, never given a made-up composite.
 struct GroundingScore {
   std::optional<int> pathway_coherence;
   std::optional<int> target_activation;
   std::optional<int> literature_support;
   std::optional<int> network_coherence;
-  int composite_score = 1;
+  std::optional<int> composite_score;
   double composite_raw = 0;       // weighted mean before penalty and rounding
   double confidence_penalty = 0;  // 0.5 under query_as_control
   ControlStrategy control_strategy = ControlStrategy::kSyntheticControl;
@@ -111,7 +121,7 @@ struct ObservationalGroundingScore {
   std::optional<int> tissue_signature_match;
   std::optional<int> donor_effect_capture;
   std::optional<int> cell_type_coherence;
-  int composite_score = 1;
+  std::optional<int> composite_score;  // absent when no component could be scored
   double composite_raw = 0;
 
   std::map<std::string, double> marker_genes_detected;
@@ -125,7 +135,8 @@ struct ObservationalGroundingScore {
 
 using AnyGroundingScore = std::variant<GroundingScore, ObservationalGroundingScore>;
 
-int CompositeScore(const AnyGroundingScore& score);
+// The composite, or nullopt for an unscored prediction.
+std::optional<int> CompositeScore(const AnyGroundingScore& score);
 const std::vector<ScoreComponent>& Components(const AnyGroundingScore& score);
 const std::vector<std::string>& ImprovementSuggestions(const AnyGroundingScore& score);
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "haystack/knowledge/knowledge_base.h"
 
@@ -66,7 +67,8 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
                                                    int limit) const override;
   absl::StatusOr<std::shared_ptr<const InteractionNetwork>> Network() const override;
   // shared = |pubs(gene) ∩ ∪ pubs(query)|; expected = |pubs(gene)| · |∪ pubs(query)| / N with N
-  // the number of distinct publications linked to any gene.
+  // the number of distinct publications linked to any gene; every count leaves out papers
+  // linked to more than kMaxGenesPerPublication genes.
   absl::StatusOr<std::vector<CoCitation>> CoCitations(
       const std::vector<std::string>& query_genes,
       const std::vector<std::string>& genes) const override;
@@ -89,6 +91,8 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
       const std::map<int64_t, knowledge_internal::OntologyPath>& found) const;
   // gene_id → symbol, read once; call with mu_ held.
   absl::StatusOr<const std::unordered_map<int64_t, std::string>*> SymbolsById() const;
+  // The papers above kMaxGenesPerPublication genes, read once; call with mu_ held.
+  absl::StatusOr<const std::unordered_set<int64_t>*> HighThroughputPublications() const;
 
   mutable std::mutex mu_;
   std::unique_ptr<knowledge_internal::Database> db_;
@@ -96,6 +100,7 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
       statements_;
   mutable std::shared_ptr<const InteractionNetwork> network_;
   mutable std::optional<std::unordered_map<int64_t, std::string>> symbols_by_id_;
+  mutable std::optional<std::unordered_set<int64_t>> high_throughput_;
   int64_t publication_corpus_ = 0;
   bool has_ensembl_map_ = false;
 };

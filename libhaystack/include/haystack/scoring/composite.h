@@ -2,6 +2,7 @@
 #ifndef HAYSTACK_SCORING_COMPOSITE_H_
 #define HAYSTACK_SCORING_COMPOSITE_H_
 
+#include <optional>
 #include <span>
 
 #include "haystack/core/scores.h"
@@ -23,13 +24,14 @@ inline constexpr double kQueryAsControlPenalty = 0.5;
 int RoundHalfUp(double x);
 
 struct Composite {
-  int score = 1;   // clamp(RoundHalfUp(raw − penalty), 1, 10)
+  // clamp(RoundHalfUp(raw − penalty), 1, 10); nullopt when no component has a score.
+  std::optional<int> score;
   double raw = 0;  // Σ wᵢ·sᵢ / Σ wᵢ over the components that have a score
   double penalty = 0;
 };
 
 // Components without a score (unavailable evidence) are dropped and the remaining nominal
-// weights renormalised. With no scored component at all the composite is 1.
+// weights renormalised. With no scored component at all there is no composite (unscored).
 Composite ComputeComposite(std::span<const ScoreComponent> components, double penalty);
 
 // Score in 1-10 from an evidence strength in [0, 1]: 1 + RoundHalfUp(9·strength), clamped.

@@ -5,8 +5,10 @@
 //   N = |U|, K = |S ∩ U|, n = |list ∩ U|, k = |S ∩ list ∩ U|,
 //   p = P(X >= k), X ~ Hypergeometric(N, K, n)  (one-sided Fisher; scipy hypergeom.sf(k-1, N, K,
 //   n))
-// Sets with K outside [min_set_size, max_set_size] are not tested. p-values are adjusted
-// (BH by default) across every tested set of one direction, all collections together.
+// Sets with K outside [min_set_size, max_set_size] are not tested. Sets of one collection with
+// the same genes in the universe are one test, reported under the smallest id with the others
+// as aliases. p-values are adjusted (BH by default) within each collection and direction: GO
+// BP, CC and MF answer different questions and are separate families.
 //
 // The universe is stated in the result: the genes tested by DE that are annotated in at least
 // one set of the tested collections (genes no set could contain carry no information and
@@ -40,8 +42,9 @@ struct EnrichmentResult {
   std::vector<std::string> collections;  // what was tested
   int64_t universe_size = 0;
   std::string universe_description;
-  int64_t n_sets_tested = 0;                // per direction
-  std::vector<std::string> tested_set_ids;  // sets whose K passed the size bounds, sorted
+  int64_t n_sets_tested = 0;  // distinct sets tested per direction, all collections
+  // Sets whose K passed the size bounds (aliases included), sorted.
+  std::vector<std::string> tested_set_ids;
 };
 
 // Pure: tests `sets` (any collections) for the two lists over the universe built from

@@ -19,7 +19,11 @@
 namespace haystack::scoring {
 
 struct PerturbationalOptions {
-  double pathway_alpha = 0.05;    // adjusted p at which a set counts as enriched
+  double pathway_alpha = 0.05;  // adjusted p at which a set counts as enriched
+  // The collections pathway coherence ranks expected pathways in (empty: all). GO Biological
+  // Process by default: the expected pathways are processes, and cellular components or
+  // molecular functions ranked among them would only push them down.
+  std::vector<std::string> pathway_collections = {"GO_BP"};
   int network_max_genes = 200;    // most significant DE genes placed on the network
   int network_random_sets = 200;  // degree-matched random gene sets for the null
   uint64_t network_seed = 20240601;
@@ -41,16 +45,24 @@ ScoreComponent TargetActivation(const DeResult& de, const Perturbation& perturba
 ScoreComponent NetworkCoherence(const DeResult& de, const InteractionNetwork& network,
                                 const PerturbationalOptions& options);
 
-// Literature support from co-citation of the top DE genes with the perturbation and its
-// targets, and curated expected directions (supports vs contradictions).
+// Literature support: the most significant DE genes co-cited with the perturbation or its
+// targets beyond chance. A gene is supported with >= 2 shared papers and a hypergeometric
+// P(X >= shared) <= kCoCitationAlpha (the corpus, the query's and the gene's papers, all
+// without high-throughput papers). The curated expected directions are target activation's
+// evidence and are not counted again here.
+inline constexpr double kCoCitationAlpha = 1e-3;
+// Fewer DE genes than this cannot earn full literature support.
+inline constexpr int kLiteratureMinDenominator = 5;
 struct LiteratureAssessment {
   ScoreComponent component;
   std::vector<LiteratureEvidence> evidence;
 };
-LiteratureAssessment LiteratureSupport(const DeResult& de, const Perturbation& perturbation,
+LiteratureAssessment LiteratureSupport(const Perturbation& perturbation,
                                        const std::vector<CoCitation>& co_citations);
-// The literature score from counts of supporting and contradicting findings.
-int LiteratureScore(int supports, int contradictions, bool directional_support);
+// ScoreFromStrength(supported / max(checked, kLiteratureMinDenominator)); 1 with nothing checked.
+int LiteratureScore(int supported, int checked);
+// P(X >= shared) for X ~ Hypergeometric(corpus, query papers, gene papers).
+double CoCitationPValue(const CoCitation& co_citation);
 
 struct PerturbationalInputs {
   const DeResult* de = nullptr;  // required

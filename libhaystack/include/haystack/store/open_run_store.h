@@ -15,6 +15,18 @@
 
 namespace haystack {
 
+// How PostgreSQL connections reach the server (docs/operations.md, "Behind PgBouncer").
+enum class PostgresPooling {
+  // Directly, or through a pooler in session mode: each connection is one server session, so
+  // the cancellation hint can LISTEN on it and the statement timeouts are set once per session.
+  kNone,
+  // Through a pooler in transaction mode (PgBouncer pool_mode=transaction): consecutive
+  // transactions may run on different server sessions, so nothing is set per session (the
+  // timeouts are SET LOCAL in each write transaction) and cancellation is found by polling only,
+  // since a LISTEN would stay on whichever session ran it.
+  kTransaction,
+};
+
 struct RunStoreOptions {
   // Leases, timestamps and the waits between retries; must outlive the store.
   const Clock* clock = &SystemClock();
@@ -32,6 +44,7 @@ struct RunStoreOptions {
   absl::Duration connect_timeout = absl::Seconds(10);
   absl::Duration statement_timeout = absl::Seconds(60);
   absl::Duration busy_timeout = absl::Seconds(15);  // SQLite lock waits per statement
+  PostgresPooling pooling = PostgresPooling::kNone;
   // The process's shutdown (SIGTERM). Once it fires, no retry waits any more, a lock wait ends
   // at once, and a statement still in flight `stop_grace` later is abandoned: the store then
   // answers within stop_grace, whatever the database does.

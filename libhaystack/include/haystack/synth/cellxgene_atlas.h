@@ -10,7 +10,9 @@
 // a time_point column. docs/atlas.md ("The CELLxGENE-layout test atlas") lists everything.
 //
 // Generation is linear in cells × non-zeros per cell and deterministic: each cell's draws come
-// from a generator keyed by (seed, cell index), so the result depends only on the options.
+// from a generator keyed by (seed, cell index), so the result depends only on the options, not
+// on the thread count. WriteCellxgeneAtlas streams the same atlas to a file without holding X,
+// for benchmark atlases of millions of cells (docs/atlas.md gives the sizes on this machine).
 #ifndef HAYSTACK_SYNTH_CELLXGENE_ATLAS_H_
 #define HAYSTACK_SYNTH_CELLXGENE_ATLAS_H_
 
@@ -20,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "haystack/atlas/anndata.h"
+#include "haystack/atlas/h5ad.h"
 #include "haystack/knowledge/knowledge_base.h"
 
 namespace haystack::synth {
@@ -46,6 +49,25 @@ struct CellxgeneAtlasOptions {
 // Ensembl does not use, so they are never mistaken for real genes.
 absl::StatusOr<AnnData> GenerateCellxgeneAtlas(const KnowledgeBase& knowledge,
                                                const CellxgeneAtlasOptions& options);
+
+struct CellxgeneWriteOptions {
+  int threads = 0;            // rows drawn in parallel (0: every core); the file is the same
+  int64_t block_rows = 4096;  // rows drawn and written per task
+  H5adWriteOptions write;     // atomic and sync; X is always contiguous and unfiltered
+};
+
+struct CellxgeneWriteSummary {
+  int64_t cells = 0;
+  int64_t genes = 0;
+  int64_t non_zeros = 0;
+};
+
+// Writes the atlas GenerateCellxgeneAtlas(knowledge, options) returns to `path` (the same file
+// as WriteH5ad of it), drawing X in blocks of rows that go straight to their place in the file
+// (CsrH5adWriter): memory holds the metadata and one block per thread, never X.
+absl::StatusOr<CellxgeneWriteSummary> WriteCellxgeneAtlas(
+    const KnowledgeBase& knowledge, const CellxgeneAtlasOptions& options, const std::string& path,
+    const CellxgeneWriteOptions& write_options = {});
 
 }  // namespace haystack::synth
 

@@ -10,13 +10,10 @@
 #include "haystack/scoring/enrichment.h"
 #include "haystack/scoring/observational.h"
 #include "haystack/scoring/perturbational.h"
+#include "internal/prediction_design.h"
 
 namespace haystack::agent_internal {
 namespace {
-
-// Other cell types' profiles: enough cells for a stable mean, few enough to stay cheap.
-constexpr size_t kMaxOtherCellTypes = 6;
-constexpr size_t kCellsPerProfile = 200;
 
 // The matrix of `data`, checked to have the columns `genes` in that order.
 absl::StatusOr<const ExpressionMatrix*> MatrixOver(const AnnData& data, std::string_view what,
@@ -31,16 +28,6 @@ absl::StatusOr<const ExpressionMatrix*> MatrixOver(const AnnData& data, std::str
   return &*data.x;
 }
 
-// Evenly spaced members of `cells`: deterministic and spread over donors and datasets (the
-// atlas orders cells by group).
-std::vector<int64_t> Spread(const std::vector<int64_t>& cells, size_t n) {
-  if (cells.size() <= n) return cells;
-  std::vector<int64_t> out;
-  out.reserve(n);
-  for (size_t i = 0; i < n; ++i) out.push_back(cells[i * cells.size() / n]);
-  return out;
-}
-
 }  // namespace
 
 IterationEvaluator::IterationEvaluator(const KnowledgeBase& knowledge, const CellAtlas& atlas,
@@ -51,27 +38,41 @@ absl::StatusOr<Evaluation> IterationEvaluator::Evaluate(const EvaluationInputs& 
   return IsPerturbational(inputs.query.task_type) ? Perturbational(inputs) : Observational(inputs);
 }
 
-absl::StatusOr<Evaluation> IterationEvaluator::Perturbational(
+absl::StatusOr<scoring::DeResult> IterationEvaluator::PredictionDe(
     const EvaluationInputs& inputs) const {
   const std::vector<std::string>& genes = inputs.predictions.var.index;
   HAYSTACK_ASSIGN_OR_RETURN(const ExpressionMatrix* treated,
                             MatrixOver(inputs.predictions, "the predictions", genes));
+  HAYSTACK_ASSIGN_OR_RETURN(const ExpressionMatrix* query_cells,
+                            MatrixOver(inputs.query_cells, "the query cells", genes));
   const bool synthetic = inputs.control_strategy == ControlStrategy::kSyntheticControl;
   if (synthetic && inputs.control_predictions == nullptr) {
     return EvaluationError("synthetic control needs the control predictions; none were made");
   }
+  const ExpressionMatrix* control = query_cells;
+  if (synthetic) {
+    HAYSTACK_ASSIGN_OR_RETURN(
+        control, MatrixOver(*inputs.control_predictions, "the control predictions", genes));
+  }
   HAYSTACK_ASSIGN_OR_RETURN(
-      const ExpressionMatrix* control,
-      synthetic ? MatrixOver(*inputs.control_predictions, "the control predictions", genes)
-                : MatrixOver(inputs.query_cells, "the query cells", genes));
-
+      std::unique_ptr<PredictionDesignData> design,
+      PredictionDesignData::Build({.atlas = atlas_,
+                                   .genes = genes,
+                                   .query_cell_indices = inputs.query_cell_indices,
+                                   .query_cells = *query_cells,
+                                   .prompt = inputs.prompt,
+                                   .control_strategy = inputs.control_strategy,
+                                   .min_cells = inputs.config.de_config.min_cells_per_group}));
   scoring::DeOptions de_options;
   de_options.config = inputs.config.de_config;
   de_options.threads = threads_;
   de_options.control_source = std::string(scoring::ControlSourceName(inputs.control_strategy));
-  HAYSTACK_ASSIGN_OR_RETURN(scoring::DeResult de, scoring::RunDifferentialExpression(
-                                                      *treated, *control, genes, de_options));
+  return scoring::RunPredictionDe(*treated, *control, genes, design->design(), de_options);
+}
 
+absl::StatusOr<Evaluation> IterationEvaluator::Perturbational(
+    const EvaluationInputs& inputs) const {
+  HAYSTACK_ASSIGN_OR_RETURN(scoring::DeResult de, PredictionDe(inputs));
   Evaluation evaluation;
   scoring::PerturbationalInputs score_inputs;
   score_inputs.de = &de;
@@ -133,46 +134,22 @@ absl::StatusOr<Evaluation> IterationEvaluator::Observational(const EvaluationInp
                             MatrixOver(inputs.predictions, "the predictions", genes));
   HAYSTACK_ASSIGN_OR_RETURN(const ExpressionMatrix* real,
                             MatrixOver(inputs.query_cells, "the query cells", genes));
-  Evaluation evaluation;
-  auto profiles = OtherCellTypeProfiles(inputs.query, genes);
-  if (!profiles.ok()) {
-    evaluation.warnings.push_back(
-        absl::StrCat("other cell types' profiles are unavailable: ", profiles.status().message()));
+  if (!references_) {
+    HAYSTACK_ASSIGN_OR_RETURN(references_,
+                              ReadObservationalReferences(atlas_, knowledge_, inputs.query,
+                                                          inputs.query_cell_indices, genes));
   }
   scoring::ObservationalInputs score_inputs;
   score_inputs.predicted = predicted;
   score_inputs.genes = genes;
-  score_inputs.background = real;
+  score_inputs.query = real;
   score_inputs.marker_genes = inputs.query.expected_marker_genes;
-  score_inputs.tissue_genes = inputs.query.expected_tissue_genes;
-  if (profiles.ok()) score_inputs.other_cell_types = std::move(*profiles);
+  score_inputs.references = *references_;
   HAYSTACK_ASSIGN_OR_RETURN(ObservationalGroundingScore score,
                             scoring::ScoreObservational(score_inputs));
+  Evaluation evaluation;
   evaluation.score = std::move(score);
   return evaluation;
-}
-
-absl::StatusOr<std::vector<std::pair<std::string, std::vector<double>>>>
-IterationEvaluator::OtherCellTypeProfiles(const StructuredQuery& query,
-                                          const std::vector<std::string>& genes) const {
-  if (atlas_.var().index != genes) {
-    return EvaluationError("the predictions' genes differ from the atlas's");
-  }
-  HAYSTACK_ASSIGN_OR_RETURN(std::vector<GroupCount> types, atlas_.Values(AtlasField::kCellType));
-  std::sort(types.begin(), types.end(),
-            [](const GroupCount& a, const GroupCount& b) { return a.cells > b.cells; });
-  std::vector<std::pair<std::string, std::vector<double>>> profiles;
-  for (const GroupCount& type : types) {
-    if (profiles.size() == kMaxOtherCellTypes) break;
-    if (type.values.empty() || type.values[0] == query.cell_type_cl_id.value_or("")) continue;
-    HAYSTACK_ASSIGN_OR_RETURN(
-        std::vector<int64_t> cells,
-        atlas_.Select(CellFilter().Where(AtlasField::kCellType, type.values[0])));
-    const std::vector<int64_t> sample = Spread(cells, kCellsPerProfile);
-    HAYSTACK_ASSIGN_OR_RETURN(ExpressionMatrix rows, atlas_.GatherRows(sample));
-    profiles.emplace_back(type.values[0], scoring::ComputeColumnStats(rows).mean);
-  }
-  return profiles;
 }
 
 }  // namespace haystack::agent_internal

@@ -1,9 +1,10 @@
 // Grounding evaluation of one iteration's predictions (docs/scoring.md):
 //   perturbational tasks: DE of the predictions against their control (the control prompt's
-//     predictions under synthetic control, the real query cells under query-as-control),
+//     predictions under synthetic control, the real query cells under query-as-control) over
+//     the design's independent units (the query cells' donors, the prompt's real cells),
 //     enrichment of the DE lists, then the four components and the composite;
-//   observational tasks: the predicted cells against the real cells they were derived from,
-//     the query's marker and tissue genes and the mean profiles of other cell types.
+//   observational tasks: the predicted cells against real cells of the atlas (the type's and
+//     other types' cells, the target tissue's and donor's signatures, held-out cells).
 // Optional evidence that fails (enrichment, the knowledge base's network or literature) makes
 // its component unavailable and is reported; only missing or malformed predictions fail.
 #ifndef HAYSTACK_AGENT_INTERNAL_ITERATION_EVALUATOR_H_
@@ -17,12 +18,14 @@
 #include "haystack/atlas/anndata.h"
 #include "haystack/atlas/cell_atlas.h"
 #include "haystack/core/logging.h"
+#include "haystack/core/prompt.h"
 #include "haystack/core/query.h"
 #include "haystack/core/run_config.h"
 #include "haystack/core/scores.h"
 #include "haystack/knowledge/knowledge_base.h"
 #include "haystack/scoring/differential_expression.h"
 #include "haystack/scoring/enrichment.h"
+#include "internal/observational_references.h"
 
 namespace haystack::agent_internal {
 
@@ -33,6 +36,10 @@ struct EvaluationInputs {
   const AnnData& predictions;
   const AnnData* control_predictions = nullptr;  // synthetic control
   const AnnData& query_cells;                    // the real cells the model transformed
+  // The query cells' atlas rows, in the order of the predictions' rows.
+  const std::vector<int64_t>& query_cell_indices;
+  // The prompt that was run (its cells and, under synthetic control, their matched controls).
+  const PromptCandidate& prompt;
 };
 
 struct Evaluation {
@@ -52,10 +59,9 @@ class IterationEvaluator {
 
  private:
   absl::StatusOr<Evaluation> Perturbational(const EvaluationInputs& inputs) const;
+  // The predictions against their control over the design's units (docs/scoring.md §1.2).
+  absl::StatusOr<scoring::DeResult> PredictionDe(const EvaluationInputs& inputs) const;
   absl::StatusOr<Evaluation> Observational(const EvaluationInputs& inputs) const;
-  // Mean (log1p) profiles of up to a few other cell types of the atlas, over `genes`.
-  absl::StatusOr<std::vector<std::pair<std::string, std::vector<double>>>> OtherCellTypeProfiles(
-      const StructuredQuery& query, const std::vector<std::string>& genes) const;
 
   // Enrichment of the DE lists against every gene-set collection, read once per run: reading
   // the knowledge base's ~23,000 GO sets costs seconds, testing them milliseconds.
@@ -67,6 +73,8 @@ class IterationEvaluator {
   Logger logger_;
   mutable std::optional<std::vector<GeneSet>> gene_sets_;
   mutable std::vector<std::string> collections_;
+  // The observational references depend on the run only: read on the first iteration.
+  mutable std::optional<scoring::ObservationalReferences> references_;
 };
 
 }  // namespace haystack::agent_internal

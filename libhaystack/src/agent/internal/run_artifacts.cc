@@ -127,7 +127,9 @@ absl::StatusOr<std::string> RunArtifacts::PutCells(std::string_view name, const 
     return Uri(name);
   }
   const std::filesystem::path local = ScratchFile(name);
-  if (absl::Status written = atlas.WriteSubset(cells, local.string(), options); !written.ok()) {
+  if (absl::Status written =
+          atlas.WriteSubset(cells, local.string(), options, CompactH5adWriteOptions());
+      !written.ok()) {
     std::error_code ec;
     std::filesystem::remove(local, ec);
     return Annotate(written, absl::StrCat("writing ", Path(name)));
@@ -137,7 +139,8 @@ absl::StatusOr<std::string> RunArtifacts::PutCells(std::string_view name, const 
 
 absl::StatusOr<std::string> RunArtifacts::PutAnnData(std::string_view name, const AnnData& data) {
   const std::filesystem::path local = ScratchFile(name);
-  if (absl::Status written = WriteH5ad(data, local.string()); !written.ok()) {
+  if (absl::Status written = WriteH5ad(data, local.string(), CompactH5adWriteOptions());
+      !written.ok()) {
     std::error_code ec;
     std::filesystem::remove(local, ec);
     return Annotate(written, absl::StrCat("writing ", Path(name)));

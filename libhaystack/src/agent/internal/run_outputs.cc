@@ -28,8 +28,9 @@ FinalOutputs PlannedOutputs(const RunArtifacts& artifacts) {
           .log_uri = artifacts.Uri("log.json")};
 }
 
-absl::StatusOr<FinalOutputs> WriteRunOutputs(RunArtifacts& artifacts, const RunReportInput& report,
-                                             const AnnData& best_predictions, CellContext context) {
+absl::StatusOr<std::string> WriteOutputAnnData(RunArtifacts& artifacts, const Run& run,
+                                               const AnnData& best_predictions,
+                                               CellContext context) {
   if (!best_predictions.x) {
     return MakeError(ErrorKind::kStorage, absl::StatusCode::kDataLoss,
                      "the best iteration's predictions hold no expression matrix");
@@ -41,10 +42,14 @@ absl::StatusOr<FinalOutputs> WriteRunOutputs(RunArtifacts& artifacts, const RunR
   prediction.donor_id = std::move(context.donor_id);
   prediction.tissue = std::move(context.tissue);
   prediction.disease = std::move(context.disease);
-  HAYSTACK_ASSIGN_OR_RETURN(AnnData output, BuildOutputAnnData(report.run, prediction));
+  HAYSTACK_ASSIGN_OR_RETURN(AnnData output, BuildOutputAnnData(run, prediction));
+  return artifacts.PutAnnData("output.h5ad", output);
+}
 
+absl::StatusOr<FinalOutputs> WriteRunReports(RunArtifacts& artifacts, const RunReportInput& report,
+                                             std::string anndata_uri) {
   FinalOutputs outputs;
-  HAYSTACK_ASSIGN_OR_RETURN(outputs.anndata_uri, artifacts.PutAnnData("output.h5ad", output));
+  outputs.anndata_uri = std::move(anndata_uri);
   HAYSTACK_ASSIGN_OR_RETURN(
       outputs.report_uri,
       artifacts.PutText("report.md", RenderReportMarkdown(report), "text/markdown; charset=utf-8"));

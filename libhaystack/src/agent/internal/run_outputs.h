@@ -35,13 +35,19 @@ struct CellContext {
 absl::StatusOr<CellContext> ReadCellContext(const CellAtlas& atlas,
                                             const std::vector<int64_t>& cells);
 
-// The run as it will read once completed (`report.run` holds its final state and output
-// URIs), the best iteration's predictions and their cells' context. Files are written in this
-// order: output.h5ad, report.md, report.html, log.json.
-absl::StatusOr<FinalOutputs> WriteRunOutputs(RunArtifacts& artifacts, const RunReportInput& report,
-                                             const AnnData& best_predictions, CellContext context);
+// output.h5ad: the best iteration's predictions and their cells' context, described by the run
+// as it will read once completed (`run` holds its final state and output URIs). Returns its URI.
+absl::StatusOr<std::string> WriteOutputAnnData(RunArtifacts& artifacts, const Run& run,
+                                               const AnnData& best_predictions,
+                                               CellContext context);
 
-// The URIs WriteRunOutputs will use, to put into the record before rendering.
+// report.md, report.html and log.json, in this order, after output.h5ad (`anndata_uri`): the
+// reports' phases end before they are rendered, so they are written last, in milliseconds.
+absl::StatusOr<FinalOutputs> WriteRunReports(RunArtifacts& artifacts, const RunReportInput& report,
+                                             std::string anndata_uri);
+
+// The URIs WriteOutputAnnData and WriteRunReports will use, to put into the record before
+// rendering.
 FinalOutputs PlannedOutputs(const RunArtifacts& artifacts);
 
 }  // namespace haystack::agent_internal

@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS interactions (
   WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS publications (
   gene_id INTEGER NOT NULL, pmid INTEGER NOT NULL, PRIMARY KEY (gene_id, pmid)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS publication_sizes (
+  pmid INTEGER PRIMARY KEY, genes INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS entity_labels (
   kind TEXT NOT NULL, normalized TEXT NOT NULL, id TEXT NOT NULL, label TEXT NOT NULL,
   is_name INTEGER NOT NULL, PRIMARY KEY (kind, normalized, id, label)) WITHOUT ROWID;

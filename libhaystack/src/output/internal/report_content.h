@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct ReportContent {
 ReportContent BuildReportContent(const RunReportInput& input);
 
 std::string TerminationSentence(TerminationReason reason);
+// "7/10", or `absent` for a missing score ("n/a" for a component, "unscored" for an iteration).
+std::string ScoreText(std::optional<int> score, std::string_view absent);
 // "%.3g"-style numbers for p-values and fold changes.
 std::string FormatNumber(double value);
 

@@ -26,16 +26,20 @@ void GeneColumn::Clear() {
   keys.clear();
   nnz_treated = nnz_control = 0;
   sum_treated = sum_control = 0;
+  expression_treated = expression_control = 0;
 }
 
 void GeneColumn::Add(float value, bool treated) {
   keys.push_back((static_cast<uint64_t>(OrderBits(value)) << 1) | (treated ? 1u : 0u));
+  const double expression = std::expm1(static_cast<double>(value));
   if (treated) {
     ++nnz_treated;
     sum_treated += value;
+    expression_treated += expression;
   } else {
     ++nnz_control;
     sum_control += value;
+    expression_control += expression;
   }
 }
 

@@ -21,8 +21,10 @@ struct GeneColumn {
   std::vector<uint64_t> scratch;  // radix-sort buffer
   int64_t nnz_treated = 0;
   int64_t nnz_control = 0;
-  double sum_treated = 0;
+  double sum_treated = 0;  // of the (log1p) values
   double sum_control = 0;
+  double expression_treated = 0;  // of expm1(value): the expression scale
+  double expression_control = 0;
 
   void Clear();
   void Add(float value, bool treated);

@@ -191,6 +191,12 @@ absl::StatusOr<int> CurrentSchemaVersion(SqlConnection& db) {
 }
 
 absl::StatusOr<int> ApplyMigrations(SqlConnection& db, absl::Time now) {
+  // Almost always the schema is current: one read and no lock, so that many jobs starting
+  // together do not queue on the migration lock (measured: docs/operations.md, "Many jobs at
+  // once"). A missing table or any other failure takes the locked path below.
+  if (auto current = CurrentSchemaVersion(db); current.ok() && *current == kSchemaVersion) {
+    return *current;
+  }
   // Everything happens in one transaction, serialised against concurrent migrators (jobs
   // starting together): PostgreSQL DDL is transactional, and SQLite's BEGIN IMMEDIATE holds
   // the write lock.

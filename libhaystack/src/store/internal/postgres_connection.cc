@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "fmt/format.h"
 #include "haystack/core/error.h"
@@ -46,15 +48,18 @@ class PostgresConnection final : public SqlConnection {
     HAYSTACK_ASSIGN_OR_RETURN(conn_, ConnectWithin(conninfo_, deadline, &io_.logger));
     // Sending must not block either (a large statement on a stalled network).
     if (PQsetnonblocking(conn_, 1) != 0) return LibpqFailure();
-    // UTC timestamps in ISO format, and no hanging forever on a lock or a runaway statement.
-    for (const char* setup :
-         {"SET TIME ZONE 'UTC'", "SET DateStyle = 'ISO'", "SET client_min_messages = warning"}) {
-      HAYSTACK_RETURN_IF_ERROR(Run(setup, {}, /*script=*/true).status());
-    }
-    const std::string timeouts = fmt::format("SET statement_timeout = {}; SET lock_timeout = {}",
-                                             absl::ToInt64Milliseconds(io_.statement_timeout),
-                                             absl::ToInt64Milliseconds(io_.statement_timeout / 2));
-    return Run(timeouts, {}, /*script=*/true).status();
+    // Notices are not silenced by a session's client_min_messages, which a transaction pooler
+    // would not carry from one transaction to the next: ConnectWithin logs them (debug level).
+    // UTC timestamps in ISO format. PgBouncer tracks TimeZone and DateStyle per client and sets
+    // them on whichever server session runs the client's next transaction, so these two hold in
+    // transaction pooling too (and ParseSqlTimestamp reads any offset regardless).
+    HAYSTACK_RETURN_IF_ERROR(
+        Run("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO'", {}, /*script=*/true).status());
+    // No hanging forever on a lock or a runaway statement. A pooler carries no other setting
+    // across transactions: there, write transactions set their own (BeginWrite), and reads rely
+    // on the client-side deadline and the role's settings (docs/operations.md).
+    if (io_.transaction_pooling) return absl::OkStatus();
+    return Run(TimeoutSettings("SET"), {}, /*script=*/true).status();
   }
 
   SqlDialect dialect() const override { return SqlDialect::kPostgres; }
@@ -75,9 +80,15 @@ class PostgresConnection final : public SqlConnection {
     return Run(sql, {}, /*script=*/true).status();
   }
 
+  // The timeouts are set for the transaction too: behind a transaction pooler the session's
+  // may be another client's (or none), and a write is what waits on locks.
   absl::Status BeginWrite() override {
-    auto r = Execute("BEGIN", {});
-    if (!r.ok()) return r.status();
+    if (in_transaction_ && (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK)) {
+      return LostConnection("lost the connection to PostgreSQL during a transaction");
+    }
+    HAYSTACK_RETURN_IF_ERROR(Connect());
+    HAYSTACK_RETURN_IF_ERROR(
+        Run(absl::StrCat("BEGIN; ", TimeoutSettings("SET LOCAL")), {}, /*script=*/true).status());
     in_transaction_ = true;
     return absl::OkStatus();
   }
@@ -146,6 +157,12 @@ class PostgresConnection final : public SqlConnection {
       if (!WaitForSocket(conn_, /*write=*/true, deadline)) return Abandoned(deadline);
       if (PQconsumeInput(conn_) == 0) return LibpqFailure();
     }
+  }
+
+  std::string TimeoutSettings(std::string_view set) const {
+    return absl::StrFormat("%s statement_timeout = %d; %s lock_timeout = %d", set,
+                           absl::ToInt64Milliseconds(io_.statement_timeout), set,
+                           absl::ToInt64Milliseconds(io_.statement_timeout / 2));
   }
 
   static bool ParamText(const SqlParam& p, std::string* out) {

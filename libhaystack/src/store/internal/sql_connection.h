@@ -52,6 +52,8 @@ struct SqlIoOptions {
   absl::Duration busy_timeout = absl::Seconds(15);  // SQLite
   StopToken stop;                                   // shutdown
   absl::Duration stop_grace = absl::Seconds(2);
+  // PostgreSQL behind a transaction-pooling PgBouncer: no session-level settings.
+  bool transaction_pooling = false;
   // PostgreSQL's notices and warnings (internal/postgres_notices.h), never raw to stderr.
   Logger logger = Logger::Null();
 };
