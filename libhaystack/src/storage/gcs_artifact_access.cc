@@ -10,7 +10,7 @@
 namespace haystack {
 namespace {
 
-// What OpenArtifactStore reads (output/open_artifact_store.h).
+// What OpenArtifactStore reads (storage/open_artifact_store.h).
 constexpr const char* kGcsVariables[] = {"STORAGE_EMULATOR_HOST", "CLOUD_STORAGE_EMULATOR_ENDPOINT",
                                          "GOOGLE_APPLICATION_CREDENTIALS", "GCE_METADATA_HOST"};
 
