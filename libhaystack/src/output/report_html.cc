@@ -55,13 +55,11 @@ code { overflow-wrap: anywhere; }
 footer { max-width: 960px; margin: 0 auto; padding: 12px 24px; color: #4b5563; font-size: 13px; }
 )";
 
-}  // namespace
-
-std::string RenderReportHtml(const RunReportInput& input) {
+// <head>, the header and the title line.
+void AppendHead(std::string& h, const RunReportInput& input) {
   const Run& run = input.run;
-  const output_internal::ReportContent c = output_internal::BuildReportContent(input);
-  std::string h = absl::StrCat(
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
+  absl::StrAppend(
+      &h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
       // Self-contained and inert: no scripts, no external loads, even if a string slipped by.
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -72,7 +70,11 @@ std::string RenderReportHtml(const RunReportInput& input) {
       "<main id=\"content\">\n<h1>HAYSTACK Run Report</h1>\n<p>Run <code>", H(run.run_id),
       "</code> · status <strong>", Name(run.status), "</strong> · generated ",
       FormatTimestamp(input.generated_at), "</p>\n");
+}
 
+// The question as asked, and as understood.
+void AppendQuery(std::string& h, const RunReportInput& input) {
+  const Run& run = input.run;
   absl::StrAppend(&h, "<h2>Query</h2>\n<blockquote dir=\"auto\">", H(run.raw_query),
                   "</blockquote>\n");
   if (run.structured_query) {
@@ -91,7 +93,12 @@ std::string RenderReportHtml(const RunReportInput& input) {
     for (const std::string& note : q.notes) absl::StrAppend(&h, "<li>Note: ", H(note), "</li>\n");
     absl::StrAppend(&h, "</ul>\n");
   }
+}
 
+// The final score, why the run stopped, and the score plot.
+void AppendSummary(std::string& h, const RunReportInput& input,
+                   const output_internal::ReportContent& c) {
+  const Run& run = input.run;
   absl::StrAppend(&h, "<h2>Results Summary</h2>\n<p><span class=\"score\">",
                   c.final_score || !c.best ? ScoreText(c.final_score, "n/a") : "unscored",
                   "</span> final grounding score");
@@ -114,7 +121,10 @@ std::string RenderReportHtml(const RunReportInput& input) {
     }
     absl::StrAppend(&h, output_internal::ScorePlotSvg(series, input.score_threshold));
   }
+}
 
+// The control strategy requested and used.
+void AppendControlStrategy(std::string& h, const output_internal::ReportContent& c) {
   absl::StrAppend(&h, "<h2>Control Strategy</h2>\n<ul>\n<li>Requested: <code>", c.control_requested,
                   "</code></li>\n");
   if (!c.control_effective.empty()) {
@@ -127,7 +137,10 @@ std::string RenderReportHtml(const RunReportInput& input) {
                     "found, so the query cells served as the control; scores carry the "
                     "query-as-control penalty.</p>\n");
   }
+}
 
+// The best iteration's score components.
+void AppendScoreBreakdown(std::string& h, const output_internal::ReportContent& c) {
   absl::StrAppend(&h, "<h2>Score Breakdown (",
                   c.perturbational ? "perturbational" : "observational", ")</h2>\n");
   if (c.scores.empty()) {
@@ -143,75 +156,83 @@ std::string RenderReportHtml(const RunReportInput& input) {
     }
     absl::StrAppend(&h, "</tbody>\n</table>\n");
   }
+}
 
-  if (c.perturbational) {
-    absl::StrAppend(&h, "<h2>Enriched Pathways</h2>\n");
-    if (c.pathways.empty()) {
-      absl::StrAppend(&h, "<p>None at the configured significance.</p>\n");
-    } else {
-      absl::StrAppend(&h, output_internal::PathwayBarsSvg(c.pathways));
-      absl::StrAppend(&h,
-                      "<table>\n<caption>Enriched pathways (over-representation, adjusted "
-                      "p)</caption>\n<thead><tr><th scope=\"col\">Pathway</th><th "
-                      "scope=\"col\">ID</th><th scope=\"col\">Collection</th><th "
-                      "scope=\"col\">Direction</th><th scope=\"col\">Overlap</th><th "
-                      "scope=\"col\">Adjusted p</th></tr></thead>\n<tbody>\n");
-      for (const auto* p : c.pathways) {
-        absl::StrAppend(&h, "<tr><td>", H(p->name), "</td><td>", H(p->set_id), "</td><td>",
-                        H(p->collection), "</td><td>", H(p->direction), "</td><td>", p->overlap,
-                        "/", p->set_size, "</td><td>", FormatNumber(p->adjusted_p_value),
-                        "</td></tr>\n");
+// Enriched pathways: bars and table.
+void AppendPathways(std::string& h, const output_internal::ReportContent& c) {
+  absl::StrAppend(&h, "<h2>Enriched Pathways</h2>\n");
+  if (c.pathways.empty()) {
+    absl::StrAppend(&h, "<p>None at the configured significance.</p>\n");
+  } else {
+    absl::StrAppend(&h, output_internal::PathwayBarsSvg(c.pathways));
+    absl::StrAppend(&h,
+                    "<table>\n<caption>Enriched pathways (over-representation, adjusted "
+                    "p)</caption>\n<thead><tr><th scope=\"col\">Pathway</th><th "
+                    "scope=\"col\">ID</th><th scope=\"col\">Collection</th><th "
+                    "scope=\"col\">Direction</th><th scope=\"col\">Overlap</th><th "
+                    "scope=\"col\">Adjusted p</th></tr></thead>\n<tbody>\n");
+    for (const auto* p : c.pathways) {
+      absl::StrAppend(&h, "<tr><td>", H(p->name), "</td><td>", H(p->set_id), "</td><td>",
+                      H(p->collection), "</td><td>", H(p->direction), "</td><td>", p->overlap, "/",
+                      p->set_size, "</td><td>", FormatNumber(p->adjusted_p_value), "</td></tr>\n");
+    }
+    absl::StrAppend(&h, "</tbody>\n</table>\n");
+  }
+}
+
+// The DE design, its caveats, the volcano plot and the top genes.
+void AppendDifferentialExpression(std::string& h, const output_internal::ReportContent& c) {
+  absl::StrAppend(&h, "<h2>Top Differentially Expressed Genes</h2>\n");
+  if (c.de) {
+    absl::StrAppend(&h, "<p>Compared ", c.de->n_treatment_cells, " predicted cells with ",
+                    c.de->n_control_cells, " control cells (", H(c.de->control_source), ", ",
+                    Name(c.de->method), ", ", Name(c.de->correction), "); ", c.de->n_up, " up, ",
+                    c.de->n_down, " down of ", c.de->n_genes_tested, " genes tested (",
+                    c.de->n_genes_filtered, " detected in too few cells were not tested).</p>\n");
+    if (!c.de->design.empty()) {
+      absl::StrAppend(&h, "<p><strong>What a p-value's n is</strong>: ", H(c.de->design),
+                      ".</p>\n");
+    }
+    if (!c.de->caveats.empty()) {
+      absl::StrAppend(&h, "<ul>\n");
+      for (const std::string& caveat : c.de->caveats) {
+        absl::StrAppend(&h, "<li><em>Caveat</em>: ", H(caveat), "</li>\n");
+      }
+      absl::StrAppend(&h, "</ul>\n");
+    }
+    if (!c.up.empty() || !c.down.empty()) {
+      absl::StrAppend(&h, output_internal::VolcanoPlotSvg(c.up, c.down, c.de->lfc_threshold,
+                                                          c.de->pval_threshold));
+    }
+  }
+  auto genes = [&h](std::string_view title, const std::vector<const DeGene*>& detailed,
+                    const std::vector<std::string>& names) {
+    if (!detailed.empty()) {
+      absl::StrAppend(&h, "<table>\n<caption>", std::string(title),
+                      "</caption>\n<thead><tr><th scope=\"col\">Gene</th><th "
+                      "scope=\"col\">log2 fold change</th><th scope=\"col\">Adjusted "
+                      "p</th></tr></thead>\n<tbody>\n");
+      for (const auto* g : detailed) {
+        absl::StrAppend(&h, "<tr><td>", H(g->gene), "</td><td>", FormatNumber(g->log2_fold_change),
+                        "</td><td>", FormatNumber(g->adjusted_p_value), "</td></tr>\n");
       }
       absl::StrAppend(&h, "</tbody>\n</table>\n");
+      return;
     }
-    absl::StrAppend(&h, "<h2>Top Differentially Expressed Genes</h2>\n");
-    if (c.de) {
-      absl::StrAppend(&h, "<p>Compared ", c.de->n_treatment_cells, " predicted cells with ",
-                      c.de->n_control_cells, " control cells (", H(c.de->control_source), ", ",
-                      Name(c.de->method), ", ", Name(c.de->correction), "); ", c.de->n_up, " up, ",
-                      c.de->n_down, " down of ", c.de->n_genes_tested, " genes tested (",
-                      c.de->n_genes_filtered, " detected in too few cells were not tested).</p>\n");
-      if (!c.de->design.empty()) {
-        absl::StrAppend(&h, "<p><strong>What a p-value's n is</strong>: ", H(c.de->design),
-                        ".</p>\n");
-      }
-      if (!c.de->caveats.empty()) {
-        absl::StrAppend(&h, "<ul>\n");
-        for (const std::string& caveat : c.de->caveats) {
-          absl::StrAppend(&h, "<li><em>Caveat</em>: ", H(caveat), "</li>\n");
-        }
-        absl::StrAppend(&h, "</ul>\n");
-      }
-      if (!c.up.empty() || !c.down.empty()) {
-        absl::StrAppend(&h, output_internal::VolcanoPlotSvg(c.up, c.down, c.de->lfc_threshold,
-                                                            c.de->pval_threshold));
-      }
-    }
-    auto genes = [&h](std::string_view title, const std::vector<const DeGene*>& detailed,
-                      const std::vector<std::string>& names) {
-      if (!detailed.empty()) {
-        absl::StrAppend(&h, "<table>\n<caption>", std::string(title),
-                        "</caption>\n<thead><tr><th scope=\"col\">Gene</th><th "
-                        "scope=\"col\">log2 fold change</th><th scope=\"col\">Adjusted "
-                        "p</th></tr></thead>\n<tbody>\n");
-        for (const auto* g : detailed) {
-          absl::StrAppend(&h, "<tr><td>", H(g->gene), "</td><td>",
-                          FormatNumber(g->log2_fold_change), "</td><td>",
-                          FormatNumber(g->adjusted_p_value), "</td></tr>\n");
-        }
-        absl::StrAppend(&h, "</tbody>\n</table>\n");
-        return;
-      }
-      std::vector<std::string> escaped;
-      for (const auto& n : names) escaped.push_back(H(n));
-      absl::StrAppend(&h, "<p><strong>", std::string(title),
-                      "</strong>: ", escaped.empty() ? "none" : absl::StrJoin(escaped, ", "),
-                      "</p>\n");
-    };
-    genes("Upregulated", c.up, c.up_names);
-    genes("Downregulated", c.down, c.down_names);
-  }
+    std::vector<std::string> escaped;
+    for (const auto& n : names) escaped.push_back(H(n));
+    absl::StrAppend(&h, "<p><strong>", std::string(title),
+                    "</strong>: ", escaped.empty() ? "none" : absl::StrJoin(escaped, ", "),
+                    "</p>\n");
+  };
+  genes("Upregulated", c.up, c.up_names);
+  genes("Downregulated", c.down, c.down_names);
+}
 
+// Every iteration, and the last evaluation's suggestions.
+void AppendIterations(std::string& h, const RunReportInput& input,
+                      const output_internal::ReportContent& c) {
+  const Run& run = input.run;
   absl::StrAppend(&h, "<h2>Iterations</h2>\n");
   if (run.iterations.empty()) {
     absl::StrAppend(&h, "<p>None finished.</p>\n");
@@ -235,7 +256,10 @@ std::string RenderReportHtml(const RunReportInput& input) {
     for (const auto& s : c.suggestions) absl::StrAppend(&h, "<li>", H(s), "</li>\n");
     absl::StrAppend(&h, "</ul>\n");
   }
+}
 
+// Components that could not be scored, with the reasons.
+void AppendUnavailable(std::string& h, const RunReportInput& input) {
   absl::StrAppend(&h, "<h2>Components Unavailable</h2>\n");
   if (input.unavailable_components.empty()) {
     absl::StrAppend(&h, "<p>All evidence sources were available.</p>\n");
@@ -244,6 +268,11 @@ std::string RenderReportHtml(const RunReportInput& input) {
     for (const auto& u : input.unavailable_components) absl::StrAppend(&h, "<li>", H(u), "</li>\n");
     absl::StrAppend(&h, "</ul>\n");
   }
+}
+
+// The run's error and its warnings.
+void AppendErrors(std::string& h, const RunReportInput& input) {
+  const Run& run = input.run;
   if (run.error || !input.warnings.empty()) {
     absl::StrAppend(&h, "<h2>Errors</h2>\n<ul>\n");
     auto error_item = [&h](const RunError& e) {
@@ -256,6 +285,10 @@ std::string RenderReportHtml(const RunReportInput& input) {
     for (const auto& w : input.warnings) error_item(w);
     absl::StrAppend(&h, "</ul>\n");
   }
+}
+
+// Versions of what produced the result, and the footer.
+void AppendProvenance(std::string& h, const RunReportInput& input) {
   absl::StrAppend(&h, "<h2>Provenance</h2>\n<dl>\n<dt>HAYSTACK</dt><dd>",
                   H(input.provenance.haystack_version), "</dd>\n<dt>Knowledge base</dt><dd>",
                   H(input.provenance.knowledge_base), "</dd>\n<dt>Atlas</dt><dd>",
@@ -263,6 +296,26 @@ std::string RenderReportHtml(const RunReportInput& input) {
                   H(input.provenance.model_backend), "</dd>\n</dl>\n</main>\n",
                   "<footer>HAYSTACK predicts single-cell perturbation responses and checks them "
                   "against prior biological knowledge.</footer>\n</body>\n</html>\n");
+}
+
+}  // namespace
+
+std::string RenderReportHtml(const RunReportInput& input) {
+  const output_internal::ReportContent c = output_internal::BuildReportContent(input);
+  std::string h;
+  AppendHead(h, input);
+  AppendQuery(h, input);
+  AppendSummary(h, input, c);
+  AppendControlStrategy(h, c);
+  AppendScoreBreakdown(h, c);
+  if (c.perturbational) {
+    AppendPathways(h, c);
+    AppendDifferentialExpression(h, c);
+  }
+  AppendIterations(h, input, c);
+  AppendUnavailable(h, input);
+  AppendErrors(h, input);
+  AppendProvenance(h, input);
   return h;
 }
 
