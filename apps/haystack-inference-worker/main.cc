@@ -12,10 +12,10 @@
 #include "CLI/CLI.hpp"
 #include "haystack/core/environment.h"
 #include "haystack/core/logging.h"
-#include "haystack/storage/gcs_artifact_access.h"
 #include "haystack/inference/icl_job_runner.h"
 #include "haystack/inference/inference_worker.h"
 #include "haystack/job/shutdown_signals.h"
+#include "haystack/storage/gcs_artifact_access.h"
 
 namespace {
 

@@ -174,8 +174,7 @@ TEST_CASE("a valid answer is validated against the query and the knowledge base"
              Catch::Contains("\"How would CD14+ monocytes respond to IFN-gamma?\""));
   // The atlas's vocabulary is the model's candidate list.
   CHECK_THAT(std::string((*body)["messages"][1]["content"].GetString()),
-             Catch::Contains("Atlas vocabulary") &&
-                 Catch::Contains("\"CD14-positive monocyte\"") &&
+             Catch::Contains("Atlas vocabulary") && Catch::Contains("\"CD14-positive monocyte\"") &&
                  Catch::Contains("\"donors\":[\"D01\"") && Catch::Contains("\"dexamethasone\""));
 }
 

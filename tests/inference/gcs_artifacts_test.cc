@@ -1,5 +1,5 @@
-// gs:// artifacts on the inference side, against the loopback fake GCS (tests/support/fake_gcs.h): the
-// worker process and the in-process LocalIclBackend read prompt/query cells from GCS and write
+// gs:// artifacts on the inference side, against the loopback fake GCS (tests/support/fake_gcs.h):
+// the worker process and the in-process LocalIclBackend read prompt/query cells from GCS and write
 // predictions there, equal to a local-path run; clear errors for an unknown bucket, a missing
 // object and a malformed URI; and a re-executed job with an existing output (reused if it is
 // this job's predictions, AlreadyExists if not).
@@ -8,12 +8,12 @@
 #include <string>
 
 #include "catch2/catch.hpp"
-#include "support/fake_gcs.h"
 #include "haystack/core/environment.h"
 #include "haystack/core/error.h"
-#include "haystack/storage/gcs_artifact_access.h"
 #include "haystack/inference/local_icl_backend.h"
 #include "haystack/inference/open_inference_backend.h"
+#include "haystack/storage/gcs_artifact_access.h"
+#include "support/fake_gcs.h"
 #include "support/temp_dir.h"
 #include "worker_fixtures.h"
 

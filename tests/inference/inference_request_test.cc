@@ -1,7 +1,7 @@
 #include "catch2/catch.hpp"
 #include "haystack/core/error.h"
-#include "haystack/storage/artifact_uri.h"
 #include "haystack/inference/inference_backend.h"
+#include "haystack/storage/artifact_uri.h"
 
 namespace haystack {
 namespace {

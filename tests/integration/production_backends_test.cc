@@ -9,10 +9,10 @@
 #include <thread>
 
 #include "absl/time/clock.h"
-#include "support/fake_gcs.h"
 #include "haystack/core/enums.h"
 #include "haystack/job/exit_codes.h"
 #include "orchestration.h"
+#include "support/fake_gcs.h"
 #include "support/loopback_server.h"
 
 namespace haystack::testing {

@@ -6,10 +6,10 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
-#include "support/fake_gcs.h"
 #include "haystack/notify/email_templates.h"
 #include "haystack/notify/outbox_notifier.h"
 #include "sample_notifications.h"
+#include "support/fake_gcs.h"
 #include "support/service_account_key.h"
 #include "support/temp_dir.h"
 

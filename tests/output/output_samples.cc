@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "haystack/notify/email_templates.h"
-#include "haystack/storage/atomic_file.h"
 #include "haystack/output/run_report.h"
+#include "haystack/storage/atomic_file.h"
 #include "sample_notifications.h"
 #include "sample_run.h"
 

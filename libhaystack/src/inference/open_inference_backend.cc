@@ -4,9 +4,9 @@
 #include "fmt/format.h"
 #include "haystack/core/error.h"
 #include "haystack/core/text.h"
-#include "haystack/storage/gcs_artifact_access.h"
 #include "haystack/inference/grpc_inference_backend.h"
 #include "haystack/inference/local_icl_backend.h"
+#include "haystack/storage/gcs_artifact_access.h"
 
 namespace haystack {
 

@@ -15,8 +15,8 @@
 #include "haystack/atlas/h5ad.h"
 #include "haystack/core/error.h"
 #include "haystack/core/random.h"
-#include "haystack/storage/crc32c.h"
 #include "haystack/output/run_report.h"
+#include "haystack/storage/crc32c.h"
 
 namespace haystack {
 namespace {

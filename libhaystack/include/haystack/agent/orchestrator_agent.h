@@ -30,8 +30,8 @@
 #include "haystack/inference/inference_backend.h"
 #include "haystack/job/run_executor.h"
 #include "haystack/knowledge/knowledge_base.h"
-#include "haystack/storage/artifact_store.h"
 #include "haystack/output/run_report.h"
+#include "haystack/storage/artifact_store.h"
 
 namespace haystack {
 

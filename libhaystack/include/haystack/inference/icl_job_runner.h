@@ -20,9 +20,9 @@
 
 #include <memory>
 
-#include "haystack/storage/artifact_access.h"
 #include "haystack/inference/icl_baseline.h"
 #include "haystack/inference/job_runner.h"
+#include "haystack/storage/artifact_access.h"
 
 namespace haystack {
 
