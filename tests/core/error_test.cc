@@ -1,5 +1,7 @@
 #include "haystack/core/error.h"
 
+#include <cerrno>
+
 #include "catch2/catch.hpp"
 
 namespace haystack {
@@ -52,6 +54,21 @@ absl::Status UseMacros(int x, int* out) {
   HAYSTACK_RETURN_IF_ERROR(half > 100 ? ConfigurationError("too big") : absl::OkStatus());
   *out = half;
   return absl::OkStatus();
+}
+
+TEST_CASE("a system call's errno decides whether a retry can help: a full disk can, ENOENT not") {
+  const absl::Status full = SystemCallError(ErrorKind::kStorage, ENOSPC, "writing out.h5ad");
+  CHECK(full.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(full.message() == "writing out.h5ad: No space left on device");
+  CHECK(GetErrorKind(full) == ErrorKind::kStorage);
+  CHECK(IsTransient(full));
+  CHECK(IsTransient(SystemCallError(ErrorKind::kStorage, EDQUOT, "x")));
+  CHECK(IsTransient(SystemCallError(ErrorKind::kStorage, EIO, "x")));
+  CHECK(StatusCodeForErrno(EACCES) == absl::StatusCode::kPermissionDenied);
+  for (const int permanent : {ENOENT, EROFS, EFBIG, EACCES, EPERM, ENOTDIR}) {
+    INFO(permanent);
+    CHECK_FALSE(IsTransient(SystemCallError(ErrorKind::kStorage, permanent, "x")));
+  }
 }
 
 TEST_CASE("status macros propagate errors and unwrap values") {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -11,6 +12,33 @@
 #include "haystack/core/logging.h"
 
 namespace haystack::testing {
+
+namespace {
+
+std::string ReadFileOr(const std::filesystem::path& path, std::string fallback) {
+  std::ifstream in(path);
+  if (!in) return fallback;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+// "running, threads: grpc_global_tim (futex_wait_queue), ..." or "exited".
+std::string DescribeProcess(pid_t pid) {
+  const std::filesystem::path proc = fmt::format("/proc/{}", pid);
+  const std::string state = ReadFileOr(proc / "stat", "");
+  if (state.empty()) return "exited";
+  std::string threads;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(proc / "task", ec)) {
+    threads +=
+        fmt::format("{}{} ({})", threads.empty() ? "" : ", ", ReadFileOr(task.path() / "comm", "?"),
+                    ReadFileOr(task.path() / "wchan", "?"));
+  }
+  return fmt::format("stat {}; threads: {}", state, threads);
+}
+
+}  // namespace
 
 WorkerProcess::WorkerProcess(const TempDir& dir, int port, const ProcessOptions& options) {
   const std::string port_file = dir.File(fmt::format("port-{}", counter_++));
@@ -22,8 +50,13 @@ WorkerProcess::WorkerProcess(const TempDir& dir, int port, const ProcessOptions&
   for (int i = 0; i < 600 && !std::filesystem::exists(port_file); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  INFO(process_->Stderr());
-  REQUIRE(std::filesystem::exists(port_file));
+  if (!std::filesystem::exists(port_file)) {
+    // Once seen under ASan on a loaded machine, with an empty stderr: say whether the worker
+    // still runs and where each of its threads waits, before the failure ends it.
+    INFO(fmt::format("no port file after 30 s; the worker: {}", DescribeProcess(process_->pid())));
+    INFO("its stderr: " << process_->Stderr());
+    FAIL("the inference worker did not start serving");
+  }
   port_ = std::stoi(ReadFile(port_file));
 }
 

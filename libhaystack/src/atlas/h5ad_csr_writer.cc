@@ -25,9 +25,10 @@ absl::Status WriteFully(int fd, const void* data, size_t bytes, uint64_t offset,
   for (size_t done = 0; done < bytes;) {
     const ssize_t n = pwrite(fd, p + done, bytes - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
+    if (n < 0) return SystemCallError(ErrorKind::kStorage, errno, Cat("writing ", path));
+    if (n == 0) {
       return MakeError(ErrorKind::kStorage, absl::StatusCode::kUnavailable,
-                       Cat("writing ", path, ": ", n < 0 ? std::strerror(errno) : "short write"));
+                       Cat("writing ", path, ": short write"));
     }
     done += static_cast<size_t>(n);
   }
@@ -94,8 +95,7 @@ absl::StatusOr<std::unique_ptr<CsrH5adWriter>> CsrH5adWriter::Create(
   if (status.ok()) {
     writer->fd_ = open(target.c_str(), O_WRONLY | O_CLOEXEC);
     if (writer->fd_ < 0) {
-      status = MakeError(ErrorKind::kStorage, absl::StatusCode::kUnavailable,
-                         Cat("opening ", target, ": ", std::strerror(errno)));
+      status = SystemCallError(ErrorKind::kStorage, errno, Cat("opening ", target));
     }
   }
   if (!status.ok()) return Annotate(status, Cat("writing ", path));  // the destructor cleans up
@@ -170,8 +170,7 @@ absl::Status CsrH5adWriter::Finish() {
   const int fd = fd_;
   fd_ = -1;
   if (close(fd) < 0) {
-    return MakeError(ErrorKind::kStorage, absl::StatusCode::kUnavailable,
-                     Cat("writing ", target_, ": ", std::strerror(errno)));
+    return SystemCallError(ErrorKind::kStorage, errno, Cat("writing ", target_));
   }
   finished_ = true;  // CommitFile removes the file itself when it fails
   return h5ad_internal::CommitFile(target_, path_, options_);

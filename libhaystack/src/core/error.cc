@@ -1,6 +1,8 @@
 #include "haystack/core/error.h"
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/cord.h"
@@ -57,6 +59,30 @@ ErrorKind GetErrorKind(const absl::Status& status) {
   }
   return status.code() == absl::StatusCode::kCancelled ? ErrorKind::kCancelled
                                                        : ErrorKind::kInternal;
+}
+
+absl::StatusCode StatusCodeForErrno(int err) {
+  switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+      return absl::StatusCode::kResourceExhausted;
+    case EACCES:
+    case EPERM:
+      return absl::StatusCode::kPermissionDenied;
+    case EIO:
+    case EINTR:
+    case EAGAIN:
+      return absl::StatusCode::kUnavailable;
+    default:
+      return absl::StatusCode::kFailedPrecondition;
+  }
+}
+
+absl::Status SystemCallError(ErrorKind kind, int err, std::string_view context) {
+  std::string message(context);
+  message += ": ";
+  message += std::strerror(err);
+  return MakeError(kind, StatusCodeForErrno(err), message);
 }
 
 absl::Status Annotate(const absl::Status& status, std::string_view context) {

@@ -17,13 +17,8 @@ namespace haystack {
 namespace {
 
 absl::Status SysError(std::string_view call, const std::filesystem::path& path, int err) {
-  const absl::StatusCode code =
-      (err == ENOSPC || err == EDQUOT)                ? absl::StatusCode::kResourceExhausted
-      : (err == EACCES || err == EPERM)               ? absl::StatusCode::kPermissionDenied
-      : (err == EIO || err == EINTR || err == EAGAIN) ? absl::StatusCode::kUnavailable
-                                                      : absl::StatusCode::kFailedPrecondition;
-  return MakeError(ErrorKind::kStorage, code,
-                   absl::StrCat(std::string(call), " ", path.string(), ": ", std::strerror(err)));
+  return SystemCallError(ErrorKind::kStorage, err,
+                         absl::StrCat(std::string(call), " ", path.string()));
 }
 
 // Closes the descriptor on every path out of WriteFileAtomically.

@@ -43,6 +43,14 @@ absl::Status MakeError(ErrorKind kind, absl::StatusCode code, std::string_view m
 // (cancelled → kCancelled, everything else → kInternal). Must not be called with an OK status.
 ErrorKind GetErrorKind(const absl::Status& status);
 
+// A failed system call's errno as a canonical code, one rule for every file write: a full disk
+// or quota (ENOSPC, EDQUOT) → kResourceExhausted; permissions (EACCES, EPERM) →
+// kPermissionDenied; I/O errors and interruptions (EIO, EINTR, EAGAIN) → kUnavailable; anything
+// else (ENOENT, EROFS, EFBIG, ...) → kFailedPrecondition. The first and third are transient.
+absl::StatusCode StatusCodeForErrno(int err);
+// MakeError(kind, StatusCodeForErrno(err), "<context>: <strerror(err)>").
+absl::Status SystemCallError(ErrorKind kind, int err, std::string_view context);
+
 // Returns `status` with `context` prepended to its message, keeping code and kind.
 absl::Status Annotate(const absl::Status& status, std::string_view context);
 

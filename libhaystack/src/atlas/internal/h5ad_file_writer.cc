@@ -43,8 +43,7 @@ absl::Status DurableWrites::Start(uint64_t offset, const void* data, size_t byte
   if (fd_ < 0) {
     fd_ = open(path_.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd_ < 0) {
-      return MakeError(ErrorKind::kStorage, absl::StatusCode::kUnavailable,
-                       Cat("opening ", path_, ": ", std::strerror(errno)));
+      return SystemCallError(ErrorKind::kStorage, errno, Cat("opening ", path_));
     }
   }
   threads_.emplace_back([this, offset, data, bytes] {
@@ -55,7 +54,11 @@ absl::Status DurableWrites::Start(uint64_t offset, const void* data, size_t byte
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         std::lock_guard<std::mutex> lock(mu_);
-        if (error_.empty()) error_ = n < 0 ? std::strerror(errno) : "short write";
+        if (error_.ok()) {
+          error_ = n < 0 ? SystemCallError(ErrorKind::kStorage, errno, Cat("writing ", path_))
+                         : MakeError(ErrorKind::kStorage, absl::StatusCode::kUnavailable,
+                                     Cat("writing ", path_, ": short write"));
+        }
         return;
       }
       // Asynchronous; a failed writeback is not lost: the final fsync reports it.
@@ -70,11 +73,11 @@ absl::Status DurableWrites::Finish() {
   for (auto& t : threads_) t.join();
   threads_.clear();
   retained_.clear();
-  if (fd_ >= 0 && close(fd_) < 0 && error_.empty()) error_ = std::strerror(errno);
+  if (fd_ >= 0 && close(fd_) < 0 && error_.ok()) {
+    error_ = SystemCallError(ErrorKind::kStorage, errno, Cat("writing ", path_));
+  }
   fd_ = -1;
-  if (error_.empty()) return absl::OkStatus();
-  return MakeError(ErrorKind::kStorage, absl::StatusCode::kUnavailable,
-                   Cat("writing ", path_, ": ", error_));
+  return error_;
 }
 
 namespace {
@@ -359,15 +362,14 @@ class Writer {
 absl::Status SyncPath(const std::string& path, int flags, std::string_view what) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | flags);
   if (fd < 0) {
-    return MakeError(ErrorKind::kStorage, absl::StatusCode::kUnavailable,
-                     Cat("opening ", what, " ", path, " to sync it: ", std::strerror(errno)));
+    return SystemCallError(ErrorKind::kStorage, errno,
+                           Cat("opening ", what, " ", path, " to sync it"));
   }
   const int rc = fsync(fd);
   const int err = errno;
   close(fd);
   if (rc == 0) return absl::OkStatus();
-  return MakeError(ErrorKind::kStorage, absl::StatusCode::kUnavailable,
-                   Cat("syncing ", what, " ", path, ": ", std::strerror(err)));
+  return SystemCallError(ErrorKind::kStorage, err, Cat("syncing ", what, " ", path));
 }
 
 }  // namespace

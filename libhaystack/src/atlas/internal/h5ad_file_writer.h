@@ -49,7 +49,7 @@ class DurableWrites {
   std::vector<std::thread> threads_;
   std::vector<std::shared_ptr<const void>> retained_;  // released after the threads joined
   std::mutex mu_;
-  std::string error_;
+  absl::Status error_;  // the first failed write (guarded by mu_)
 };
 
 // Writes every element of `data` into the open `file`: X when present, obs, var, obsm, varm,

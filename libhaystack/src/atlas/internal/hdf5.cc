@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -14,10 +16,30 @@ namespace haystack::h5 {
 using atlas_internal::Cat;
 namespace {
 
-// Collects the innermost (most specific) message of the current HDF5 error stack.
-herr_t InnermostMessage(unsigned n, const H5E_error2_t* err, void* client_data) {
-  auto* out = static_cast<std::string*>(client_data);
-  if (n == 0 && err->desc != nullptr) *out = err->desc;
+// What the current HDF5 error stack says. HDF5 walks it from the API call (the summary,
+// "unable to create file") down to the function that failed; when that was a system call, the
+// file driver's message carries its errno ("..., errno = 28, error message = 'No space left on
+// device', ...").
+struct Hdf5Failure {
+  std::string summary;
+  int system_errno = 0;
+  std::string system_message;
+};
+
+herr_t CollectFailure(unsigned n, const H5E_error2_t* err, void* client_data) {
+  auto* out = static_cast<Hdf5Failure*>(client_data);
+  if (err->desc == nullptr) return 0;
+  const std::string_view desc = err->desc;
+  if (n == 0) out->summary = std::string(desc);
+  if (out->system_errno != 0) return 0;
+  if (const size_t at = desc.find("errno = "); at != std::string_view::npos) {
+    out->system_errno = std::atoi(desc.data() + at + 8);
+    constexpr std::string_view kMessage = "error message = '";
+    if (const size_t m = desc.find(kMessage, at); m != std::string_view::npos) {
+      const size_t begin = m + kMessage.size();
+      out->system_message = std::string(desc.substr(begin, desc.find('\'', begin) - begin));
+    }
+  }
   return 0;
 }
 
@@ -28,11 +50,11 @@ herr_t InnermostMessage(unsigned n, const H5E_error2_t* err, void* client_data) 
 // before any other HDF5 call, hence a static initializer.
 [[maybe_unused]] const bool kNoExitHandler = [] { return H5dont_atexit() >= 0; }();
 
-std::string CurrentHdf5Message() {
-  std::string message;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, InnermostMessage, &message);
+Hdf5Failure CurrentFailure() {
+  Hdf5Failure failure;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, CollectFailure, &failure);
   H5Eclear2(H5E_DEFAULT);
-  return message;
+  return failure;
 }
 
 ElementClass ClassOf(hid_t type) {
@@ -170,7 +192,18 @@ void Handle::Reset() {
 void SilenceErrorPrinting() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 absl::Status Error(absl::StatusCode code, std::string_view context) {
-  const std::string detail = CurrentHdf5Message();
+  const Hdf5Failure failure = CurrentFailure();
+  // A full disk or quota is the machine's condition, not the caller's: whatever the caller
+  // expected, it is retryable (exit 75), wherever in a write HDF5 met it — even at H5Fcreate,
+  // which writes the superblock.
+  if (failure.system_errno != 0 &&
+      StatusCodeForErrno(failure.system_errno) == absl::StatusCode::kResourceExhausted) {
+    code = absl::StatusCode::kResourceExhausted;
+  }
+  std::string detail = failure.summary;
+  if (!failure.system_message.empty()) {
+    detail = detail.empty() ? failure.system_message : Cat(detail, ": ", failure.system_message);
+  }
   return MakeError(ErrorKind::kStorage, code,
                    detail.empty() ? std::string(context) : Cat(context, " (HDF5: ", detail, ")"));
 }

@@ -50,10 +50,11 @@ class Handle {
 };
 
 // Turns off HDF5's printing of error stacks to stderr for this thread; errors are reported
-// through absl::Status instead (with the innermost HDF5 message).
+// through absl::Status instead.
 void SilenceErrorPrinting();
 
-// A kStorage error "<context>: <innermost HDF5 message>", code `code`.
+// A kStorage error "<context> (HDF5: <what failed>[: <the system's message>])", code `code` —
+// except that a full disk or quota (ENOSPC, EDQUOT under HDF5) is always kResourceExhausted.
 absl::Status Error(absl::StatusCode code, std::string_view context);
 // A kStorage / kInvalidArgument error about the content of a file.
 absl::Status FormatError(std::string_view message);
