@@ -31,7 +31,12 @@ using std::chrono::milliseconds;
 // Two iterations of 100 query cells: a few seconds of one core each.
 constexpr char kSmallRun[] =
     R"({"max_iterations": 2, "score_threshold": 10, "max_query_cells": 100})";
-constexpr char kJobPrefix[] = "haystack-load-";
+// Each test's jobs are told apart by their application_name, "haystack-load-<test>-<i>": the two
+// load tests may run at once on the same cluster, and PgBouncer's server sessions carry their
+// clients' names.
+std::string JobPrefix(bool pooled) {
+  return pooled ? "haystack-load-pooled-" : "haystack-load-direct-";
+}
 
 int JobCount(int ci_default) {
   const char* jobs = std::getenv("HAYSTACK_LOAD_JOBS");
@@ -60,7 +65,9 @@ std::vector<std::map<std::string, std::string>> Rows(PGconn* conn, const char* s
 // sees a lock wait only if it overlaps a sample: a lower bound, next to the deadlock counter.
 class DatabaseSampler {
  public:
-  DatabaseSampler(const std::string& direct_url, const std::string& pooler_admin_url) {
+  DatabaseSampler(const std::string& direct_url, const std::string& pooler_admin_url,
+                  std::string job_prefix)
+      : job_prefix_(std::move(job_prefix)) {
     direct_ = PQconnectdb(direct_url.c_str());
     REQUIRE(PQstatus(direct_) == CONNECTION_OK);
     deadlocks_before_ = Deadlocks();
@@ -129,10 +136,11 @@ class DatabaseSampler {
   void Sample() {
     ++samples;
     int sessions = 0;
-    for (auto& row : Rows(direct_,
-                          "SELECT application_name AS job, count(*) AS n FROM pg_stat_activity "
-                          "WHERE datname = current_database() AND application_name LIKE "
-                          "'haystack-load-%' GROUP BY 1")) {
+    const std::string sessions_sql = absl::StrCat(
+        "SELECT application_name AS job, count(*) AS n FROM pg_stat_activity WHERE datname = "
+        "current_database() AND starts_with(application_name, '",
+        job_prefix_, "') GROUP BY 1");
+    for (auto& row : Rows(direct_, sessions_sql.c_str())) {
       const int n = std::stoi(row["n"]);
       sessions += n;
       int& peak = peak_sessions_per_job[row["job"]];
@@ -140,10 +148,11 @@ class DatabaseSampler {
     }
     peak_job_sessions = std::max(peak_job_sessions, sessions);
     int waiters = 0;
-    for (auto& row : Rows(direct_,
-                          "SELECT l.locktype AS kind, count(*) AS n FROM pg_locks l JOIN "
-                          "pg_stat_activity a USING (pid) WHERE NOT l.granted AND "
-                          "a.application_name LIKE 'haystack-load-%' GROUP BY 1")) {
+    const std::string waits_sql = absl::StrCat(
+        "SELECT l.locktype AS kind, count(*) AS n FROM pg_locks l JOIN pg_stat_activity a USING "
+        "(pid) WHERE NOT l.granted AND starts_with(a.application_name, '",
+        job_prefix_, "') GROUP BY 1");
+    for (auto& row : Rows(direct_, waits_sql.c_str())) {
       waiters += std::stoi(row["n"]);
       lock_waits_by_kind[row["kind"]] += std::stoi(row["n"]);
     }
@@ -152,7 +161,7 @@ class DatabaseSampler {
     if (admin_ == nullptr) return;
     std::map<std::string, int> clients;
     for (auto& row : Rows(admin_, "SHOW CLIENTS")) {
-      if (row["application_name"].starts_with(kJobPrefix)) ++clients[row["application_name"]];
+      if (row["application_name"].starts_with(job_prefix_)) ++clients[row["application_name"]];
     }
     for (const auto& [job, n] : clients) {
       peak_clients_per_job[job] = std::max(peak_clients_per_job[job], n);
@@ -168,6 +177,7 @@ class DatabaseSampler {
   PGconn* direct_ = nullptr;
   PGconn* admin_ = nullptr;
   int64_t deadlocks_before_ = 0;
+  std::string job_prefix_;
   PoolerTotals stats_before_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -204,11 +214,11 @@ void RunManyJobs(const std::string& direct_url, const std::string& job_url, bool
   std::vector<std::string> ids;
   for (int i = 0; i < jobs; ++i) ids.push_back(o.CreateRun(kSmallRun));
   auto job_env = [&](int i) {
-    Env env = {
-        {"HAYSTACK_DATABASE_URL", absl::StrCat(job_url, "&application_name=", kJobPrefix, i)},
-        {"HAYSTACK_INFERENCE_THREADS", "1"},
-        {"HAYSTACK_SCORING_THREADS", "1"},
-        {"HAYSTACK_DATABASE_POOLING", pooled ? "transaction" : "none"}};
+    Env env = {{"HAYSTACK_DATABASE_URL",
+                absl::StrCat(job_url, "&application_name=", JobPrefix(pooled), i)},
+               {"HAYSTACK_INFERENCE_THREADS", "1"},
+               {"HAYSTACK_SCORING_THREADS", "1"},
+               {"HAYSTACK_DATABASE_POOLING", pooled ? "transaction" : "none"}};
     // The cancelled run is slowed so that it is surely in inference when the request comes.
     if (i == 0) env.emplace("HAYSTACK_INFERENCE_MAX_CELLS_PER_SECOND", "100");
     return env;
@@ -219,7 +229,7 @@ void RunManyJobs(const std::string& direct_url, const std::string& job_url, bool
     admin_url = job_url;
     admin_url.replace(admin_url.find("/haystack_test"), 14, "/pgbouncer");
   }
-  DatabaseSampler sampler(direct_url, admin_url);
+  DatabaseSampler sampler(direct_url, admin_url, JobPrefix(pooled));
   const auto started = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<BackgroundProcess>> running;
   for (int i = 0; i < jobs; ++i) running.push_back(o.Start(ids[i], job_env(i)));
