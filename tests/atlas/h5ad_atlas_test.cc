@@ -321,6 +321,52 @@ TEST_CASE("A gather from a file truncated after opening is a storage error") {
   }
 }
 
+TEST_CASE("Categorical codes stored as int8, int16 or int32 answer the same queries and gathers") {
+  // The atlas keeps codes at their stored width (the writer picks int8 below 128 categories,
+  // int16 below 32,768, like pandas): every width must select, count and gather alike.
+  TempDir dir;
+  AnnData a = MakeSmallAtlas(false);
+  const int64_t n = 40;
+  auto spread_over = [&](int categories) {
+    // Two used values per width, the rest of the categories unused: the width follows the
+    // number of categories, not of values seen.
+    Categorical c;
+    for (int k = 0; k < categories; ++k) c.categories.push_back("donor-" + std::to_string(k));
+    for (int64_t i = 0; i < n; ++i) c.codes.push_back(i < 20 ? 1 : categories - 1);
+    c.codes[7] = -1;  // one missing value
+    return c;
+  };
+  for (const int categories : {3, 300, 40'000}) {
+    INFO(categories << " categories");
+    a.obs.Find("donor_id")->values = spread_over(categories);
+    const std::string path = dir.File("widths-" + std::to_string(categories) + ".h5ad");
+    REQUIRE(WriteH5ad(a, path).ok());
+    absl::StatusOr<std::unique_ptr<CellAtlas>> atlas = OpenH5adAtlas(path);
+    INFO(atlas.status().ToString());
+    REQUIRE(atlas.ok());
+    const std::string last = "donor-" + std::to_string(categories - 1);
+    absl::StatusOr<std::vector<int64_t>> last_donor =
+        (*atlas)->Select(CellFilter().Where(AtlasField::kDonor, last));
+    REQUIRE(last_donor.ok());
+    CHECK(last_donor->size() == 20);
+    CHECK(last_donor->front() == 20);
+    CHECK(*(*atlas)->Values(AtlasField::kDonor) ==
+          std::vector<GroupCount>{{{"donor-1"}, 19}, {{last}, 20}});
+    const AtlasField by[] = {AtlasField::kDonor, AtlasField::kIsControl};
+    absl::StatusOr<std::vector<GroupCount>> groups = (*atlas)->CountBy(by, CellFilter());
+    REQUIRE(groups.ok());
+    CHECK(groups->front() == GroupCount{{"", "false"}, 1});  // the missing donor, cell 7
+    CHECK(*(*atlas)->ValueOf(AtlasField::kDonor, 7) == "");
+    CHECK(*(*atlas)->ValueOf(AtlasField::kDonor, 39) == last);
+    // Gathered obs: the same categories, codes of the gathered rows, as ReadH5ad gives them.
+    absl::StatusOr<AnnData> gathered = (*atlas)->Gather(std::vector<int64_t>{39, 7, 0}, {});
+    REQUIRE(gathered.ok());
+    absl::StatusOr<AnnData> whole = ReadH5ad(path);
+    REQUIRE(whole.ok());
+    CHECK(gathered->obs.columns == whole->obs.TakeRows({39, 7, 0}).columns);
+  }
+}
+
 TEST_CASE("A column mapping lets an atlas use its own column names") {
   TempDir dir;
   AnnData a = MakeSmallAtlas(false);

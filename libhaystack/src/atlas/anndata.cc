@@ -159,6 +159,34 @@ absl::Status DataFrame::Validate(std::string_view what) const {
   return absl::OkStatus();
 }
 
+DataFrameColumn DataFrameColumn::TakeRows(const std::vector<int64_t>& rows) const {
+  DataFrameColumn out;
+  out.name = name;
+  out.values = std::visit(
+      [&](const auto& v) -> ColumnValues {
+        using V = std::decay_t<decltype(v)>;
+        V taken;
+        if constexpr (std::is_same_v<V, Categorical>) {
+          taken.categories = v.categories;
+          taken.ordered = v.ordered;
+          taken.codes.reserve(rows.size());
+          for (int64_t r : rows) taken.codes.push_back(v.codes[static_cast<size_t>(r)]);
+        } else {
+          taken.reserve(rows.size());
+          for (int64_t r : rows) taken.push_back(v[static_cast<size_t>(r)]);
+        }
+        return taken;
+      },
+      values);
+  if (mask) {
+    std::vector<bool> taken;
+    taken.reserve(rows.size());
+    for (int64_t r : rows) taken.push_back((*mask)[static_cast<size_t>(r)]);
+    out.mask = std::move(taken);
+  }
+  return out;
+}
+
 DataFrame DataFrame::TakeRows(const std::vector<int64_t>& rows) const {
   DataFrame out;
   out.index_name = index_name;
@@ -166,33 +194,7 @@ DataFrame DataFrame::TakeRows(const std::vector<int64_t>& rows) const {
     out.index.reserve(rows.size());
     for (int64_t r : rows) out.index.push_back(index[static_cast<size_t>(r)]);
   }
-  for (const auto& c : columns) {
-    DataFrameColumn nc;
-    nc.name = c.name;
-    nc.values = std::visit(
-        [&](const auto& v) -> ColumnValues {
-          using V = std::decay_t<decltype(v)>;
-          V taken;
-          if constexpr (std::is_same_v<V, Categorical>) {
-            taken.categories = v.categories;
-            taken.ordered = v.ordered;
-            taken.codes.reserve(rows.size());
-            for (int64_t r : rows) taken.codes.push_back(v.codes[static_cast<size_t>(r)]);
-          } else {
-            taken.reserve(rows.size());
-            for (int64_t r : rows) taken.push_back(v[static_cast<size_t>(r)]);
-          }
-          return taken;
-        },
-        c.values);
-    if (c.mask) {
-      std::vector<bool> mask;
-      mask.reserve(rows.size());
-      for (int64_t r : rows) mask.push_back((*c.mask)[static_cast<size_t>(r)]);
-      nc.mask = std::move(mask);
-    }
-    out.columns.push_back(std::move(nc));
-  }
+  for (const auto& c : columns) out.columns.push_back(c.TakeRows(rows));
   return out;
 }
 

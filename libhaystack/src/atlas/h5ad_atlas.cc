@@ -8,6 +8,7 @@
 #include "internal/cat.h"
 #include "internal/h5ad_elements.h"
 #include "internal/hdf5.h"
+#include "internal/obs_columns.h"
 #include "internal/obs_index.h"
 #include "internal/row_reader.h"
 
@@ -82,13 +83,11 @@ class H5adAtlas final : public CellAtlas {
     HAYSTACK_ASSIGN_OR_RETURN(atlas->file_, h5ad_internal::OpenH5ad(path));
     const hid_t file = atlas->file_.get();
     HAYSTACK_RETURN_IF_ERROR(h5ad_internal::CheckRootEncoding(file));
-    int64_t n_cells = 0;
-    h5ad_internal::DataFrameReadOptions obs_options;
-    obs_options.read_index = false;  // obs names are read for gathered cells only
-    HAYSTACK_ASSIGN_OR_RETURN(
-        atlas->obs_, h5ad_internal::ReadDataFrame(file, "obs", "/obs", obs_options, &n_cells));
-    HAYSTACK_ASSIGN_OR_RETURN(atlas->fields_, atlas_internal::ObsIndex::Build(
-                                                  atlas->obs_, n_cells, options.mapping, path));
+    // obs names are read for gathered cells only; categorical codes stay at their stored width.
+    HAYSTACK_ASSIGN_OR_RETURN(atlas->obs_, atlas_internal::ReadObsColumns(file));
+    const int64_t n_cells = atlas->obs_.rows();
+    HAYSTACK_ASSIGN_OR_RETURN(atlas->fields_,
+                              atlas_internal::ObsIndex::Build(atlas->obs_, options.mapping, path));
     HAYSTACK_ASSIGN_OR_RETURN(atlas->var_, h5ad_internal::ReadDataFrame(file, "var", "/var"));
     HAYSTACK_ASSIGN_OR_RETURN(
         atlas->rows_,
@@ -147,7 +146,7 @@ class H5adAtlas final : public CellAtlas {
   AtlasLayout layout_;
   h5::Handle file_;
   mutable std::mutex hdf5_mutex_;
-  DataFrame obs_;  // all columns, no index
+  atlas_internal::ObsColumns obs_;  // all columns, no index
   DataFrame var_;
   atlas_internal::ObsIndex fields_;  // refers to obs_'s categorical columns
   std::unique_ptr<atlas_internal::RowReader> rows_;

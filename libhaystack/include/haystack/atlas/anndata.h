@@ -52,6 +52,8 @@ struct DataFrameColumn {
   std::optional<std::vector<bool>> mask;
 
   size_t size() const;
+  // The rows `rows` (any order, repeats allowed), mask included.
+  DataFrameColumn TakeRows(const std::vector<int64_t>& rows) const;
   bool operator==(const DataFrameColumn&) const = default;
 };
 

@@ -106,49 +106,62 @@ std::vector<std::string> ToStrings(const ColumnValues& values) {
       values);
 }
 
-absl::StatusOr<Categorical> ReadCategorical(hid_t g, const std::string& path) {
-  Categorical cat;
+// The categories (as text) and `ordered` of a categorical group.
+absl::Status ReadCategoriesOf(hid_t g, const std::string& path, std::vector<std::string>* out,
+                              bool* ordered) {
   if (h5::HasAttr(g, "ordered")) {
-    HAYSTACK_ASSIGN_OR_RETURN(cat.ordered, h5::ReadBoolAttr(g, "ordered", path));
+    HAYSTACK_ASSIGN_OR_RETURN(*ordered, h5::ReadBoolAttr(g, "ordered", path));
   }
-  {
-    const std::string cpath = path + "/categories";
-    HAYSTACK_ASSIGN_OR_RETURN(Handle d, h5::OpenDataset(g, "categories", cpath));
-    ColumnValues categories;
-    HAYSTACK_RETURN_IF_ERROR(ReadColumnDataset(d.get(), cpath, &categories));
-    // Non-string categories (numbers) become their decimal text.
-    cat.categories = ToStrings(categories);
+  const std::string cpath = path + "/categories";
+  HAYSTACK_ASSIGN_OR_RETURN(Handle d, h5::OpenDataset(g, "categories", cpath));
+  ColumnValues categories;
+  HAYSTACK_RETURN_IF_ERROR(ReadColumnDataset(d.get(), cpath, &categories));
+  // Non-string categories (numbers) become their decimal text.
+  *out = ToStrings(categories);
+  return absl::OkStatus();
+}
+
+// Every code is -1 (missing) or a category's position.
+template <class Codes>
+absl::Status CheckCodes(const Codes& codes, size_t categories, const std::string& kpath) {
+  const auto n_cat = static_cast<int64_t>(categories);
+  for (size_t i = 0; i < codes.size(); ++i) {
+    if (codes[i] < -1 || codes[i] >= n_cat) {
+      return h5::FormatError(Cat(kpath, "[", i, "] = ", static_cast<int64_t>(codes[i]),
+                                 " is out of range for ", n_cat, " categories"));
+    }
   }
-  const std::string kpath = path + "/codes";
-  HAYSTACK_ASSIGN_OR_RETURN(Handle d, h5::OpenDataset(g, "codes", kpath));
-  HAYSTACK_ASSIGN_OR_RETURN(h5::DatasetInfo info, h5::Describe(d.get(), kpath));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<h5::DatasetInfo> DescribeCodes(hid_t d, const std::string& kpath) {
+  HAYSTACK_ASSIGN_OR_RETURN(h5::DatasetInfo info, h5::Describe(d, kpath));
   if (info.dims.size() != 1 ||
       (info.element != h5::ElementClass::kInteger && info.element != h5::ElementClass::kUnsigned)) {
     return h5::FormatError(Cat(kpath, ": expected 1-D integer codes"));
   }
-  const int64_t n_cat = static_cast<int64_t>(cat.categories.size());
-  auto check = [&](const auto& codes) -> absl::Status {
-    for (size_t i = 0; i < codes.size(); ++i) {
-      if (codes[i] < -1 || codes[i] >= n_cat) {
-        return h5::FormatError(
-            Cat(kpath, "[", i, "] = ", codes[i], " is out of range for ", n_cat, " categories"));
-      }
-    }
-    return absl::OkStatus();
-  };
+  return info;
+}
+
+absl::StatusOr<Categorical> ReadCategorical(hid_t g, const std::string& path) {
+  Categorical cat;
+  HAYSTACK_RETURN_IF_ERROR(ReadCategoriesOf(g, path, &cat.categories, &cat.ordered));
+  const std::string kpath = path + "/codes";
+  HAYSTACK_ASSIGN_OR_RETURN(Handle d, h5::OpenDataset(g, "codes", kpath));
+  HAYSTACK_ASSIGN_OR_RETURN(h5::DatasetInfo info, DescribeCodes(d.get(), kpath));
   const bool fits_int32 = info.element_size < 4 ||
                           (info.element_size == 4 && info.element == h5::ElementClass::kInteger);
   if (fits_int32) {
     // The usual case (anndata stores int8 codes): read straight into the result, no wider copy
     // of a column that has a value per cell.
     HAYSTACK_RETURN_IF_ERROR(h5::ReadAll(d.get(), kpath, &cat.codes));
-    HAYSTACK_RETURN_IF_ERROR(check(cat.codes));
+    HAYSTACK_RETURN_IF_ERROR(CheckCodes(cat.codes, cat.categories.size(), kpath));
     return cat;
   }
   // Wider codes: HDF5 would clip out-of-range values; read them whole to report them as stored.
   std::vector<int64_t> codes;
   HAYSTACK_RETURN_IF_ERROR(h5::ReadAll(d.get(), kpath, &codes));
-  HAYSTACK_RETURN_IF_ERROR(check(codes));
+  HAYSTACK_RETURN_IF_ERROR(CheckCodes(codes, cat.categories.size(), kpath));
   cat.codes.assign(codes.begin(), codes.end());
   return cat;
 }
@@ -335,6 +348,32 @@ absl::StatusOr<DataFrameColumn> ReadColumn(hid_t g, const std::string& name,
     return column;
   }
   return h5::FormatError(Cat(path, ": unsupported column encoding '", et, "'"));
+}
+
+absl::StatusOr<atlas_internal::CompactCategorical> ReadCompactCategorical(hid_t g,
+                                                                          const std::string& path) {
+  atlas_internal::CompactCategorical cat;
+  HAYSTACK_RETURN_IF_ERROR(ReadCategoriesOf(g, path, &cat.categories, &cat.ordered));
+  const std::string kpath = path + "/codes";
+  HAYSTACK_ASSIGN_OR_RETURN(Handle d, h5::OpenDataset(g, "codes", kpath));
+  HAYSTACK_ASSIGN_OR_RETURN(h5::DatasetInfo info, DescribeCodes(d.get(), kpath));
+  // Signed int8 and int16 (what anndata writes) are read as stored: no conversion, no widening.
+  auto read_as_stored = [&](auto narrow) -> absl::Status {
+    HAYSTACK_RETURN_IF_ERROR(h5::ReadAllUnzeroed(d.get(), kpath, &narrow));
+    HAYSTACK_RETURN_IF_ERROR(CheckCodes(narrow, cat.categories.size(), kpath));
+    cat.codes = std::move(narrow);
+    return absl::OkStatus();
+  };
+  if (info.element == h5::ElementClass::kInteger && info.element_size == 1) {
+    HAYSTACK_RETURN_IF_ERROR(read_as_stored(h5::UnzeroedVector<int8_t>()));
+    return cat;
+  }
+  if (info.element == h5::ElementClass::kInteger && info.element_size == 2) {
+    HAYSTACK_RETURN_IF_ERROR(read_as_stored(h5::UnzeroedVector<int16_t>()));
+    return cat;
+  }
+  HAYSTACK_ASSIGN_OR_RETURN(Categorical wide, ReadCategorical(g, path));
+  return atlas_internal::CompactCategorical::FromCategorical(std::move(wide));
 }
 
 absl::StatusOr<DataFrame> ReadDataFrame(hid_t loc, const std::string& name, const std::string& path,

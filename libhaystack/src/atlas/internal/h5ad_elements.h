@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "haystack/atlas/anndata.h"
 #include "internal/hdf5.h"
+#include "internal/obs_columns.h"
 
 namespace haystack::h5ad_internal {
 
@@ -37,6 +38,11 @@ absl::StatusOr<DataFrame> ReadDataFrame(hid_t loc, const std::string& name, cons
 // One column of a dataframe group.
 absl::StatusOr<DataFrameColumn> ReadColumn(hid_t df_group, const std::string& name,
                                            const std::string& path);
+
+// The categorical column group `g` (at `path`), its codes at their stored width when that is
+// int8 or int16, else int32. Codes out of range are an error naming the value stored.
+absl::StatusOr<atlas_internal::CompactCategorical> ReadCompactCategorical(hid_t g,
+                                                                          const std::string& path);
 
 // The number of rows of a dataframe group, from its index dataset (or group).
 absl::StatusOr<int64_t> DataFrameRows(hid_t df_group, const std::string& path);

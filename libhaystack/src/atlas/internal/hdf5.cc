@@ -505,6 +505,22 @@ template absl::Status ReadAll<int32_t>(hid_t, std::string_view, std::vector<int3
 template absl::Status ReadAll<int64_t>(hid_t, std::string_view, std::vector<int64_t>*);
 template absl::Status ReadAll<uint64_t>(hid_t, std::string_view, std::vector<uint64_t>*);
 
+template <class T>
+absl::Status ReadAllUnzeroed(hid_t dataset, std::string_view path, UnzeroedVector<T>* out) {
+  HAYSTACK_ASSIGN_OR_RETURN(DatasetInfo info, Describe(dataset, path));
+  if (info.element != ElementClass::kInteger && info.element != ElementClass::kUnsigned) {
+    return FormatError(Cat(path, ": expected integers"));
+  }
+  out->resize(static_cast<size_t>(info.elements()));
+  if (out->empty()) return absl::OkStatus();
+  if (H5Dread(dataset, NativeType<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data()) < 0) {
+    return Error(absl::StatusCode::kDataLoss, Cat(path, ": cannot read"));
+  }
+  return absl::OkStatus();
+}
+template absl::Status ReadAllUnzeroed<int8_t>(hid_t, std::string_view, UnzeroedVector<int8_t>*);
+template absl::Status ReadAllUnzeroed<int16_t>(hid_t, std::string_view, UnzeroedVector<int16_t>*);
+
 absl::Status ReadRange1d(hid_t dataset, hid_t mem_type, int64_t begin, int64_t count, void* out,
                          std::string_view path) {
   if (count == 0) return absl::OkStatus();

@@ -6,9 +6,11 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -117,6 +119,31 @@ hid_t NativeType();
 // Reads a whole dataset converting to T (numeric) with HDF5's conversion.
 template <class T>
 absl::Status ReadAll(hid_t dataset, std::string_view path, std::vector<T>* out);
+
+// An allocator that leaves elements default-initialised (for numbers: not zeroed). A vector that
+// a read fills at once need not be zeroed first: on a fresh process zeroing is a pass over memory
+// that only the page faults needed.
+template <class T>
+struct NoZeroAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = NoZeroAllocator<U>;
+  };
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    if constexpr (sizeof...(Args) == 0) {
+      ::new (static_cast<void*>(p)) U;
+    } else {
+      ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+  }
+};
+template <class T>
+using UnzeroedVector = std::vector<T, NoZeroAllocator<T>>;
+
+// Reads a whole integer dataset as T (int8_t or int16_t), without zeroing `out` first.
+template <class T>
+absl::Status ReadAllUnzeroed(hid_t dataset, std::string_view path, UnzeroedVector<T>* out);
 // Reads elements [begin, begin + count) of a 1-D dataset into `out` (which has room).
 absl::Status ReadRange1d(hid_t dataset, hid_t mem_type, int64_t begin, int64_t count, void* out,
                          std::string_view path);

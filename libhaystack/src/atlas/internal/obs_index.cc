@@ -71,9 +71,24 @@ Categorical AsFlag(Categorical c) {
   return merged;
 }
 
+// A compact column with int32 codes, for the conversions above.
+Categorical Widen(const CompactCategorical& c) {
+  Categorical out;
+  out.categories = c.categories;
+  out.ordered = c.ordered;
+  out.codes.resize(c.size());
+  c.VisitCodes(
+      [&](const auto& codes) { std::copy(codes.begin(), codes.end(), out.codes.begin()); });
+  return out;
+}
+
+size_t SizeOf(const ObsColumn& column) {
+  return std::visit([](const auto& v) { return v.size(); }, column.values);
+}
+
 // The obs column holding `field`: the mapping's, else the first candidate obs has. A detected
 // condition column never doubles as the perturbation column.
-std::optional<std::string> ChooseColumn(const DataFrame& obs, const AtlasColumnMapping& mapping,
+std::optional<std::string> ChooseColumn(const ObsColumns& obs, const AtlasColumnMapping& mapping,
                                         AtlasField field, const std::string& perturbation_column,
                                         std::vector<std::string>& notes) {
   if (auto it = mapping.columns.find(field); it != mapping.columns.end()) {
@@ -103,8 +118,9 @@ std::string Tried(const AtlasColumnMapping& mapping, AtlasField field) {
 
 }  // namespace
 
-absl::StatusOr<ObsIndex> ObsIndex::Build(const DataFrame& obs, int64_t rows,
-                                         const AtlasColumnMapping& mapping, std::string_view what) {
+absl::StatusOr<ObsIndex> ObsIndex::Build(const ObsColumns& obs, const AtlasColumnMapping& mapping,
+                                         std::string_view what) {
+  const int64_t rows = obs.rows();
   ObsIndex index;
   index.rows_ = rows;
   index.what_ = std::string(what);
@@ -116,7 +132,7 @@ absl::StatusOr<ObsIndex> ObsIndex::Build(const DataFrame& obs, int64_t rows,
       index.mapping_.columns[field] = mapping.ColumnFor(field);
       if (!IsRequiredField(field)) continue;
       std::string have;
-      for (const auto& col : obs.columns) have += (have.empty() ? "" : ", ") + col.name;
+      for (const auto& col : obs.columns()) have += (have.empty() ? "" : ", ") + col.name;
       return MakeError(ErrorKind::kStorage, absl::StatusCode::kInvalidArgument,
                        Cat(what, ": obs has no column for the ", DefaultColumnName(field),
                            " field (looked for ", Tried(mapping, field),
@@ -125,29 +141,35 @@ absl::StatusOr<ObsIndex> ObsIndex::Build(const DataFrame& obs, int64_t rows,
     }
     index.mapping_.columns[field] = *column;
     if (field == AtlasField::kPerturbation) perturbation_column = *column;
-    const DataFrameColumn* c = obs.Find(*column);
-    if (static_cast<int64_t>(c->size()) != rows) {
+    const ObsColumn* c = obs.Find(*column);
+    if (static_cast<int64_t>(SizeOf(*c)) != rows) {
       return MakeError(
           ErrorKind::kStorage, absl::StatusCode::kInvalidArgument,
-          Cat(what, ": obs column '", *column, "' has ", c->size(), " rows, expected ", rows));
+          Cat(what, ": obs column '", *column, "' has ", SizeOf(*c), " rows, expected ", rows));
     }
-    const auto* categorical = std::get_if<Categorical>(&c->values);
-    if (field == AtlasField::kIsControl && !std::holds_alternative<std::vector<bool>>(c->values)) {
+    const auto* categorical = std::get_if<CompactCategorical>(&c->values);
+    const auto* plain = std::get_if<DataFrameColumn>(&c->values);
+    const bool is_bool =
+        plain != nullptr && std::holds_alternative<std::vector<bool>>(plain->values);
+    if (field == AtlasField::kIsControl && !is_bool) {
       // A flag stored as text or numbers ("True", "1", "yes") reads "true"/"false" like a bool.
-      index.converted_.push_back(std::make_unique<Categorical>(AsFlag(AsCategorical(*c))));
+      Categorical flag = AsFlag(categorical ? Widen(*categorical) : AsCategorical(*plain));
+      index.converted_.push_back(
+          std::make_unique<CompactCategorical>(CompactCategorical::FromCategorical(flag)));
       index.fields_[Slot(field)] = index.converted_.back().get();
-    } else if (categorical != nullptr && !c->mask) {
+    } else if (categorical != nullptr) {
       index.fields_[Slot(field)] = categorical;  // used in place: a code per cell is not copied
     } else {
-      index.converted_.push_back(std::make_unique<Categorical>(AsCategorical(*c)));
+      index.converted_.push_back(std::make_unique<CompactCategorical>(
+          CompactCategorical::FromCategorical(AsCategorical(*plain))));
       index.fields_[Slot(field)] = index.converted_.back().get();
     }
   }
   return index;
 }
 
-absl::StatusOr<const Categorical*> ObsIndex::Field(AtlasField field) const {
-  const Categorical* f = fields_[Slot(field)];
+absl::StatusOr<const CompactCategorical*> ObsIndex::Field(AtlasField field) const {
+  const CompactCategorical* f = fields_[Slot(field)];
   if (f == nullptr) {
     return RetrievalError(Cat(what_, ": the atlas has no '", mapping_.ColumnFor(field),
                               "' column (field ", DefaultColumnName(field), ")"));
@@ -156,11 +178,13 @@ absl::StatusOr<const Categorical*> ObsIndex::Field(AtlasField field) const {
 }
 
 absl::StatusOr<std::vector<GroupCount>> ObsIndex::Values(AtlasField field) const {
-  HAYSTACK_ASSIGN_OR_RETURN(const Categorical* c, Field(field));
+  HAYSTACK_ASSIGN_OR_RETURN(const CompactCategorical* c, Field(field));
   std::vector<int64_t> counts(c->categories.size(), 0);
-  for (int32_t code : c->codes) {
-    if (code >= 0) ++counts[static_cast<size_t>(code)];
-  }
+  c->VisitCodes([&](const auto& codes) {
+    for (const auto code : codes) {
+      if (code >= 0) ++counts[static_cast<size_t>(code)];
+    }
+  });
   std::vector<GroupCount> out;
   for (size_t i = 0; i < counts.size(); ++i) {
     if (counts[i] > 0) out.push_back({{c->categories[i]}, counts[i]});
@@ -171,25 +195,28 @@ absl::StatusOr<std::vector<GroupCount>> ObsIndex::Values(AtlasField field) const
 }
 
 absl::StatusOr<std::string> ObsIndex::ValueOf(AtlasField field, int64_t cell) const {
-  HAYSTACK_ASSIGN_OR_RETURN(const Categorical* c, Field(field));
+  HAYSTACK_ASSIGN_OR_RETURN(const CompactCategorical* c, Field(field));
   if (cell < 0 || cell >= rows_) {
     return RetrievalError(Cat(what_, ": cell index ", cell, " is out of range [0, ", rows_, ")"));
   }
-  return std::string(c->ValueAt(static_cast<size_t>(cell)).value_or(""));
+  const int32_t code = c->CodeAt(static_cast<size_t>(cell));
+  return code < 0 ? std::string() : c->categories[static_cast<size_t>(code)];
 }
 
 absl::StatusOr<std::vector<char>> ObsIndex::Match(const CellFilter& filter) const {
   std::vector<char> match(static_cast<size_t>(rows_), 1);
   for (const auto& [field, accepted] : filter.any_of) {
-    HAYSTACK_ASSIGN_OR_RETURN(const Categorical* c, Field(field));
+    HAYSTACK_ASSIGN_OR_RETURN(const CompactCategorical* c, Field(field));
     std::vector<char> ok(c->categories.size() + 1, 0);  // slot 0 = missing (code -1)
     for (const auto& value : accepted) {
       auto it = std::find(c->categories.begin(), c->categories.end(), value);
       if (it != c->categories.end()) ok[static_cast<size_t>(it - c->categories.begin()) + 1] = 1;
     }
-    for (size_t i = 0; i < match.size(); ++i) {
-      match[i] &= ok[static_cast<size_t>(c->codes[i] + 1)];
-    }
+    c->VisitCodes([&](const auto& codes) {
+      for (size_t i = 0; i < match.size(); ++i) {
+        match[i] &= ok[static_cast<size_t>(codes[i] + 1)];
+      }
+    });
   }
   return match;
 }
@@ -205,12 +232,12 @@ absl::StatusOr<std::vector<int64_t>> ObsIndex::Select(const CellFilter& filter) 
 
 absl::StatusOr<std::vector<GroupCount>> ObsIndex::CountBy(std::span<const AtlasField> group_by,
                                                           const CellFilter& filter) const {
-  std::vector<const Categorical*> fields;
+  std::vector<const CompactCategorical*> fields;
   // Groups are keyed by a mixed-radix number of the codes (+1 for missing values).
   std::vector<uint64_t> radix;
   uint64_t span = 1;
   for (AtlasField f : group_by) {
-    HAYSTACK_ASSIGN_OR_RETURN(const Categorical* c, Field(f));
+    HAYSTACK_ASSIGN_OR_RETURN(const CompactCategorical* c, Field(f));
     fields.push_back(c);
     const uint64_t base = c->categories.size() + 1;
     radix.push_back(span);
@@ -220,15 +247,21 @@ absl::StatusOr<std::vector<GroupCount>> ObsIndex::CountBy(std::span<const AtlasF
     span *= base;
   }
   HAYSTACK_ASSIGN_OR_RETURN(std::vector<char> match, Match(filter));
-  absl::flat_hash_map<uint64_t, int64_t> counts;
+  std::vector<size_t> matched;
   for (size_t i = 0; i < match.size(); ++i) {
-    if (!match[i]) continue;
-    uint64_t key = 0;
-    for (size_t f = 0; f < fields.size(); ++f) {
-      key += static_cast<uint64_t>(fields[f]->codes[i] + 1) * radix[f];
-    }
-    ++counts[key];
+    if (match[i]) matched.push_back(i);
   }
+  // Each field adds its digit to every matched row's key: one pass per field over its codes.
+  std::vector<uint64_t> keys(matched.size(), 0);
+  for (size_t f = 0; f < fields.size(); ++f) {
+    fields[f]->VisitCodes([&](const auto& codes) {
+      for (size_t j = 0; j < matched.size(); ++j) {
+        keys[j] += static_cast<uint64_t>(codes[matched[j]] + 1) * radix[f];
+      }
+    });
+  }
+  absl::flat_hash_map<uint64_t, int64_t> counts;
+  for (const uint64_t key : keys) ++counts[key];
   std::vector<GroupCount> out;
   out.reserve(counts.size());
   for (const auto& [key, n] : counts) {
