@@ -411,7 +411,7 @@ absl::StatusOr<DataFrame> ReadDataFrame(hid_t loc, const std::string& name, cons
   return df;
 }
 
-absl::Status CheckIndptr(const std::vector<int64_t>& indptr, int64_t major, int64_t nnz,
+absl::Status CheckIndptr(std::span<const int64_t> indptr, int64_t major, int64_t nnz,
                          std::string_view path) {
   if (static_cast<int64_t>(indptr.size()) != major + 1) {
     return h5::FormatError(

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,7 @@ absl::StatusOr<ExpressionMatrix> ReadMatrix(hid_t loc, const std::string& name,
                                             std::array<int64_t, 2> expected_shape);
 
 // Checks a CSR/CSC indptr: major+1 entries, starts at 0, never decreases, ends at nnz.
-absl::Status CheckIndptr(const std::vector<int64_t>& indptr, int64_t major, int64_t nnz,
+absl::Status CheckIndptr(std::span<const int64_t> indptr, int64_t major, int64_t nnz,
                          std::string_view path);
 
 // Reads the strings of the index dataset (or nullable-string-array group) at `rows`.

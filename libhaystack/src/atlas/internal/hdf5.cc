@@ -520,6 +520,7 @@ absl::Status ReadAllUnzeroed(hid_t dataset, std::string_view path, UnzeroedVecto
 }
 template absl::Status ReadAllUnzeroed<int8_t>(hid_t, std::string_view, UnzeroedVector<int8_t>*);
 template absl::Status ReadAllUnzeroed<int16_t>(hid_t, std::string_view, UnzeroedVector<int16_t>*);
+template absl::Status ReadAllUnzeroed<int64_t>(hid_t, std::string_view, UnzeroedVector<int64_t>*);
 
 absl::Status ReadRange1d(hid_t dataset, hid_t mem_type, int64_t begin, int64_t count, void* out,
                          std::string_view path) {

@@ -141,7 +141,8 @@ struct NoZeroAllocator : std::allocator<T> {
 template <class T>
 using UnzeroedVector = std::vector<T, NoZeroAllocator<T>>;
 
-// Reads a whole integer dataset as T (int8_t or int16_t), without zeroing `out` first.
+// Reads a whole integer dataset as T (int8_t, int16_t or int64_t; converted by HDF5 when stored
+// otherwise), without zeroing `out` first.
 template <class T>
 absl::Status ReadAllUnzeroed(hid_t dataset, std::string_view path, UnzeroedVector<T>* out);
 // Reads elements [begin, begin + count) of a 1-D dataset into `out` (which has room).

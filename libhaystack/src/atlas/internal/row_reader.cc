@@ -141,7 +141,7 @@ absl::StatusOr<std::unique_ptr<RowReader>> RowReader::Open(hid_t file, const std
       return h5::FormatError("/X/indices: expected integers");
     }
     HAYSTACK_ASSIGN_OR_RETURN(Handle p, h5::OpenDataset(g.get(), "indptr", "/X/indptr"));
-    HAYSTACK_RETURN_IF_ERROR(h5::ReadAll(p.get(), "/X/indptr", &r->indptr_));
+    HAYSTACK_RETURN_IF_ERROR(h5::ReadAllUnzeroed(p.get(), "/X/indptr", &r->indptr_));
     HAYSTACK_RETURN_IF_ERROR(
         h5ad_internal::CheckIndptr(r->indptr_, rows, dinfo.dims[0], "/X/indptr"));
   }

@@ -67,7 +67,7 @@ class RowReader {
   bool sparse_ = false;
   int64_t rows_ = 0;
   int64_t cols_ = 0;
-  std::vector<int64_t> indptr_;
+  h5::UnzeroedVector<int64_t> indptr_;  // a row offset per cell: 8 MB per 1M cells, not zeroed
   ArraySource data_;
   ArraySource indices_;
   std::string file_path_;
