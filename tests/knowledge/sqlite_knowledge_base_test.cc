@@ -124,6 +124,37 @@ TEST_CASE("gene sets within a gene list equal the whole sets filtered, by SQL an
   }
 }
 
+TEST_CASE("whole-collection reads on their own connection run beside the other methods") {
+  // A run reads its gene sets on a thread of its own while it builds prompts: the long read
+  // (its own read-only connection) and the short lookups (the shared one) answer correctly
+  // together.
+  testing::TempDir dir;
+  auto kb = Open(BuildFixtureKb(dir, false));
+  std::vector<std::string> many = {"STAT1", "IRF1", "NFKBIA", "TNFAIP3"};
+  for (int i = 0; i < 2500; ++i) many.push_back("UNKNOWN" + std::to_string(i));
+  auto expected = kb->GeneSetsWithin("GO_BP", many);
+  REQUIRE(expected.ok());
+  REQUIRE_FALSE(expected->empty());
+  std::vector<absl::StatusOr<std::vector<GeneSet>>> read(4);
+  std::vector<std::thread> readers;
+  for (auto& r : read) readers.emplace_back([&] { r = kb->GeneSetsWithin("GO_BP", many); });
+  int found = 0;
+  for (int i = 0; i < 200; ++i) {
+    auto gene = kb->FindGene(i % 2 == 0 ? "IRF1" : "STAT1");
+    if (gene.ok() && gene->has_value()) ++found;
+  }
+  for (auto& t : readers) t.join();
+  CHECK(found == 200);
+  for (const auto& r : read) {
+    REQUIRE(r.ok());
+    REQUIRE(r->size() == expected->size());
+    for (size_t i = 0; i < r->size(); ++i) {
+      CHECK((*r)[i].id == (*expected)[i].id);
+      CHECK((*r)[i].genes == (*expected)[i].genes);
+    }
+  }
+}
+
 TEST_CASE("terms and neighbours agree with the in-memory implementation") {
   testing::TempDir dir;
   auto kb = Open(BuildFixtureKb(dir, false));

@@ -98,6 +98,8 @@ class RunLoop {
     HAYSTACK_RETURN_IF_ERROR(AnalyzeQuery());
     std::optional<TerminationReason> reason =
         agent_internal::TerminationAfter(Scores(history_), config_);
+    // Only perturbational evaluations test gene sets (docs/scoring.md).
+    if (!reason && IsPerturbational(query_.task_type)) evaluator_.PrefetchGeneSets();
     if (!history_.empty()) {
       logger_.Notice("resuming after the recorded iterations",
                      {{"iterations", static_cast<int64_t>(history_.size())}});

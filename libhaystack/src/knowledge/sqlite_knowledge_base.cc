@@ -90,9 +90,71 @@ constexpr const char* kPerturbationColumns =
     "SELECT name, type, synonyms, targets, expected_pathways, expected_up, expected_down, "
     "description FROM perturbations ";
 
+constexpr const char* kSetsOfCollection =
+    "SELECT set_id, id, name FROM gene_sets WHERE collection = ?";
+
+// The collection's sets for which `take(set_id)` gives members (sorted, distinct), by id.
+template <class TakeMembers>
+absl::StatusOr<std::vector<GeneSet>> AssembleGeneSets(Statement& sets_of,
+                                                      std::string_view collection,
+                                                      TakeMembers&& take) {
+  sets_of.Bind(1, collection);
+  std::vector<GeneSet> sets;
+  HAYSTACK_RETURN_IF_ERROR(ForEachRow(sets_of, [&](const Statement& row) {
+    std::optional<std::vector<std::string>> in_set = take(row.Int(0));
+    if (!in_set) return;
+    sets.push_back({row.Text(1), row.Text(2), std::string(collection), std::move(*in_set)});
+  }));
+  std::sort(sets.begin(), sets.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return sets;
+}
+
+// GeneSetsWithin for many genes: every member row of the collection, once, keeping the genes
+// asked for. Members are collected as the rank of their symbol (the symbols asked for, sorted),
+// so that each set is sorted as integers and its strings are made once, in order.
+absl::StatusOr<std::vector<GeneSet>> ScanGeneSetsWithin(Database& db, std::string_view collection,
+                                                        std::span<const std::string> genes) {
+  std::vector<std::string_view> symbols(genes.begin(), genes.end());
+  std::sort(symbols.begin(), symbols.end());
+  symbols.erase(std::unique(symbols.begin(), symbols.end()), symbols.end());
+  std::unordered_map<int64_t, int32_t> rank_of;  // gene_id → position in `symbols`
+  HAYSTACK_ASSIGN_OR_RETURN(Statement all_genes, db.Prepare("SELECT gene_id, symbol FROM genes"));
+  HAYSTACK_RETURN_IF_ERROR(ForEachRow(all_genes, [&](const Statement& row) {
+    const auto at = std::lower_bound(symbols.begin(), symbols.end(), row.TextView(1));
+    if (at != symbols.end() && *at == row.TextView(1)) {
+      rank_of.emplace(row.Int(0), static_cast<int32_t>(at - symbols.begin()));
+    }
+  }));
+  HAYSTACK_ASSIGN_OR_RETURN(
+      Statement rows,
+      db.Prepare("SELECT m.set_id, m.gene_id FROM gene_sets s JOIN gene_set_members m ON "
+                 "m.set_id = s.set_id WHERE s.collection = ?"));
+  rows.Bind(1, collection);
+  std::unordered_map<int64_t, std::vector<int32_t>> members;  // by set_id
+  HAYSTACK_RETURN_IF_ERROR(ForEachRow(rows, [&](const Statement& row) {
+    auto rank = rank_of.find(row.Int(1));
+    if (rank != rank_of.end()) members[row.Int(0)].push_back(rank->second);
+  }));
+  HAYSTACK_ASSIGN_OR_RETURN(Statement sets_of, db.Prepare(kSetsOfCollection));
+  return AssembleGeneSets(sets_of, collection,
+                          [&](int64_t set_id) -> std::optional<std::vector<std::string>> {
+                            auto found = members.find(set_id);
+                            if (found == members.end()) return std::nullopt;
+                            std::vector<int32_t>& ranks = found->second;
+                            std::sort(ranks.begin(), ranks.end());
+                            ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+                            std::vector<std::string> in_set;
+                            in_set.reserve(ranks.size());
+                            for (const int32_t r : ranks)
+                              in_set.emplace_back(symbols[static_cast<size_t>(r)]);
+                            return in_set;
+                          });
+}
+
 }  // namespace
 
-SqliteKnowledgeBase::SqliteKnowledgeBase(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+SqliteKnowledgeBase::SqliteKnowledgeBase(std::unique_ptr<Database> db, std::string path)
+    : db_(std::move(db)), path_(std::move(path)) {}
 
 SqliteKnowledgeBase::~SqliteKnowledgeBase() = default;
 
@@ -118,7 +180,7 @@ absl::StatusOr<std::unique_ptr<SqliteKnowledgeBase>> SqliteKnowledgeBase::Open(
     return MakeError(ErrorKind::kDatabase, absl::StatusCode::kFailedPrecondition,
                      absl::StrCat(path, " is an unfinished import (run `haystack-kb finish`)"));
   }
-  auto kb = std::unique_ptr<SqliteKnowledgeBase>(new SqliteKnowledgeBase(std::move(*db)));
+  auto kb = std::unique_ptr<SqliteKnowledgeBase>(new SqliteKnowledgeBase(std::move(*db), path));
   kb->publication_corpus_ = std::atoll(values["publication_corpus"].c_str());
   HAYSTACK_ASSIGN_OR_RETURN(
       int64_t ensembl_tables,
@@ -235,53 +297,37 @@ absl::StatusOr<const std::unordered_map<int64_t, std::string>*> SqliteKnowledgeB
 
 absl::StatusOr<std::vector<GeneSet>> SqliteKnowledgeBase::GeneSetsWithin(
     std::string_view collection, std::span<const std::string> genes) const {
+  if (genes.size() >= kScanCollectionFromGenes) {
+    // A read of a whole collection (a second on CELLxGENE-sized input) goes through a
+    // read-only connection of its own, without mu_: the other methods are not held up by it
+    // while a run reads its gene sets ahead of the first evaluation.
+    HAYSTACK_ASSIGN_OR_RETURN(std::unique_ptr<Database> own,
+                              Database::Open(path_, Database::Mode::kReadOnly));
+    return ScanGeneSetsWithin(*own, collection, genes);
+  }
   std::lock_guard lock(mu_);
   std::unordered_map<int64_t, std::vector<std::string>> members;  // by set_id
-  if (genes.size() < kScanCollectionFromGenes) {
-    // The member rows of each gene (index gene_set_members_by_gene) in the collection's sets.
-    auto by_symbol = Query(
-        "SELECT m.set_id, g.symbol FROM genes g JOIN gene_set_members m ON m.gene_id = g.gene_id "
-        "JOIN gene_sets s ON s.set_id = m.set_id WHERE g.symbol = ? AND s.collection = ?");
-    if (!by_symbol.ok()) return by_symbol.status();
-    for (const std::string& gene : genes) {
-      (*by_symbol)->Reset();
-      (*by_symbol)->Bind(1, gene).Bind(2, collection);
-      HAYSTACK_RETURN_IF_ERROR(ForEachRow(
-          **by_symbol, [&](const Statement& row) { members[row.Int(0)].push_back(row.Text(1)); }));
-    }
-  } else {
-    // Every member row of the collection, once, keeping the genes asked for.
-    const std::unordered_set<std::string_view> asked(genes.begin(), genes.end());
-    std::unordered_map<int64_t, std::string> symbol_of;  // by gene_id
-    auto all_genes = Query("SELECT gene_id, symbol FROM genes");
-    if (!all_genes.ok()) return all_genes.status();
-    HAYSTACK_RETURN_IF_ERROR(ForEachRow(**all_genes, [&](const Statement& row) {
-      if (asked.contains(row.TextView(1))) symbol_of.emplace(row.Int(0), row.Text(1));
-    }));
-    auto rows = Query(
-        "SELECT m.set_id, m.gene_id FROM gene_sets s JOIN gene_set_members m ON m.set_id = "
-        "s.set_id WHERE s.collection = ?");
-    if (!rows.ok()) return rows.status();
-    (*rows)->Bind(1, collection);
-    HAYSTACK_RETURN_IF_ERROR(ForEachRow(**rows, [&](const Statement& row) {
-      auto symbol = symbol_of.find(row.Int(1));
-      if (symbol != symbol_of.end()) members[row.Int(0)].push_back(symbol->second);
-    }));
+  // The member rows of each gene (index gene_set_members_by_gene) in the collection's sets.
+  auto by_symbol = Query(
+      "SELECT m.set_id, g.symbol FROM genes g JOIN gene_set_members m ON m.gene_id = g.gene_id "
+      "JOIN gene_sets s ON s.set_id = m.set_id WHERE g.symbol = ? AND s.collection = ?");
+  if (!by_symbol.ok()) return by_symbol.status();
+  for (const std::string& gene : genes) {
+    (*by_symbol)->Reset();
+    (*by_symbol)->Bind(1, gene).Bind(2, collection);
+    HAYSTACK_RETURN_IF_ERROR(ForEachRow(
+        **by_symbol, [&](const Statement& row) { members[row.Int(0)].push_back(row.Text(1)); }));
   }
-  auto sets_of = Query("SELECT set_id, id, name FROM gene_sets WHERE collection = ?");
-  if (!sets_of.ok()) return sets_of.status();
-  (*sets_of)->Bind(1, collection);
-  std::vector<GeneSet> sets;
-  HAYSTACK_RETURN_IF_ERROR(ForEachRow(**sets_of, [&](const Statement& row) {
-    auto found = members.find(row.Int(0));
-    if (found == members.end()) return;
-    std::vector<std::string> in_set = std::move(found->second);
-    std::sort(in_set.begin(), in_set.end());
-    in_set.erase(std::unique(in_set.begin(), in_set.end()), in_set.end());
-    sets.push_back({row.Text(1), row.Text(2), std::string(collection), std::move(in_set)});
-  }));
-  std::sort(sets.begin(), sets.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  return sets;
+  HAYSTACK_ASSIGN_OR_RETURN(Statement * sets_of, Query(kSetsOfCollection));
+  return AssembleGeneSets(*sets_of, collection,
+                          [&](int64_t set_id) -> std::optional<std::vector<std::string>> {
+                            auto found = members.find(set_id);
+                            if (found == members.end()) return std::nullopt;
+                            std::vector<std::string> in_set = std::move(found->second);
+                            std::sort(in_set.begin(), in_set.end());
+                            in_set.erase(std::unique(in_set.begin(), in_set.end()), in_set.end());
+                            return in_set;
+                          });
 }
 
 absl::StatusOr<std::optional<GeneSet>> SqliteKnowledgeBase::GetGeneSet(std::string_view id) const {

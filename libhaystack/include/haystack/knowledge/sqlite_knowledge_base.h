@@ -78,7 +78,7 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
   absl::StatusOr<std::map<std::string, int64_t>> TableCounts() const;
 
  private:
-  explicit SqliteKnowledgeBase(std::unique_ptr<knowledge_internal::Database> db);
+  SqliteKnowledgeBase(std::unique_ptr<knowledge_internal::Database> db, std::string path);
   // A cached prepared statement, reset; call with mu_ held.
   absl::StatusOr<knowledge_internal::Statement*> Query(std::string_view sql) const;
   absl::StatusOr<std::vector<std::string>> Column(std::string_view sql,
@@ -96,6 +96,7 @@ class SqliteKnowledgeBase final : public KnowledgeBase {
 
   mutable std::mutex mu_;
   std::unique_ptr<knowledge_internal::Database> db_;
+  std::string path_;  // for the read-only connections of long reads (GeneSetsWithin)
   mutable std::map<std::string, std::unique_ptr<knowledge_internal::Statement>, std::less<>>
       statements_;
   mutable std::shared_ptr<const InteractionNetwork> network_;

@@ -114,13 +114,26 @@ absl::StatusOr<Evaluation> IterationEvaluator::Perturbational(
   return evaluation;
 }
 
+IterationEvaluator::GeneSetRead IterationEvaluator::ReadGeneSets() const {
+  GeneSetRead read;
+  // Restricted to the atlas's genes, which every prediction's tested genes are among.
+  read.sets =
+      scoring::ReadGeneSetCollectionsWithin(knowledge_, read.collections, atlas_.var().index);
+  return read;
+}
+
+void IterationEvaluator::PrefetchGeneSets() {
+  if (gene_sets_ || gene_set_read_.valid()) return;
+  gene_set_read_ = std::async(std::launch::async, [this] { return ReadGeneSets(); });
+}
+
 absl::StatusOr<scoring::EnrichmentResult> IterationEvaluator::Enrich(
     const scoring::DeResult& de) const {
   if (!gene_sets_) {
-    collections_.clear();
-    // Restricted to the atlas's genes, which every prediction's tested genes are among.
-    HAYSTACK_ASSIGN_OR_RETURN(gene_sets_, scoring::ReadGeneSetCollectionsWithin(
-                                              knowledge_, collections_, atlas_.var().index));
+    GeneSetRead read = gene_set_read_.valid() ? gene_set_read_.get() : ReadGeneSets();
+    if (!read.sets.ok()) return read.sets.status();
+    gene_sets_ = std::move(*read.sets);
+    collections_ = std::move(read.collections);
   }
   scoring::EnrichmentResult result =
       scoring::OverRepresentation(*gene_sets_, de.genes, de.up, de.down, {});

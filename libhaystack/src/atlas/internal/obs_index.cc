@@ -179,15 +179,11 @@ absl::StatusOr<const CompactCategorical*> ObsIndex::Field(AtlasField field) cons
 
 absl::StatusOr<std::vector<GroupCount>> ObsIndex::Values(AtlasField field) const {
   HAYSTACK_ASSIGN_OR_RETURN(const CompactCategorical* c, Field(field));
-  std::vector<int64_t> counts(c->categories.size(), 0);
-  c->VisitCodes([&](const auto& codes) {
-    for (const auto code : codes) {
-      if (code >= 0) ++counts[static_cast<size_t>(code)];
-    }
-  });
+  const RowsByCode& by_code = RowsOf(field, *c);
   std::vector<GroupCount> out;
-  for (size_t i = 0; i < counts.size(); ++i) {
-    if (counts[i] > 0) out.push_back({{c->categories[i]}, counts[i]});
+  for (size_t code = 0; code < c->categories.size(); ++code) {
+    const int64_t cells = by_code.begin[code + 1] - by_code.begin[code];
+    if (cells > 0) out.push_back({{c->categories[code]}, cells});
   }
   std::sort(out.begin(), out.end(),
             [](const GroupCount& a, const GroupCount& b) { return a.values < b.values; });
@@ -203,31 +199,91 @@ absl::StatusOr<std::string> ObsIndex::ValueOf(AtlasField field, int64_t cell) co
   return code < 0 ? std::string() : c->categories[static_cast<size_t>(code)];
 }
 
-absl::StatusOr<std::vector<char>> ObsIndex::Match(const CellFilter& filter) const {
-  std::vector<char> match(static_cast<size_t>(rows_), 1);
-  for (const auto& [field, accepted] : filter.any_of) {
-    HAYSTACK_ASSIGN_OR_RETURN(const CompactCategorical* c, Field(field));
-    std::vector<char> ok(c->categories.size() + 1, 0);  // slot 0 = missing (code -1)
-    for (const auto& value : accepted) {
-      auto it = std::find(c->categories.begin(), c->categories.end(), value);
-      if (it != c->categories.end()) ok[static_cast<size_t>(it - c->categories.begin()) + 1] = 1;
-    }
-    c->VisitCodes([&](const auto& codes) {
-      for (size_t i = 0; i < match.size(); ++i) {
-        match[i] &= ok[static_cast<size_t>(codes[i] + 1)];
+const ObsIndex::RowsByCode& ObsIndex::RowsOf(AtlasField field,
+                                             const CompactCategorical& column) const {
+  const size_t slot = Slot(field);
+  std::call_once(lazy_rows_->built[slot], [&] {
+    // A counting sort of the rows by code: two passes over the codes.
+    RowsByCode& index = lazy_rows_->by_field[slot];
+    index.begin.assign(column.categories.size() + 1, 0);
+    column.VisitCodes([&](const auto& codes) {
+      for (const auto code : codes) {
+        if (code >= 0) ++index.begin[static_cast<size_t>(code) + 1];
+      }
+      for (size_t c = 1; c < index.begin.size(); ++c) index.begin[c] += index.begin[c - 1];
+      index.rows.resize(static_cast<size_t>(index.begin.back()));
+      std::vector<int64_t> next(index.begin.begin(), index.begin.end() - 1);
+      for (size_t r = 0; r < codes.size(); ++r) {
+        if (codes[r] >= 0) {
+          index.rows[static_cast<size_t>(next[static_cast<size_t>(codes[r])]++)] =
+              static_cast<int32_t>(r);
+        }
       }
     });
+  });
+  return lazy_rows_->by_field[slot];
+}
+
+absl::StatusOr<std::vector<int64_t>> ObsIndex::MatchingRows(const CellFilter& filter) const {
+  if (filter.any_of.empty()) {
+    std::vector<int64_t> all(static_cast<size_t>(rows_));
+    for (int64_t r = 0; r < rows_; ++r) all[static_cast<size_t>(r)] = r;
+    return all;
   }
-  return match;
+  // Per field: which codes it accepts (slot 0 = missing, never accepted) and how many rows that
+  // is. The rows of the most selective field are the candidates; the others filter them.
+  struct Condition {
+    const CompactCategorical* column;
+    std::vector<char> accepts;  // by code + 1
+    std::vector<int32_t> codes;
+    int64_t rows = 0;
+    const RowsByCode* by_code;
+  };
+  std::vector<Condition> conditions;
+  for (const auto& [field, accepted] : filter.any_of) {
+    HAYSTACK_ASSIGN_OR_RETURN(const CompactCategorical* c, Field(field));
+    Condition condition{.column = c,
+                        .accepts = std::vector<char>(c->categories.size() + 1, 0),
+                        .codes = {},
+                        .rows = 0,
+                        .by_code = &RowsOf(field, *c)};
+    for (const auto& value : accepted) {
+      auto it = std::find(c->categories.begin(), c->categories.end(), value);
+      if (it == c->categories.end()) continue;
+      const auto code = static_cast<size_t>(it - c->categories.begin());
+      if (condition.accepts[code + 1]) continue;
+      condition.accepts[code + 1] = 1;
+      condition.codes.push_back(static_cast<int32_t>(code));
+      condition.rows += condition.by_code->begin[code + 1] - condition.by_code->begin[code];
+    }
+    conditions.push_back(std::move(condition));
+  }
+  const auto narrowest =
+      std::min_element(conditions.begin(), conditions.end(),
+                       [](const Condition& a, const Condition& b) { return a.rows < b.rows; });
+  std::vector<int64_t> out;
+  out.reserve(static_cast<size_t>(narrowest->rows));
+  for (const int32_t code : narrowest->codes) {
+    const RowsByCode& by_code = *narrowest->by_code;
+    for (int64_t k = by_code.begin[static_cast<size_t>(code)];
+         k < by_code.begin[static_cast<size_t>(code) + 1]; ++k) {
+      out.push_back(by_code.rows[static_cast<size_t>(k)]);
+    }
+  }
+  if (narrowest->codes.size() > 1) std::sort(out.begin(), out.end());
+  for (const Condition& condition : conditions) {
+    if (&condition == &*narrowest) continue;
+    condition.column->VisitCodes([&](const auto& codes) {
+      std::erase_if(out, [&](int64_t r) {
+        return !condition.accepts[static_cast<size_t>(codes[static_cast<size_t>(r)] + 1)];
+      });
+    });
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<int64_t>> ObsIndex::Select(const CellFilter& filter) const {
-  HAYSTACK_ASSIGN_OR_RETURN(std::vector<char> match, Match(filter));
-  std::vector<int64_t> out;
-  for (size_t i = 0; i < match.size(); ++i) {
-    if (match[i]) out.push_back(static_cast<int64_t>(i));
-  }
-  return out;
+  return MatchingRows(filter);
 }
 
 absl::StatusOr<std::vector<GroupCount>> ObsIndex::CountBy(std::span<const AtlasField> group_by,
@@ -246,17 +302,13 @@ absl::StatusOr<std::vector<GroupCount>> ObsIndex::CountBy(std::span<const AtlasF
     }
     span *= base;
   }
-  HAYSTACK_ASSIGN_OR_RETURN(std::vector<char> match, Match(filter));
-  std::vector<size_t> matched;
-  for (size_t i = 0; i < match.size(); ++i) {
-    if (match[i]) matched.push_back(i);
-  }
+  HAYSTACK_ASSIGN_OR_RETURN(const std::vector<int64_t> matched, MatchingRows(filter));
   // Each field adds its digit to every matched row's key: one pass per field over its codes.
   std::vector<uint64_t> keys(matched.size(), 0);
   for (size_t f = 0; f < fields.size(); ++f) {
     fields[f]->VisitCodes([&](const auto& codes) {
       for (size_t j = 0; j < matched.size(); ++j) {
-        keys[j] += static_cast<uint64_t>(codes[matched[j]] + 1) * radix[f];
+        keys[j] += static_cast<uint64_t>(codes[static_cast<size_t>(matched[j])] + 1) * radix[f];
       }
     });
   }

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,8 +42,21 @@ class ObsIndex {
  private:
   static size_t Slot(AtlasField field) { return static_cast<size_t>(field); }
   absl::StatusOr<const CompactCategorical*> Field(AtlasField field) const;
-  // Per-row match flags for `filter` (all true for an empty filter).
-  absl::StatusOr<std::vector<char>> Match(const CellFilter& filter) const;
+  // The rows matching `filter`, ascending (every row for an empty filter).
+  absl::StatusOr<std::vector<int64_t>> MatchingRows(const CellFilter& filter) const;
+
+  // The rows of each code of a field (a code's rows ascending; code -1 is not listed): built on
+  // the field's first query, so that a query costs what it selects, not a pass over every cell
+  // (prompt generation and control pairing select many times per iteration).
+  struct RowsByCode {
+    std::vector<int64_t> begin;  // code c's rows are rows[begin[c], begin[c + 1])
+    std::vector<int32_t> rows;
+  };
+  const RowsByCode& RowsOf(AtlasField field, const CompactCategorical& column) const;
+  struct LazyRows {
+    std::array<std::once_flag, std::size(kAllAtlasFields)> built;
+    std::array<RowsByCode, std::size(kAllAtlasFields)> by_field;
+  };
 
   int64_t rows_ = 0;
   std::string what_;
@@ -50,6 +64,7 @@ class ObsIndex {
   std::vector<std::string> notes_;
   std::array<const CompactCategorical*, std::size(kAllAtlasFields)> fields_{};  // nullptr: absent
   std::vector<std::unique_ptr<CompactCategorical>> converted_;  // columns not stored categorical
+  std::unique_ptr<LazyRows> lazy_rows_ = std::make_unique<LazyRows>();
 };
 
 }  // namespace haystack::atlas_internal
