@@ -179,11 +179,15 @@ absl::StatusOr<const CompactCategorical*> ObsIndex::Field(AtlasField field) cons
 
 absl::StatusOr<std::vector<GroupCount>> ObsIndex::Values(AtlasField field) const {
   HAYSTACK_ASSIGN_OR_RETURN(const CompactCategorical* c, Field(field));
-  const RowsByCode& by_code = RowsOf(field, *c);
+  std::vector<int64_t> counts(c->categories.size(), 0);
+  c->VisitCodes([&](const auto& codes) {
+    for (const auto code : codes) {
+      if (code >= 0) ++counts[static_cast<size_t>(code)];
+    }
+  });
   std::vector<GroupCount> out;
-  for (size_t code = 0; code < c->categories.size(); ++code) {
-    const int64_t cells = by_code.begin[code + 1] - by_code.begin[code];
-    if (cells > 0) out.push_back({{c->categories[code]}, cells});
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] > 0) out.push_back({{c->categories[i]}, counts[i]});
   }
   std::sort(out.begin(), out.end(),
             [](const GroupCount& a, const GroupCount& b) { return a.values < b.values; });
@@ -199,9 +203,10 @@ absl::StatusOr<std::string> ObsIndex::ValueOf(AtlasField field, int64_t cell) co
   return code < 0 ? std::string() : c->categories[static_cast<size_t>(code)];
 }
 
-const ObsIndex::RowsByCode& ObsIndex::RowsOf(AtlasField field,
+const ObsIndex::RowsByCode* ObsIndex::RowsOf(AtlasField field,
                                              const CompactCategorical& column) const {
   const size_t slot = Slot(field);
+  if (lazy_rows_->queries[slot].fetch_add(1) == 0) return nullptr;
   std::call_once(lazy_rows_->built[slot], [&] {
     // A counting sort of the rows by code: two passes over the codes.
     RowsByCode& index = lazy_rows_->by_field[slot];
@@ -221,7 +226,7 @@ const ObsIndex::RowsByCode& ObsIndex::RowsOf(AtlasField field,
       }
     });
   });
-  return lazy_rows_->by_field[slot];
+  return &lazy_rows_->by_field[slot];
 }
 
 absl::StatusOr<std::vector<int64_t>> ObsIndex::MatchingRows(const CellFilter& filter) const {
@@ -230,14 +235,15 @@ absl::StatusOr<std::vector<int64_t>> ObsIndex::MatchingRows(const CellFilter& fi
     for (int64_t r = 0; r < rows_; ++r) all[static_cast<size_t>(r)] = r;
     return all;
   }
-  // Per field: which codes it accepts (slot 0 = missing, never accepted) and how many rows that
-  // is. The rows of the most selective field are the candidates; the others filter them.
+  // Per field: which codes it accepts (slot 0 = missing, never accepted) and, once the field has
+  // its row lists, how many rows that is. The rows of the most selective listed field are the
+  // candidates and the other fields filter them; with no lists yet, one scan of every cell.
   struct Condition {
     const CompactCategorical* column;
     std::vector<char> accepts;  // by code + 1
     std::vector<int32_t> codes;
+    const RowsByCode* by_code;  // nullptr: not built yet
     int64_t rows = 0;
-    const RowsByCode* by_code;
   };
   std::vector<Condition> conditions;
   for (const auto& [field, accepted] : filter.any_of) {
@@ -245,8 +251,8 @@ absl::StatusOr<std::vector<int64_t>> ObsIndex::MatchingRows(const CellFilter& fi
     Condition condition{.column = c,
                         .accepts = std::vector<char>(c->categories.size() + 1, 0),
                         .codes = {},
-                        .rows = 0,
-                        .by_code = &RowsOf(field, *c)};
+                        .by_code = RowsOf(field, *c),
+                        .rows = 0};
     for (const auto& value : accepted) {
       auto it = std::find(c->categories.begin(), c->categories.end(), value);
       if (it == c->categories.end()) continue;
@@ -254,25 +260,44 @@ absl::StatusOr<std::vector<int64_t>> ObsIndex::MatchingRows(const CellFilter& fi
       if (condition.accepts[code + 1]) continue;
       condition.accepts[code + 1] = 1;
       condition.codes.push_back(static_cast<int32_t>(code));
-      condition.rows += condition.by_code->begin[code + 1] - condition.by_code->begin[code];
+      if (condition.by_code != nullptr) {
+        condition.rows += condition.by_code->begin[code + 1] - condition.by_code->begin[code];
+      }
     }
     conditions.push_back(std::move(condition));
   }
-  const auto narrowest =
-      std::min_element(conditions.begin(), conditions.end(),
-                       [](const Condition& a, const Condition& b) { return a.rows < b.rows; });
-  std::vector<int64_t> out;
-  out.reserve(static_cast<size_t>(narrowest->rows));
-  for (const int32_t code : narrowest->codes) {
-    const RowsByCode& by_code = *narrowest->by_code;
-    for (int64_t k = by_code.begin[static_cast<size_t>(code)];
-         k < by_code.begin[static_cast<size_t>(code) + 1]; ++k) {
-      out.push_back(by_code.rows[static_cast<size_t>(k)]);
-    }
-  }
-  if (narrowest->codes.size() > 1) std::sort(out.begin(), out.end());
+  const Condition* narrowest = nullptr;
   for (const Condition& condition : conditions) {
-    if (&condition == &*narrowest) continue;
+    if (condition.by_code != nullptr && (narrowest == nullptr || condition.rows < narrowest->rows))
+      narrowest = &condition;
+  }
+  std::vector<int64_t> out;
+  if (narrowest != nullptr) {
+    out.reserve(static_cast<size_t>(narrowest->rows));
+    for (const int32_t code : narrowest->codes) {
+      const RowsByCode& by_code = *narrowest->by_code;
+      for (int64_t k = by_code.begin[static_cast<size_t>(code)];
+           k < by_code.begin[static_cast<size_t>(code) + 1]; ++k) {
+        out.push_back(by_code.rows[static_cast<size_t>(k)]);
+      }
+    }
+    if (narrowest->codes.size() > 1) std::sort(out.begin(), out.end());
+  } else {
+    std::vector<char> match(static_cast<size_t>(rows_), 1);
+    for (const Condition& condition : conditions) {
+      condition.column->VisitCodes([&](const auto& codes) {
+        for (size_t r = 0; r < match.size(); ++r) {
+          match[r] &= condition.accepts[static_cast<size_t>(codes[r] + 1)];
+        }
+      });
+    }
+    for (size_t r = 0; r < match.size(); ++r) {
+      if (match[r]) out.push_back(static_cast<int64_t>(r));
+    }
+    return out;
+  }
+  for (const Condition& condition : conditions) {
+    if (&condition == narrowest) continue;
     condition.column->VisitCodes([&](const auto& codes) {
       std::erase_if(out, [&](int64_t r) {
         return !condition.accepts[static_cast<size_t>(codes[static_cast<size_t>(r)] + 1)];

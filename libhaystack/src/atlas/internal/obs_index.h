@@ -4,6 +4,7 @@
 #define HAYSTACK_SRC_ATLAS_INTERNAL_OBS_INDEX_H_
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -45,15 +46,17 @@ class ObsIndex {
   // The rows matching `filter`, ascending (every row for an empty filter).
   absl::StatusOr<std::vector<int64_t>> MatchingRows(const CellFilter& filter) const;
 
-  // The rows of each code of a field (a code's rows ascending; code -1 is not listed): built on
-  // the field's first query, so that a query costs what it selects, not a pass over every cell
-  // (prompt generation and control pairing select many times per iteration).
+  // The rows of each code of a field (a code's rows ascending; code -1 is not listed), so that a
+  // query costs what it selects, not a pass over every cell: prompt generation and control
+  // pairing select many times per iteration. Built when a field is queried the second time (a
+  // counting sort, two passes: one query alone is cheaper as a scan); nullptr before that.
   struct RowsByCode {
     std::vector<int64_t> begin;  // code c's rows are rows[begin[c], begin[c + 1])
     std::vector<int32_t> rows;
   };
-  const RowsByCode& RowsOf(AtlasField field, const CompactCategorical& column) const;
+  const RowsByCode* RowsOf(AtlasField field, const CompactCategorical& column) const;
   struct LazyRows {
+    std::array<std::atomic<int>, std::size(kAllAtlasFields)> queries{};
     std::array<std::once_flag, std::size(kAllAtlasFields)> built;
     std::array<RowsByCode, std::size(kAllAtlasFields)> by_field;
   };
