@@ -307,6 +307,8 @@ absl::StatusOr<JobOutcome> IclJobRunner::Run(const InferenceJobSpec& spec, const
       !written.ok()) {
     return Annotate(written, fmt::format("writing the predictions for {}", spec.output_uri));
   }
+  HAYSTACK_RETURN_IF_ERROR(
+      inference_internal::VerifyWrittenOutput(scratch.path(), spec.output_uri, expected, *out.x));
   HAYSTACK_RETURN_IF_ERROR(stop.CheckNotStopped());
   absl::Status published = artifacts_->Publish(scratch.path(), spec.output_uri);
   if (published.code() == absl::StatusCode::kAlreadyExists) {

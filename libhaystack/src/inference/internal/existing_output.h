@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "haystack/atlas/anndata.h"
+#include "haystack/core/matrix.h"
 
 namespace haystack::inference_internal {
 
@@ -27,6 +28,14 @@ struct ExpectedOutput {
 // job. Otherwise AlreadyExists (kind kStorage) naming `uri` and the first difference.
 absl::Status CheckExistingOutput(const std::filesystem::path& file, std::string_view uri,
                                  const ExpectedOutput& expected);
+
+// OK if the file just written for `uri` reads back as this job's output with exactly the values
+// `x`. Checked before publishing, because artifacts are create-only: a file that cannot be read
+// back must never be published. A full disk met by another write of the same process can leave
+// HDF5 writing a damaged file without reporting an error (docs/atlas.md, "A full disk"). Failure
+// is kUnavailable (kind kStorage): transient, the next execution writes the file again.
+absl::Status VerifyWrittenOutput(const std::filesystem::path& file, std::string_view uri,
+                                 const ExpectedOutput& expected, const ExpressionMatrix& x);
 
 }  // namespace haystack::inference_internal
 
