@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 #include "catch2/catch.hpp"
@@ -15,10 +15,14 @@ namespace haystack::testing {
 
 namespace {
 
+// A /proc file without its trailing newline, or `fallback` once the process is gone.
 std::string ReadFileOr(const std::filesystem::path& path, std::string fallback) {
-  std::ifstream in(path);
-  if (!in) return fallback;
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  try {
+    text = ReadFile(path);
+  } catch (const std::runtime_error&) {
+    return fallback;
+  }
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <limits>
 
 #include "haystack/core/error.h"
@@ -143,26 +144,33 @@ absl::StatusOr<h5::DatasetInfo> DescribeCodes(hid_t d, const std::string& kpath)
   return info;
 }
 
+// The codes dataset `d` (described by `info`) as int32, whatever its stored width.
+absl::StatusOr<std::vector<int32_t>> ReadWideCodes(hid_t d, const h5::DatasetInfo& info,
+                                                   size_t categories, const std::string& kpath) {
+  std::vector<int32_t> codes;
+  const bool fits_int32 = info.element_size < 4 ||
+                          (info.element_size == 4 && info.element == h5::ElementClass::kInteger);
+  if (fits_int32) {
+    // Read straight into the result: no wider copy of a column that has a value per cell.
+    HAYSTACK_RETURN_IF_ERROR(h5::ReadAll(d, kpath, &codes));
+    HAYSTACK_RETURN_IF_ERROR(CheckCodes(codes, categories, kpath));
+    return codes;
+  }
+  // Wider codes: HDF5 would clip out-of-range values; read them whole to report them as stored.
+  std::vector<int64_t> wide;
+  HAYSTACK_RETURN_IF_ERROR(h5::ReadAll(d, kpath, &wide));
+  HAYSTACK_RETURN_IF_ERROR(CheckCodes(wide, categories, kpath));
+  codes.assign(wide.begin(), wide.end());
+  return codes;
+}
+
 absl::StatusOr<Categorical> ReadCategorical(hid_t g, const std::string& path) {
   Categorical cat;
   HAYSTACK_RETURN_IF_ERROR(ReadCategoriesOf(g, path, &cat.categories, &cat.ordered));
   const std::string kpath = path + "/codes";
   HAYSTACK_ASSIGN_OR_RETURN(Handle d, h5::OpenDataset(g, "codes", kpath));
   HAYSTACK_ASSIGN_OR_RETURN(h5::DatasetInfo info, DescribeCodes(d.get(), kpath));
-  const bool fits_int32 = info.element_size < 4 ||
-                          (info.element_size == 4 && info.element == h5::ElementClass::kInteger);
-  if (fits_int32) {
-    // The usual case (anndata stores int8 codes): read straight into the result, no wider copy
-    // of a column that has a value per cell.
-    HAYSTACK_RETURN_IF_ERROR(h5::ReadAll(d.get(), kpath, &cat.codes));
-    HAYSTACK_RETURN_IF_ERROR(CheckCodes(cat.codes, cat.categories.size(), kpath));
-    return cat;
-  }
-  // Wider codes: HDF5 would clip out-of-range values; read them whole to report them as stored.
-  std::vector<int64_t> codes;
-  HAYSTACK_RETURN_IF_ERROR(h5::ReadAll(d.get(), kpath, &codes));
-  HAYSTACK_RETURN_IF_ERROR(CheckCodes(codes, cat.categories.size(), kpath));
-  cat.codes.assign(codes.begin(), codes.end());
+  HAYSTACK_ASSIGN_OR_RETURN(cat.codes, ReadWideCodes(d.get(), info, cat.categories.size(), kpath));
   return cat;
 }
 
@@ -372,42 +380,69 @@ absl::StatusOr<atlas_internal::CompactCategorical> ReadCompactCategorical(hid_t 
     HAYSTACK_RETURN_IF_ERROR(read_as_stored(h5::UnzeroedVector<int16_t>()));
     return cat;
   }
-  HAYSTACK_ASSIGN_OR_RETURN(Categorical wide, ReadCategorical(g, path));
-  return atlas_internal::CompactCategorical::FromCategorical(std::move(wide));
+  HAYSTACK_ASSIGN_OR_RETURN(std::vector<int32_t> wide,
+                            ReadWideCodes(d.get(), info, cat.categories.size(), kpath));
+  cat.codes = std::move(wide);
+  return cat;
+}
+
+absl::StatusOr<DataFrameGroup> OpenDataFrame(hid_t loc, const std::string& name,
+                                             const std::string& path,
+                                             const std::vector<std::string>& only_columns) {
+  DataFrameGroup df;
+  df.path = path;
+  HAYSTACK_ASSIGN_OR_RETURN(df.group, h5::OpenGroup(loc, name, path));
+  const hid_t g = df.group.get();
+  HAYSTACK_ASSIGN_OR_RETURN(std::string et, h5::EncodingType(g, path));
+  if (et != "dataframe") {
+    return h5::FormatError(Cat(path, ": encoding-type is '", et, "', expected 'dataframe'"));
+  }
+  HAYSTACK_ASSIGN_OR_RETURN(df.index_name, IndexName(g, path));
+  HAYSTACK_ASSIGN_OR_RETURN(df.rows, DataFrameRows(g, path));
+  if (!only_columns.empty()) {
+    df.columns = only_columns;
+  } else if (h5::HasAttr(g, "column-order")) {
+    HAYSTACK_ASSIGN_OR_RETURN(df.columns, h5::ReadStringArrayAttr(g, "column-order", path));
+  }
+  return df;
+}
+
+absl::Status ForEachColumn(
+    const DataFrameGroup& df,
+    const std::function<absl::StatusOr<size_t>(const std::string& name, const std::string& path)>&
+        read) {
+  for (const std::string& column : df.columns) {
+    const std::string cpath = Cat(df.path, "/", column);
+    if (!h5::HasChild(df.group.get(), column)) {
+      return h5::FormatError(Cat(cpath, ": column is missing"));
+    }
+    HAYSTACK_ASSIGN_OR_RETURN(const size_t size, read(column, cpath));
+    if (static_cast<int64_t>(size) != df.rows) {
+      return h5::FormatError(Cat(cpath, ": ", size, " values but the index has ", df.rows));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<DataFrame> ReadDataFrame(hid_t loc, const std::string& name, const std::string& path,
                                         const DataFrameReadOptions& options, int64_t* row_count) {
-  HAYSTACK_ASSIGN_OR_RETURN(Handle g, h5::OpenGroup(loc, name, path));
-  HAYSTACK_ASSIGN_OR_RETURN(std::string et, h5::EncodingType(g.get(), path));
-  if (et != "dataframe") {
-    return h5::FormatError(Cat(path, ": encoding-type is '", et, "', expected 'dataframe'"));
-  }
+  HAYSTACK_ASSIGN_OR_RETURN(const DataFrameGroup group,
+                            OpenDataFrame(loc, name, path, options.only_columns));
+  const hid_t g = group.group.get();
   DataFrame df;
-  HAYSTACK_ASSIGN_OR_RETURN(df.index_name, IndexName(g.get(), path));
-  HAYSTACK_ASSIGN_OR_RETURN(const int64_t rows, DataFrameRows(g.get(), path));
-  if (row_count != nullptr) *row_count = rows;
+  df.index_name = group.index_name;
+  if (row_count != nullptr) *row_count = group.rows;
   if (options.read_index) {
     const std::string ipath = Cat(path, "/", df.index_name);
-    HAYSTACK_ASSIGN_OR_RETURN(DataFrameColumn index, ReadColumn(g.get(), df.index_name, ipath));
+    HAYSTACK_ASSIGN_OR_RETURN(DataFrameColumn index, ReadColumn(g, df.index_name, ipath));
     df.index = ToStrings(index.values);
   }
-  std::vector<std::string> order;
-  if (h5::HasAttr(g.get(), "column-order")) {
-    HAYSTACK_ASSIGN_OR_RETURN(order, h5::ReadStringArrayAttr(g.get(), "column-order", path));
-  }
-  std::vector<std::string> wanted = options.only_columns.empty() ? order : options.only_columns;
-  for (const auto& column : wanted) {
-    const std::string cpath = Cat(path, "/", column);
-    if (!h5::HasChild(g.get(), column)) {
-      return h5::FormatError(Cat(cpath, ": column is missing"));
-    }
-    HAYSTACK_ASSIGN_OR_RETURN(DataFrameColumn c, ReadColumn(g.get(), column, cpath));
-    if (static_cast<int64_t>(c.size()) != rows) {
-      return h5::FormatError(Cat(cpath, ": ", c.size(), " values but the index has ", rows));
-    }
-    df.columns.push_back(std::move(c));
-  }
+  HAYSTACK_RETURN_IF_ERROR(ForEachColumn(
+      group, [&](const std::string& column, const std::string& cpath) -> absl::StatusOr<size_t> {
+        HAYSTACK_ASSIGN_OR_RETURN(DataFrameColumn c, ReadColumn(g, column, cpath));
+        df.columns.push_back(std::move(c));
+        return df.columns.back().size();
+      }));
   return df;
 }
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -35,6 +36,25 @@ struct DataFrameReadOptions {
 absl::StatusOr<DataFrame> ReadDataFrame(hid_t loc, const std::string& name, const std::string& path,
                                         const DataFrameReadOptions& options = {},
                                         int64_t* row_count = nullptr);
+
+// A dataframe group opened for reading: its encoding-type checked, its index name and row
+// count, and the columns to read (`only_columns`, else its column-order).
+struct DataFrameGroup {
+  h5::Handle group;
+  std::string path;
+  std::string index_name;
+  int64_t rows = 0;
+  std::vector<std::string> columns;
+};
+absl::StatusOr<DataFrameGroup> OpenDataFrame(hid_t loc, const std::string& name,
+                                             const std::string& path,
+                                             const std::vector<std::string>& only_columns = {});
+// Calls `read(name, path)` for each column of `df`, which reads it from df.group and returns its
+// length; a missing column, or a length other than the index's, is an error naming the column.
+absl::Status ForEachColumn(
+    const DataFrameGroup& df,
+    const std::function<absl::StatusOr<size_t>(const std::string& name, const std::string& path)>&
+        read);
 
 // One column of a dataframe group.
 absl::StatusOr<DataFrameColumn> ReadColumn(hid_t df_group, const std::string& name,

@@ -1,5 +1,7 @@
 #include "internal/obs_columns.h"
 
+#include <algorithm>
+
 #include "haystack/core/error.h"
 #include "internal/cat.h"
 #include "internal/h5ad_elements.h"
@@ -34,6 +36,20 @@ CompactCategorical CompactCategorical::FromCategorical(Categorical c) {
   return out;
 }
 
+size_t ObsColumn::size() const {
+  return std::visit([](const auto& v) { return v.size(); }, values);
+}
+
+Categorical CompactCategorical::ToCategorical() const {
+  Categorical out;
+  out.categories = categories;
+  out.ordered = ordered;
+  out.codes.resize(size());
+  VisitCodes(
+      [&](const auto& stored) { std::copy(stored.begin(), stored.end(), out.codes.begin()); });
+  return out;
+}
+
 const ObsColumn* ObsColumns::Find(std::string_view name) const {
   for (const ObsColumn& c : columns_) {
     if (c.name == name) return &c;
@@ -54,48 +70,29 @@ DataFrame ObsColumns::TakeRows(const std::vector<int64_t>& rows) const {
 }
 
 absl::StatusOr<ObsColumns> ReadObsColumns(hid_t file) {
-  const std::string path = "/obs";
-  HAYSTACK_ASSIGN_OR_RETURN(h5::Handle g, h5::OpenGroup(file, "obs", path));
-  HAYSTACK_ASSIGN_OR_RETURN(std::string et, h5::EncodingType(g.get(), path));
-  if (et != "dataframe") {
-    return h5::FormatError(Cat(path, ": encoding-type is '", et, "', expected 'dataframe'"));
-  }
-  HAYSTACK_ASSIGN_OR_RETURN(const int64_t rows, h5ad_internal::DataFrameRows(g.get(), path));
-  std::vector<std::string> order;
-  if (h5::HasAttr(g.get(), "column-order")) {
-    HAYSTACK_ASSIGN_OR_RETURN(order, h5::ReadStringArrayAttr(g.get(), "column-order", path));
-  }
+  HAYSTACK_ASSIGN_OR_RETURN(const h5ad_internal::DataFrameGroup obs,
+                            h5ad_internal::OpenDataFrame(file, "obs", "/obs"));
+  const hid_t g = obs.group.get();
   std::vector<ObsColumn> columns;
-  columns.reserve(order.size());
-  for (const std::string& name : order) {
-    const std::string cpath = Cat(path, "/", name);
-    if (!h5::HasChild(g.get(), name)) return h5::FormatError(Cat(cpath, ": column is missing"));
-    HAYSTACK_ASSIGN_OR_RETURN(h5::ObjectKind kind, h5::KindOf(g.get(), name, cpath));
-    ObsColumn column{.name = name, .values = {}};
-    size_t size = 0;
-    bool categorical = false;
-    h5::Handle cg;
-    if (kind == h5::ObjectKind::kGroup) {
-      HAYSTACK_ASSIGN_OR_RETURN(cg, h5::OpenGroup(g.get(), name, cpath));
-      HAYSTACK_ASSIGN_OR_RETURN(std::string column_et, h5::EncodingType(cg.get(), cpath));
-      categorical = column_et == "categorical";
-    }
-    if (categorical) {
-      HAYSTACK_ASSIGN_OR_RETURN(CompactCategorical c,
-                                h5ad_internal::ReadCompactCategorical(cg.get(), cpath));
-      size = c.size();
-      column.values = std::move(c);
-    } else {
-      HAYSTACK_ASSIGN_OR_RETURN(DataFrameColumn c, h5ad_internal::ReadColumn(g.get(), name, cpath));
-      size = c.size();
-      column.values = std::move(c);
-    }
-    if (static_cast<int64_t>(size) != rows) {
-      return h5::FormatError(Cat(cpath, ": ", size, " values but the index has ", rows));
-    }
-    columns.push_back(std::move(column));
-  }
-  return ObsColumns(std::move(columns), rows);
+  columns.reserve(obs.columns.size());
+  HAYSTACK_RETURN_IF_ERROR(h5ad_internal::ForEachColumn(
+      obs, [&](const std::string& name, const std::string& cpath) -> absl::StatusOr<size_t> {
+        HAYSTACK_ASSIGN_OR_RETURN(h5::ObjectKind kind, h5::KindOf(g, name, cpath));
+        if (kind == h5::ObjectKind::kGroup) {
+          HAYSTACK_ASSIGN_OR_RETURN(h5::Handle cg, h5::OpenGroup(g, name, cpath));
+          HAYSTACK_ASSIGN_OR_RETURN(std::string et, h5::EncodingType(cg.get(), cpath));
+          if (et == "categorical") {
+            HAYSTACK_ASSIGN_OR_RETURN(CompactCategorical c,
+                                      h5ad_internal::ReadCompactCategorical(cg.get(), cpath));
+            columns.push_back({.name = name, .values = std::move(c)});
+            return columns.back().size();
+          }
+        }
+        HAYSTACK_ASSIGN_OR_RETURN(DataFrameColumn c, h5ad_internal::ReadColumn(g, name, cpath));
+        columns.push_back({.name = name, .values = std::move(c)});
+        return columns.back().size();
+      }));
+  return ObsColumns(std::move(columns), obs.rows);
 }
 
 }  // namespace haystack::atlas_internal

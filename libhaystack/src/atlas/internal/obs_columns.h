@@ -33,14 +33,17 @@ struct CompactCategorical {
   decltype(auto) VisitCodes(F&& f) const {
     return std::visit(std::forward<F>(f), codes);
   }
-  // The rows `rows` as an ordinary Categorical (int32 codes).
+  // The rows `rows`, or every row, as an ordinary Categorical (int32 codes).
   Categorical TakeRows(const std::vector<int64_t>& rows) const;
+  Categorical ToCategorical() const;
   static CompactCategorical FromCategorical(Categorical c);
 };
 
 struct ObsColumn {
   std::string name;
   std::variant<CompactCategorical, DataFrameColumn> values;  // DataFrameColumn: not categorical
+
+  size_t size() const;
 };
 
 class ObsColumns {

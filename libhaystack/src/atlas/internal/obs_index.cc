@@ -71,21 +71,6 @@ Categorical AsFlag(Categorical c) {
   return merged;
 }
 
-// A compact column with int32 codes, for the conversions above.
-Categorical Widen(const CompactCategorical& c) {
-  Categorical out;
-  out.categories = c.categories;
-  out.ordered = c.ordered;
-  out.codes.resize(c.size());
-  c.VisitCodes(
-      [&](const auto& codes) { std::copy(codes.begin(), codes.end(), out.codes.begin()); });
-  return out;
-}
-
-size_t SizeOf(const ObsColumn& column) {
-  return std::visit([](const auto& v) { return v.size(); }, column.values);
-}
-
 // The obs column holding `field`: the mapping's, else the first candidate obs has. A detected
 // condition column never doubles as the perturbation column.
 std::optional<std::string> ChooseColumn(const ObsColumns& obs, const AtlasColumnMapping& mapping,
@@ -142,10 +127,10 @@ absl::StatusOr<ObsIndex> ObsIndex::Build(const ObsColumns& obs, const AtlasColum
     index.mapping_.columns[field] = *column;
     if (field == AtlasField::kPerturbation) perturbation_column = *column;
     const ObsColumn* c = obs.Find(*column);
-    if (static_cast<int64_t>(SizeOf(*c)) != rows) {
+    if (static_cast<int64_t>(c->size()) != rows) {
       return MakeError(
           ErrorKind::kStorage, absl::StatusCode::kInvalidArgument,
-          Cat(what, ": obs column '", *column, "' has ", SizeOf(*c), " rows, expected ", rows));
+          Cat(what, ": obs column '", *column, "' has ", c->size(), " rows, expected ", rows));
     }
     const auto* categorical = std::get_if<CompactCategorical>(&c->values);
     const auto* plain = std::get_if<DataFrameColumn>(&c->values);
@@ -153,7 +138,7 @@ absl::StatusOr<ObsIndex> ObsIndex::Build(const ObsColumns& obs, const AtlasColum
         plain != nullptr && std::holds_alternative<std::vector<bool>>(plain->values);
     if (field == AtlasField::kIsControl && !is_bool) {
       // A flag stored as text or numbers ("True", "1", "yes") reads "true"/"false" like a bool.
-      Categorical flag = AsFlag(categorical ? Widen(*categorical) : AsCategorical(*plain));
+      Categorical flag = AsFlag(categorical ? categorical->ToCategorical() : AsCategorical(*plain));
       index.converted_.push_back(
           std::make_unique<CompactCategorical>(CompactCategorical::FromCategorical(flag)));
       index.fields_[Slot(field)] = index.converted_.back().get();
@@ -229,7 +214,7 @@ const ObsIndex::RowsByCode* ObsIndex::RowsOf(AtlasField field,
   return &lazy_rows_->by_field[slot];
 }
 
-absl::StatusOr<std::vector<int64_t>> ObsIndex::MatchingRows(const CellFilter& filter) const {
+absl::StatusOr<std::vector<int64_t>> ObsIndex::Select(const CellFilter& filter) const {
   if (filter.any_of.empty()) {
     std::vector<int64_t> all(static_cast<size_t>(rows_));
     for (int64_t r = 0; r < rows_; ++r) all[static_cast<size_t>(r)] = r;
@@ -307,10 +292,6 @@ absl::StatusOr<std::vector<int64_t>> ObsIndex::MatchingRows(const CellFilter& fi
   return out;
 }
 
-absl::StatusOr<std::vector<int64_t>> ObsIndex::Select(const CellFilter& filter) const {
-  return MatchingRows(filter);
-}
-
 absl::StatusOr<std::vector<GroupCount>> ObsIndex::CountBy(std::span<const AtlasField> group_by,
                                                           const CellFilter& filter) const {
   std::vector<const CompactCategorical*> fields;
@@ -327,7 +308,7 @@ absl::StatusOr<std::vector<GroupCount>> ObsIndex::CountBy(std::span<const AtlasF
     }
     span *= base;
   }
-  HAYSTACK_ASSIGN_OR_RETURN(const std::vector<int64_t> matched, MatchingRows(filter));
+  HAYSTACK_ASSIGN_OR_RETURN(const std::vector<int64_t> matched, Select(filter));
   // Each field adds its digit to every matched row's key: one pass per field over its codes.
   std::vector<uint64_t> keys(matched.size(), 0);
   for (size_t f = 0; f < fields.size(); ++f) {

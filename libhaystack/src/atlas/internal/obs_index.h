@@ -36,6 +36,7 @@ class ObsIndex {
 
   absl::StatusOr<std::vector<GroupCount>> Values(AtlasField field) const;
   absl::StatusOr<std::string> ValueOf(AtlasField field, int64_t cell) const;
+  // The rows matching `filter`, ascending (every row for an empty filter).
   absl::StatusOr<std::vector<int64_t>> Select(const CellFilter& filter) const;
   absl::StatusOr<std::vector<GroupCount>> CountBy(std::span<const AtlasField> group_by,
                                                   const CellFilter& filter) const;
@@ -43,8 +44,6 @@ class ObsIndex {
  private:
   static size_t Slot(AtlasField field) { return static_cast<size_t>(field); }
   absl::StatusOr<const CompactCategorical*> Field(AtlasField field) const;
-  // The rows matching `filter`, ascending (every row for an empty filter).
-  absl::StatusOr<std::vector<int64_t>> MatchingRows(const CellFilter& filter) const;
 
   // The rows of each code of a field (a code's rows ascending; code -1 is not listed), so that a
   // query costs what it selects, not a pass over every cell: prompt generation and control
